@@ -1,0 +1,37 @@
+//! Handwritten command handlers, one module per spec `group`. `build.rs` finds a handler
+//! by its name (`pub fn get`, `pub fn client_setname`) and wires it to the generated
+//! parser; each takes the context and the command's generated typed arguments.
+
+pub mod connection;
+pub mod generic;
+pub mod server;
+pub mod string;
+
+use crate::db::{StrValue, Value};
+use crate::error;
+use crate::reply::Reply;
+use crate::server::Ctx;
+
+/// The string stored at `key`, `None` if absent, WRONGTYPE if another type.
+pub(crate) fn get_str<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut StrValue>, Reply> {
+    let now = ctx.now;
+    match ctx.db().get_mut(key, now) {
+        None => Ok(None),
+        Some(e) => e.value.as_str_mut().map(Some).ok_or(Reply::err(error::WRONGTYPE)),
+    }
+}
+
+/// Reads `key` for a read command: counts a keyspace hit or miss.
+pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<u8>>, Reply> {
+    let r = get_str(ctx, key)?.map(|s| s.data.clone());
+    if r.is_some() {
+        ctx.st.stats.keyspace_hits += 1;
+    } else {
+        ctx.st.stats.keyspace_misses += 1;
+    }
+    Ok(r)
+}
+
+pub(crate) fn str_value(data: Vec<u8>) -> Value {
+    Value::Str(StrValue::encoded(data))
+}

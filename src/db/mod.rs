@@ -1,0 +1,181 @@
+//! One logical database: the keyspace, each key's TTL, and the expiry index.
+//!
+//! Expiry is lazy (a read of an expired key deletes it first) and active (the dispatcher
+//! sweeps the index every 100 ms of server time, and whenever the virtual clock jumps).
+
+mod value;
+
+use std::collections::{BTreeSet, HashMap};
+
+pub use value::{StrEnc, StrValue, Value};
+
+/// A stored key.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub value: Value,
+    /// Absolute expiry time in ms since the epoch.
+    pub expire_at: Option<i64>,
+    /// Last access in ms (OBJECT IDLETIME).
+    pub accessed_ms: i64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Db {
+    map: HashMap<Vec<u8>, Entry>,
+    expiry: BTreeSet<(i64, Vec<u8>)>,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Number of keys with a TTL.
+    pub fn volatile_len(&self) -> usize {
+        self.expiry.len()
+    }
+
+    /// Average remaining TTL of volatile keys in ms (INFO keyspace `avg_ttl`).
+    pub fn avg_ttl(&self, now: i64) -> i64 {
+        if self.expiry.is_empty() {
+            return 0;
+        }
+        let sum: i128 = self.expiry.iter().map(|(t, _)| i128::from((t - now).max(0))).sum();
+        (sum / self.expiry.len() as i128) as i64
+    }
+
+    fn is_expired(e: &Entry, now: i64) -> bool {
+        e.expire_at.is_some_and(|t| t <= now)
+    }
+
+    /// Deletes `key` if it has expired; true when it did.
+    pub fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
+        match self.map.get(key) {
+            Some(e) if Self::is_expired(e, now) => {
+                self.remove(key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The live entry of `key` (lazily expiring it), touching its access time.
+    pub fn get_mut(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now);
+        let e = self.map.get_mut(key)?;
+        e.accessed_ms = now;
+        Some(e)
+    }
+
+    /// The live entry of `key` without touching its access time.
+    pub fn peek(&mut self, key: &[u8], now: i64) -> Option<&Entry> {
+        self.expire_if_needed(key, now);
+        self.map.get(key)
+    }
+
+    pub fn contains(&mut self, key: &[u8], now: i64) -> bool {
+        self.peek(key, now).is_some()
+    }
+
+    /// Stores `value` under `key`, replacing any old value; the TTL becomes `expire_at`.
+    pub fn set(&mut self, key: &[u8], value: Value, expire_at: Option<i64>, now: i64) {
+        let old = self.map.insert(key.to_vec(), Entry { value, expire_at, accessed_ms: now });
+        if let Some(t) = old.and_then(|o| o.expire_at) {
+            self.expiry.remove(&(t, key.to_vec()));
+        }
+        if let Some(t) = expire_at {
+            self.expiry.insert((t, key.to_vec()));
+        }
+    }
+
+    /// Replaces the value of an existing key, keeping its TTL; inserts it without TTL if absent.
+    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now: i64) {
+        match self.map.get_mut(key) {
+            Some(e) => {
+                e.value = value;
+                e.accessed_ms = now;
+            }
+            None => self.set(key, value, None, now),
+        }
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let e = self.map.remove(key)?;
+        if let Some(t) = e.expire_at {
+            self.expiry.remove(&(t, key.to_vec()));
+        }
+        Some(e)
+    }
+
+    /// Puts a whole entry (value and TTL) under `key`, replacing what was there.
+    pub fn put_entry(&mut self, key: &[u8], entry: Entry) {
+        self.remove(key);
+        if let Some(t) = entry.expire_at {
+            self.expiry.insert((t, key.to_vec()));
+        }
+        self.map.insert(key.to_vec(), entry);
+    }
+
+    /// Sets or clears the TTL of an existing key; false when the key does not exist.
+    pub fn set_expire(&mut self, key: &[u8], at: Option<i64>) -> bool {
+        let Some(e) = self.map.get_mut(key) else { return false };
+        if let Some(t) = e.expire_at {
+            self.expiry.remove(&(t, key.to_vec()));
+        }
+        e.expire_at = at;
+        if let Some(t) = at {
+            self.expiry.insert((t, key.to_vec()));
+        }
+        true
+    }
+
+    /// Deletes every key whose time has come; returns the deleted keys.
+    pub fn purge_expired(&mut self, now: i64) -> Vec<Vec<u8>> {
+        let mut gone = Vec::new();
+        while let Some((t, _)) = self.expiry.first() {
+            if *t > now {
+                break;
+            }
+            if let Some((_, k)) = self.expiry.pop_first() {
+                self.map.remove(&k);
+                gone.push(k);
+            }
+        }
+        gone
+    }
+
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.expiry.clear();
+    }
+
+    /// Every key, expired or not (callers filter with `now`).
+    pub fn keys(&self) -> impl Iterator<Item = (&Vec<u8>, &Entry)> {
+        self.map.iter()
+    }
+
+    /// Live keys at `now`.
+    pub fn live_keys(&self, now: i64) -> impl Iterator<Item = (&Vec<u8>, &Entry)> {
+        self.map.iter().filter(move |(_, e)| !Self::is_expired(e, now))
+    }
+
+    /// A pseudo-random live key; `seed` picks it.
+    pub fn random_key(&mut self, now: i64, seed: u64) -> Option<Vec<u8>> {
+        // Expired keys met on the way are deleted, as Redis's RANDOMKEY does.
+        for _ in 0..100 {
+            if self.map.is_empty() {
+                return None;
+            }
+            let n = (seed as usize) % self.map.len();
+            let key = self.map.keys().nth(n)?.clone();
+            if !self.expire_if_needed(&key, now) {
+                return Some(key);
+            }
+        }
+        self.live_keys(now).next().map(|(k, _)| k.clone())
+    }
+}

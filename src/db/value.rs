@@ -1,0 +1,91 @@
+//! Stored values. Strings remember the encoding Redis would give them, so OBJECT ENCODING
+//! answers `int`, `embstr` or `raw` exactly as Redis does.
+
+use crate::spec::grammar::parse_i64;
+
+/// Longest string Redis stores as `embstr`.
+pub const EMBSTR_MAX: usize = 44;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrEnc {
+    Int,
+    Embstr,
+    Raw,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrValue {
+    pub data: Vec<u8>,
+    pub enc: StrEnc,
+}
+
+impl StrValue {
+    /// A value as SET stores it (Redis's `tryObjectEncoding`).
+    pub fn encoded(data: Vec<u8>) -> StrValue {
+        let enc = if data.len() <= 20 && parse_i64(&data).is_some() {
+            StrEnc::Int
+        } else if data.len() <= EMBSTR_MAX {
+            StrEnc::Embstr
+        } else {
+            StrEnc::Raw
+        };
+        StrValue { data, enc }
+    }
+
+    /// A value built in place (APPEND, SETRANGE): always `raw`.
+    pub fn raw(data: Vec<u8>) -> StrValue {
+        StrValue { data, enc: StrEnc::Raw }
+    }
+
+    /// A value created from a number (INCR family): `int`.
+    pub fn int(n: i64) -> StrValue {
+        StrValue { data: n.to_string().into_bytes(), enc: StrEnc::Int }
+    }
+
+    /// A value created as a fresh string object (`createStringObject`): embstr when short.
+    pub fn fresh(data: Vec<u8>) -> StrValue {
+        let enc = if data.len() <= EMBSTR_MAX { StrEnc::Embstr } else { StrEnc::Raw };
+        StrValue { data, enc }
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        match self.enc {
+            StrEnc::Int => "int",
+            StrEnc::Embstr => "embstr",
+            StrEnc::Raw => "raw",
+        }
+    }
+}
+
+/// A value of any Redis type. Types beyond strings plug in as further variants.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(StrValue),
+}
+
+impl Value {
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding_name(),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&StrValue> {
+        match self {
+            Value::Str(s) => Some(s),
+        }
+    }
+
+    pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
+        match self {
+            Value::Str(s) => Some(s),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The one door every command goes through, whoever sends it (embedded client, redis-rs
+//! adapter, TCP connection; MULTI/EXEC and Lua's `redis.call` will re-enter here):
+//! lookup -> availability on the pinned server -> arity -> auth -> generated parser ->
+//! handler -> bookkeeping (stats, client registry, the keys the command touched).
+
+use crate::error;
+use crate::reply::{CmdResult, Reply};
+use crate::server::{Ctx, Session, Shared, State};
+use crate::spec::{self, ArgError, CommandSpec, Profile};
+
+/// How often (in server-clock ms) the active expiry cycle runs.
+const ACTIVE_EXPIRE_EVERY_MS: i64 = 100;
+
+/// Why a call did not reach the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    /// The server's failure switch is on, or the connection was closed (QUIT, protocol error).
+    ConnectionDropped,
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(error::CONNECTION_DROPPED)
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// Finds the command or subcommand `argv` names on the pinned server, or the error reply.
+pub fn resolve(p: &Profile, argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
+    let name = argv.first().map(Vec::as_slice).unwrap_or(b"");
+    let Some(cmd) = spec::lookup(name).filter(|c| c.available(p)) else {
+        return Err(Reply::err(error::unknown_command(p, argv)));
+    };
+    if cmd.is_container() && argv.len() >= 2 {
+        return match cmd.subcommand(&argv[1], p) {
+            Some(sub) => Ok(sub),
+            None => Err(Reply::err(error::unknown_subcommand(p, cmd.name, &argv[1]))),
+        };
+    }
+    Ok(cmd)
+}
+
+/// Runs one command for the client whose session is `sess`.
+pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<Reply, ClientError> {
+    if shared.is_failing() || sess.closing {
+        return Err(ClientError::ConnectionDropped);
+    }
+    let p = shared.profile;
+    let now_us = shared.clock.now_us();
+    let now = now_us.div_euclid(1000);
+    let mut guard = shared.lock();
+    let st: &mut State = &mut guard;
+    if now - st.last_active_expire_ms >= ACTIVE_EXPIRE_EVERY_MS || now < st.last_active_expire_ms {
+        st.active_expire(now);
+    }
+    st.stats.commands_processed += 1;
+    let result = (|| -> CmdResult {
+        let cmd = resolve(&p, argv)?;
+        if !cmd.arity_ok(&p, argv.len()) {
+            return Err(Reply::err(error::wrong_arity(&p, cmd.fullname)));
+        }
+        if !sess.authenticated && !st.config.get("requirepass").is_empty() && !cmd.has_flag("NO_AUTH") {
+            return Err(Reply::err(error::NOAUTH));
+        }
+        let Some(run) = cmd.run else {
+            return Err(Reply::err(error::not_implemented(cmd.fullname)));
+        };
+        let mut ctx = Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: Vec::new() };
+        let r = run(&mut ctx, argv);
+        if let Some(meta) = st.clients.get_mut(&sess.id) {
+            meta.last_cmd = cmd.fullname.to_string();
+        }
+        r
+    })();
+    let reply = result.unwrap_or_else(|e| e);
+    if reply.is_error() {
+        st.stats.total_error_replies += 1;
+    }
+    if let Some(meta) = st.clients.get_mut(&sess.id) {
+        meta.db = sess.db;
+        meta.last_ms = now;
+        meta.resp = sess.resp;
+        if meta.name != sess.name {
+            meta.name.clone_from(&sess.name);
+        }
+        if meta.lib_name != sess.lib_name || meta.lib_ver != sess.lib_ver {
+            meta.lib_name.clone_from(&sess.lib_name);
+            meta.lib_ver.clone_from(&sess.lib_ver);
+        }
+    }
+    Ok(reply)
+}
+
+/// The error reply for a parse failure of `cmd`'s arguments `words`.
+pub fn arg_error(cmd: &CommandSpec, words: &[Vec<u8>], e: ArgError) -> Reply {
+    match e {
+        ArgError::Syntax { word } => syntax(cmd, words, word),
+        ArgError::Conflict { word } => syntax(cmd, words, Some(word)),
+        ArgError::Value { arg, kind } => {
+            if let Some((_, text)) = cmd.errors.value.iter().find(|(a, _)| *a == arg) {
+                return Reply::err(*text);
+            }
+            Reply::err(match kind {
+                spec::grammar::ValueKind::Integer => error::NOT_INTEGER,
+                spec::grammar::ValueKind::Double => error::NOT_FLOAT,
+            })
+        }
+    }
+}
+
+fn syntax(cmd: &CommandSpec, words: &[Vec<u8>], word: Option<usize>) -> Reply {
+    let t = cmd.errors.syntax;
+    if !t.contains("{word}") {
+        return Reply::err(t);
+    }
+    let w = word.and_then(|i| words.get(i)).map(|w| String::from_utf8_lossy(w).into_owned()).unwrap_or_default();
+    Reply::err(error::sanitize(t.replace("{word}", &w)))
+}

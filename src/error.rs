@@ -1,0 +1,130 @@
+//! Every error text the fake sends, in one place, exactly as the emulated server sends it
+//! (without the leading `-`). Texts that differ between servers or versions are functions
+//! of the [`Profile`].
+
+use crate::spec::{Profile, ServerKind};
+
+pub const SYNTAX: &str = "ERR syntax error";
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const NO_SUCH_KEY: &str = "ERR no such key";
+pub const DB_INDEX_OUT_OF_RANGE: &str = "ERR DB index is out of range";
+pub const INVALID_FIRST_DB: &str = "ERR invalid first DB index";
+pub const INVALID_SECOND_DB: &str = "ERR invalid second DB index";
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+pub const AUTH_NOT_CONFIGURED: &str =
+    "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
+pub const NOPROTO: &str = "NOPROTO unsupported protocol version";
+pub const PROTOVER_NOT_INTEGER: &str = "ERR Protocol version is not an integer or out of range";
+pub const INCR_OVERFLOW: &str = "ERR increment or decrement would overflow";
+pub const INCRFLOAT_NAN: &str = "ERR increment would produce NaN or Infinity";
+pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+pub const OFFSET_OUT_OF_RANGE: &str = "ERR offset is out of range";
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+pub const CLIENT_NAME_SPACES: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
+pub const EXPIRE_NX_CONFLICT: &str = "ERR NX and XX, GT or LT options at the same time are not compatible";
+pub const EXPIRE_GT_LT_CONFLICT: &str = "ERR GT and LT options at the same time are not compatible";
+pub const GETEX_PERSIST: &str = SYNTAX;
+pub const LCS_IDX_AND_LEN: &str = "ERR If you want both the length and indexes, please just use IDX.";
+pub const CONNECTION_DROPPED: &str = "connection dropped (simulated by fakeredis)";
+pub const MSETNX_ARITY: &str = "ERR wrong number of arguments for 'msetnx' command";
+
+/// `ERR invalid expire time in 'set' command`.
+pub fn invalid_expire(cmd: &str) -> String {
+    format!("ERR invalid expire time in '{cmd}' command")
+}
+
+/// The reply to a command the server lacks; `argv[0]` is the command name.
+pub fn unknown_command(p: &Profile, argv: &[Vec<u8>]) -> String {
+    let name = c_str(argv.first().map(Vec::as_slice).unwrap_or(b""));
+    if p.kind == ServerKind::Dragonfly {
+        return format!("ERR unknown command '{}'", name.to_ascii_uppercase());
+    }
+    // Redis appends each argument while the list is under 128 bytes, each cut to what
+    // still fits, and stops at a NUL byte like the C string it is.
+    let modern = p.redis_at_least(7, 0);
+    let mut args = String::new();
+    for a in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let a = c_str(a);
+        let cut = truncate_bytes(&a, room);
+        if modern {
+            args.push_str(&format!("'{cut}' "));
+        } else {
+            args.push_str(&format!("`{cut}`, "));
+        }
+    }
+    let name = truncate_bytes(&name, 128);
+    let text = if modern {
+        format!("ERR unknown command '{name}', with args beginning with: {args}")
+    } else {
+        format!("ERR unknown command `{name}`, with args beginning with: {args}")
+    };
+    sanitize(text)
+}
+
+/// The reply to an unknown subcommand of a container.
+pub fn unknown_subcommand(p: &Profile, container: &str, sub: &[u8]) -> String {
+    let sub = c_str(sub);
+    let upper = container.to_ascii_uppercase();
+    if !p.redis_at_least(7, 0) {
+        return sanitize(format!(
+            "ERR Unknown subcommand or wrong number of arguments for '{}'. Try {upper} HELP.",
+            truncate_bytes(&sub, 128)
+        ));
+    }
+    sanitize(format!("ERR unknown subcommand '{}'. Try {upper} HELP.", truncate_bytes(&sub, 128)))
+}
+
+/// The reply to a wrong number of arguments; `fullname` is `get` or `client|setname`.
+pub fn wrong_arity(p: &Profile, fullname: &str) -> String {
+    if let Some((container, sub)) = fullname.split_once('|') {
+        if !p.redis_at_least(7, 0) {
+            return format!(
+                "ERR Unknown subcommand or wrong number of arguments for '{sub}'. Try {} HELP.",
+                container.to_ascii_uppercase()
+            );
+        }
+    }
+    format!("ERR wrong number of arguments for '{fullname}' command")
+}
+
+/// The reply to a command that has a spec but no handler yet.
+pub fn not_implemented(fullname: &str) -> String {
+    format!("ERR command '{fullname}' is not implemented by fakeredis yet")
+}
+
+pub fn unsupported_option(word: &[u8]) -> String {
+    sanitize(format!("ERR Unsupported option {}", c_str(word)))
+}
+
+/// What C's `%s` prints of a byte string: up to the first NUL, lossily as UTF-8.
+fn c_str(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end]).into_owned()
+}
+
+fn truncate_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Error replies are one line: Redis turns CR and LF into spaces.
+pub fn sanitize(mut s: String) -> String {
+    if s.contains(['\r', '\n']) {
+        s = s.replace(['\r', '\n'], " ");
+    }
+    s
+}

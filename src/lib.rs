@@ -1,0 +1,48 @@
+//! # fakeredis
+//!
+//! An in-memory Redis emulator for tests: byte-exact replies and error texts, pinned to a
+//! server type and version (Redis 6.2–8.x, Valkey 7.2–9.x, KeyDB, Dragonfly), usable
+//! embedded, as a drop-in `redis` crate connection, or over TCP.
+//!
+//! ```
+//! use fakeredis::{Reply, Server};
+//! let server = Server::new();
+//! let mut c = server.client();
+//! assert_eq!(c.cmd(["SET", "greeting", "hello"]).unwrap(), Reply::OK);
+//! assert_eq!(c.cmd(["GET", "greeting"]).unwrap(), Reply::bulk("hello"));
+//! ```
+//!
+//! ## Layout
+//! - `commands/*.json` (upstream Redis command-spec schema) -> `build.rs` -> the generated
+//!   command table, typed argument structs and parsers ([`spec`]).
+//! - [`dispatch`]: the one door every front end uses: lookup, gating, arity, auth, parse,
+//!   handler.
+//! - [`cmd`]: handwritten handlers, one module per spec group.
+//! - [`server`]: shared state ([`Server`]), per-client [`server::Session`], virtual clock.
+//! - [`db`]: keyspace, values, expiry. [`resp`]: protocol parser and encoder.
+//! - `net` (feature `tcp`): the tokio TCP server. `redis_rs` (feature `redis-rs`): the
+//!   `redis::ConnectionLike` adapters.
+
+pub mod client;
+pub mod cmd;
+pub mod db;
+pub mod dispatch;
+pub mod error;
+pub mod glob;
+pub mod reply;
+pub mod resp;
+pub mod server;
+pub mod spec;
+
+#[cfg(feature = "tcp")]
+pub mod net;
+#[cfg(feature = "redis-rs")]
+pub mod redis_rs;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+
+pub use client::Client;
+pub use dispatch::ClientError;
+pub use reply::Reply;
+pub use server::Server;
+pub use spec::{Profile, ServerKind, Version};

@@ -1,0 +1,131 @@
+//! The protocol-neutral reply every handler returns. The RESP encoder writes it as RESP3, or
+//! downgrades it for RESP2 the way Redis does (maps and sets become arrays, doubles become
+//! bulk strings, booleans become integers, every null becomes `$-1` or `*-1`).
+
+use std::borrow::Cow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// `+OK`
+    Simple(Cow<'static, str>),
+    /// `-ERR ...`: the whole text without the dash.
+    Error(Cow<'static, str>),
+    Int(i64),
+    Bulk(Vec<u8>),
+    /// A null bulk string (`$-1` in RESP2, `_` in RESP3).
+    Nil,
+    /// A null array (`*-1` in RESP2, `_` in RESP3).
+    NilArray,
+    Array(Vec<Reply>),
+    Map(Vec<(Reply, Reply)>),
+    Set(Vec<Reply>),
+    Double(f64),
+    Bool(bool),
+    /// A verbatim string with its three-letter format (`txt`).
+    Verbatim(&'static str, Vec<u8>),
+    BigNumber(String),
+    Push(Vec<Reply>),
+}
+
+/// What a handler returns: `Err` holds an error reply (so `?` works on error texts).
+pub type CmdResult = Result<Reply, Reply>;
+
+impl Reply {
+    pub const OK: Reply = Reply::Simple(Cow::Borrowed("OK"));
+
+    pub fn ok() -> Reply {
+        Reply::OK
+    }
+
+    pub fn simple(s: &'static str) -> Reply {
+        Reply::Simple(Cow::Borrowed(s))
+    }
+
+    pub fn err(s: impl Into<Cow<'static, str>>) -> Reply {
+        Reply::Error(s.into())
+    }
+
+    pub fn bulk(b: impl Into<Vec<u8>>) -> Reply {
+        Reply::Bulk(b.into())
+    }
+
+    pub fn bulk_opt(b: Option<impl Into<Vec<u8>>>) -> Reply {
+        b.map_or(Reply::Nil, |b| Reply::Bulk(b.into()))
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    pub fn error_text(&self) -> Option<&str> {
+        match self {
+            Reply::Error(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Reply::Bulk(b) | Reply::Verbatim(_, b) => Some(b),
+            Reply::Simple(s) => Some(s.as_bytes()),
+            _ => None,
+        }
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Reply::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Reply]> {
+        match self {
+            Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The reply as text, for tests and debugging (bulk strings lossily as UTF-8).
+    pub fn as_str(&self) -> Option<Cow<'_, str>> {
+        self.as_bytes().map(String::from_utf8_lossy)
+    }
+}
+
+/// Redis's `%.17g` rendering of a double, as in RESP3 doubles and their RESP2 bulk form.
+pub fn format_double(d: f64) -> String {
+    if d.is_infinite() {
+        return if d > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if d.is_nan() {
+        return "nan".into();
+    }
+    format_g(d, 17)
+}
+
+/// C's `%.{prec}g`.
+pub fn format_g(d: f64, prec: usize) -> String {
+    if d == 0.0 {
+        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let prec = prec.max(1);
+    let sci = format!("{:.*e}", prec - 1, d);
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if exp < -4 || exp >= prec as i32 {
+        let mant = trim_zeros(mant);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mant}e{sign}{:02}", exp.abs())
+    } else {
+        let decimals = (prec as i32 - 1 - exp).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, d)).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}

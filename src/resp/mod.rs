@@ -1,0 +1,124 @@
+//! RESP: the incremental request parser (multibulk and inline, with Redis's limits and
+//! protocol error texts), the reply encoder (RESP2 and RESP3), and a reply parser for
+//! clients (tests, the differential harness).
+
+mod reply_parser;
+mod request;
+
+pub use reply_parser::parse_reply;
+pub use request::{split_inline_args, Limits, RequestParser};
+
+use crate::reply::{format_double, Reply};
+
+/// Largest inline request or count line Redis accepts (`PROTO_INLINE_MAX_SIZE`).
+pub const INLINE_MAX: usize = 64 * 1024;
+
+fn push_len(out: &mut Vec<u8>, prefix: u8, n: usize) {
+    out.push(prefix);
+    let mut buf = itoa_buf(n as i64);
+    out.append(&mut buf);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn itoa_buf(n: i64) -> Vec<u8> {
+    n.to_string().into_bytes()
+}
+
+fn bulk(out: &mut Vec<u8>, b: &[u8]) {
+    push_len(out, b'$', b.len());
+    out.extend_from_slice(b);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes `r` in RESP3 (`resp3`) or RESP2.
+pub fn encode(r: &Reply, resp3: bool, out: &mut Vec<u8>) {
+    match r {
+        Reply::Simple(s) => {
+            out.push(b'+');
+            out.extend_from_slice(s.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::Error(e) => {
+            out.push(b'-');
+            out.extend_from_slice(e.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::Int(n) => {
+            out.push(b':');
+            out.extend_from_slice(n.to_string().as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::Bulk(b) => bulk(out, b),
+        Reply::Nil if resp3 => out.extend_from_slice(b"_\r\n"),
+        Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),
+        Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
+        Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
+        Reply::Array(items) => {
+            push_len(out, b'*', items.len());
+            items.iter().for_each(|i| encode(i, resp3, out));
+        }
+        Reply::Set(items) => {
+            push_len(out, if resp3 { b'~' } else { b'*' }, items.len());
+            items.iter().for_each(|i| encode(i, resp3, out));
+        }
+        Reply::Push(items) => {
+            push_len(out, if resp3 { b'>' } else { b'*' }, items.len());
+            items.iter().for_each(|i| encode(i, resp3, out));
+        }
+        Reply::Map(pairs) => {
+            if resp3 {
+                push_len(out, b'%', pairs.len());
+            } else {
+                push_len(out, b'*', pairs.len() * 2);
+            }
+            for (k, v) in pairs {
+                encode(k, resp3, out);
+                encode(v, resp3, out);
+            }
+        }
+        Reply::Double(d) => {
+            let text = format_double(*d);
+            if resp3 {
+                out.push(b',');
+                out.extend_from_slice(text.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            } else {
+                bulk(out, text.as_bytes());
+            }
+        }
+        Reply::Bool(b) => match (resp3, b) {
+            (true, true) => out.extend_from_slice(b"#t\r\n"),
+            (true, false) => out.extend_from_slice(b"#f\r\n"),
+            (false, true) => out.extend_from_slice(b":1\r\n"),
+            (false, false) => out.extend_from_slice(b":0\r\n"),
+        },
+        Reply::Verbatim(fmt, data) => {
+            if resp3 {
+                push_len(out, b'=', data.len() + 4);
+                out.extend_from_slice(fmt.as_bytes());
+                out.push(b':');
+                out.extend_from_slice(data);
+                out.extend_from_slice(b"\r\n");
+            } else {
+                bulk(out, data);
+            }
+        }
+        Reply::BigNumber(n) => {
+            if resp3 {
+                out.push(b'(');
+                out.extend_from_slice(n.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            } else {
+                bulk(out, n.as_bytes());
+            }
+        }
+    }
+}
+
+/// Encodes a command as a RESP multibulk request.
+pub fn encode_command<A: AsRef<[u8]>>(args: &[A], out: &mut Vec<u8>) {
+    push_len(out, b'*', args.len());
+    for a in args {
+        bulk(out, a.as_ref());
+    }
+}

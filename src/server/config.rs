@@ -1,0 +1,322 @@
+//! CONFIG parameters: the ones a test suite touches, with Redis's validation and error texts.
+
+use crate::error;
+use crate::reply::Reply;
+use crate::spec::Profile;
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Bool,
+    Int(i64, i64),
+    Memory(i64),
+    Enum(&'static [&'static str]),
+    Str,
+    Events,
+    Immutable,
+}
+
+struct Param {
+    name: &'static str,
+    alias: Option<&'static str>,
+    default: &'static str,
+    kind: Kind,
+    /// First Redis API version that has the parameter.
+    since: (u16, u16),
+}
+
+const POLICIES: &[&str] =
+    &["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
+
+const fn p(name: &'static str, default: &'static str, kind: Kind) -> Param {
+    Param { name, alias: None, default, kind, since: (0, 0) }
+}
+
+const fn pa(name: &'static str, alias: &'static str, default: &'static str, kind: Kind) -> Param {
+    Param { name, alias: Some(alias), default, kind, since: (0, 0) }
+}
+
+const fn ps(name: &'static str, default: &'static str, kind: Kind, since: (u16, u16)) -> Param {
+    Param { name, alias: None, default, kind, since }
+}
+
+const I64: Kind = Kind::Int(i64::MIN, i64::MAX);
+const POS: Kind = Kind::Int(0, i64::MAX);
+const INT_POS: Kind = Kind::Int(0, i32::MAX as i64);
+
+static PARAMS: &[Param] = &[
+    p("activerehashing", "yes", Kind::Bool),
+    p("active-expire-effort", "1", Kind::Int(1, 10)),
+    p("appendfsync", "everysec", Kind::Enum(&["always", "everysec", "no"])),
+    p("appendonly", "no", Kind::Bool),
+    p("bind", "* -::*", Kind::Str),
+    pa("busy-reply-threshold", "lua-time-limit", "5000", POS),
+    p("client-query-buffer-limit", "1073741824", Kind::Memory(1024 * 1024)),
+    p("databases", "16", Kind::Immutable),
+    p("dbfilename", "dump.rdb", Kind::Str),
+    p("dynamic-hz", "yes", Kind::Bool),
+    pa("hash-max-listpack-entries", "hash-max-ziplist-entries", "128", POS),
+    pa("hash-max-listpack-value", "hash-max-ziplist-value", "64", POS),
+    p("hz", "10", Kind::Int(0, i32::MAX as i64)),
+    p("io-threads", "1", Kind::Immutable),
+    p("latency-tracking", "yes", Kind::Bool),
+    p("lazyfree-lazy-expire", "no", Kind::Bool),
+    p("lazyfree-lazy-user-del", "no", Kind::Bool),
+    p("lazyfree-lazy-user-flush", "no", Kind::Bool),
+    p("lfu-decay-time", "1", INT_POS),
+    p("lfu-log-factor", "10", INT_POS),
+    p("list-compress-depth", "0", INT_POS),
+    pa("list-max-listpack-size", "list-max-ziplist-size", "-2", Kind::Int(i32::MIN as i64, i32::MAX as i64)),
+    p("loglevel", "notice", Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"])),
+    p("masterauth", "", Kind::Str),
+    p("maxclients", "10000", Kind::Int(1, i32::MAX as i64)),
+    p("maxmemory", "0", Kind::Memory(0)),
+    p("maxmemory-policy", "noeviction", Kind::Enum(POLICIES)),
+    p("maxmemory-samples", "5", Kind::Int(1, i32::MAX as i64)),
+    p("notify-keyspace-events", "", Kind::Events),
+    p("port", "6379", Kind::Int(0, 65535)),
+    p("protected-mode", "yes", Kind::Bool),
+    p("proto-max-bulk-len", "536870912", Kind::Memory(1024 * 1024)),
+    p("requirepass", "", Kind::Str),
+    p("save", "3600 1 300 100 60 10000", Kind::Str),
+    ps("set-max-intset-entries", "512", POS, (0, 0)),
+    ps("set-max-listpack-entries", "128", POS, (7, 2)),
+    ps("set-max-listpack-value", "64", POS, (7, 2)),
+    p("slowlog-log-slower-than", "10000", I64),
+    p("slowlog-max-len", "128", POS),
+    p("stream-node-max-bytes", "4096", Kind::Memory(0)),
+    p("stream-node-max-entries", "100", POS),
+    p("tcp-keepalive", "300", INT_POS),
+    p("timeout", "0", INT_POS),
+    pa("zset-max-listpack-entries", "zset-max-ziplist-entries", "128", POS),
+    pa("zset-max-listpack-value", "zset-max-ziplist-value", "64", POS),
+];
+
+/// Current values, by canonical name.
+#[derive(Debug, Clone)]
+pub struct Config {
+    values: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { values: PARAMS.iter().map(|p| p.default.to_string()).collect() }
+    }
+}
+
+fn find(name: &[u8], profile: &Profile) -> Option<usize> {
+    PARAMS.iter().position(|p| {
+        (p.name.as_bytes().eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.as_bytes().eq_ignore_ascii_case(name)))
+            && profile.redis_at_least(p.since.0, p.since.1)
+    })
+}
+
+impl Config {
+    /// The value of a parameter by canonical name ("" for unknown names).
+    pub fn get(&self, name: &str) -> &str {
+        PARAMS.iter().position(|p| p.name == name).map(|i| self.values[i].as_str()).unwrap_or("")
+    }
+
+    pub fn get_i64(&self, name: &str) -> i64 {
+        self.get(name).parse().unwrap_or(0)
+    }
+
+    /// CONFIG GET: `(name, value)` for every parameter matching one of `patterns`
+    /// (exact names are answered under the name asked for), in name order.
+    pub fn matching(&self, patterns: &[&[u8]], profile: &Profile) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let push = |name: String, i: usize, out: &mut Vec<(String, String)>| {
+            if !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, self.values[i].clone()));
+            }
+        };
+        for pat in patterns {
+            if !pat.iter().any(|c| matches!(c, b'*' | b'?' | b'[')) {
+                if let Some(i) = find(pat, profile) {
+                    push(String::from_utf8_lossy(pat).into_owned(), i, &mut out);
+                }
+                continue;
+            }
+            for (i, p) in PARAMS.iter().enumerate() {
+                if !profile.redis_at_least(p.since.0, p.since.1) {
+                    continue;
+                }
+                if crate::glob::matches(pat, p.name.as_bytes(), true) {
+                    push(p.name.to_string(), i, &mut out);
+                }
+                if let Some(a) = p.alias {
+                    if crate::glob::matches(pat, a.as_bytes(), true) {
+                        push(a.to_string(), i, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn set_failed(name: &[u8], why: &str) -> Reply {
+    Reply::err(error::sanitize(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
+        String::from_utf8_lossy(name)
+    )))
+}
+
+/// CONFIG SET of several parameters at once: all valid or none applied.
+pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -> Result<(), Reply> {
+    let mut staged = cfg.values.clone();
+    let mut seen: Vec<usize> = Vec::new();
+    for (name, value) in pairs {
+        let Some(i) = find(name, profile) else {
+            return Err(Reply::err(error::sanitize(format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                String::from_utf8_lossy(name)
+            ))));
+        };
+        if seen.contains(&i) {
+            return Err(Reply::err(error::sanitize(format!(
+                "ERR Duplicate parameter - '{}'",
+                String::from_utf8_lossy(name)
+            ))));
+        }
+        seen.push(i);
+        let text = String::from_utf8_lossy(value).into_owned();
+        staged[i] = normalize(PARAMS[i].kind, &text).map_err(|why| set_failed(name, &why))?;
+    }
+    cfg.values = staged;
+    Ok(())
+}
+
+fn normalize(kind: Kind, v: &str) -> Result<String, String> {
+    match kind {
+        Kind::Immutable => Err("can't set immutable config".into()),
+        Kind::Str => Ok(v.to_string()),
+        Kind::Bool => match v.to_ascii_lowercase().as_str() {
+            "yes" => Ok("yes".into()),
+            "no" => Ok("no".into()),
+            _ => Err("argument must be 'yes' or 'no'".into()),
+        },
+        Kind::Enum(opts) => {
+            let l = v.to_ascii_lowercase();
+            if opts.contains(&l.as_str()) {
+                Ok(l)
+            } else {
+                Err(format!("argument(s) must be one of the following: {}", opts.join(", ")))
+            }
+        }
+        Kind::Int(min, max) => {
+            let n: i64 = crate::spec::grammar::parse_i64(v.as_bytes())
+                .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+            if n < min || n > max {
+                return Err(format!("argument must be between {min} and {max} inclusive"));
+            }
+            Ok(n.to_string())
+        }
+        Kind::Memory(min) => {
+            let n = parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())?;
+            if n < min {
+                return Err(format!("argument must be between {min} and {} inclusive", i64::MAX));
+            }
+            Ok(n.to_string())
+        }
+        Kind::Events => {
+            let flags = crate::server::config::parse_events(v)
+                .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmd'.".to_string())?;
+            Ok(events_to_string(flags))
+        }
+    }
+}
+
+/// Redis's `memtoull`: a number with an optional k/kb/m/mb/g/gb unit.
+pub fn parse_memory(v: &str) -> Option<i64> {
+    let l = v.to_ascii_lowercase();
+    let units: [(&str, i64); 6] = [("kb", 1024), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1000), ("m", 1_000_000), ("g", 1_000_000_000)];
+    let (num, mul) = units.iter().find(|(u, _)| l.ends_with(u)).map(|(u, m)| (&l[..l.len() - u.len()], *m)).unwrap_or((&l, 1));
+    if num.is_empty() || !num.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    num.parse::<i64>().ok()?.checked_mul(mul)
+}
+
+// Keyspace notification classes, as Redis numbers them.
+pub const NOTIFY_KEYSPACE: u32 = 1 << 0;
+pub const NOTIFY_KEYEVENT: u32 = 1 << 1;
+pub const NOTIFY_GENERIC: u32 = 1 << 2;
+pub const NOTIFY_STRING: u32 = 1 << 3;
+pub const NOTIFY_LIST: u32 = 1 << 4;
+pub const NOTIFY_SET: u32 = 1 << 5;
+pub const NOTIFY_HASH: u32 = 1 << 6;
+pub const NOTIFY_ZSET: u32 = 1 << 7;
+pub const NOTIFY_EXPIRED: u32 = 1 << 8;
+pub const NOTIFY_EVICTED: u32 = 1 << 9;
+pub const NOTIFY_STREAM: u32 = 1 << 10;
+pub const NOTIFY_KEY_MISS: u32 = 1 << 11;
+pub const NOTIFY_LOADED: u32 = 1 << 12;
+pub const NOTIFY_MODULE: u32 = 1 << 13;
+pub const NOTIFY_NEW: u32 = 1 << 14;
+pub const NOTIFY_ALL: u32 = NOTIFY_GENERIC
+    | NOTIFY_STRING
+    | NOTIFY_LIST
+    | NOTIFY_SET
+    | NOTIFY_HASH
+    | NOTIFY_ZSET
+    | NOTIFY_EXPIRED
+    | NOTIFY_EVICTED
+    | NOTIFY_STREAM
+    | NOTIFY_MODULE;
+
+/// Redis's `keyspaceEventsStringToFlags`.
+pub fn parse_events(s: &str) -> Option<u32> {
+    let mut f = 0;
+    for c in s.chars() {
+        f |= match c {
+            'A' => NOTIFY_ALL,
+            'g' => NOTIFY_GENERIC,
+            '$' => NOTIFY_STRING,
+            'l' => NOTIFY_LIST,
+            's' => NOTIFY_SET,
+            'h' => NOTIFY_HASH,
+            'z' => NOTIFY_ZSET,
+            'x' => NOTIFY_EXPIRED,
+            'e' => NOTIFY_EVICTED,
+            'K' => NOTIFY_KEYSPACE,
+            'E' => NOTIFY_KEYEVENT,
+            't' => NOTIFY_STREAM,
+            'm' => NOTIFY_KEY_MISS,
+            'd' => NOTIFY_MODULE,
+            'n' => NOTIFY_NEW,
+            _ => return None,
+        };
+    }
+    Some(f)
+}
+
+/// Redis's `keyspaceEventsFlagsToString`.
+pub fn events_to_string(f: u32) -> String {
+    let mut s = String::new();
+    if f & NOTIFY_ALL == NOTIFY_ALL {
+        s.push('A');
+    } else {
+        for (bit, c) in [
+            (NOTIFY_GENERIC, 'g'),
+            (NOTIFY_STRING, '$'),
+            (NOTIFY_LIST, 'l'),
+            (NOTIFY_SET, 's'),
+            (NOTIFY_HASH, 'h'),
+            (NOTIFY_ZSET, 'z'),
+            (NOTIFY_EXPIRED, 'x'),
+            (NOTIFY_EVICTED, 'e'),
+            (NOTIFY_STREAM, 't'),
+            (NOTIFY_MODULE, 'd'),
+        ] {
+            if f & bit != 0 {
+                s.push(c);
+            }
+        }
+    }
+    for (bit, c) in [(NOTIFY_KEYSPACE, 'K'), (NOTIFY_KEYEVENT, 'E'), (NOTIFY_KEY_MISS, 'm'), (NOTIFY_NEW, 'n')] {
+        if f & bit != 0 {
+            s.push(c);
+        }
+    }
+    s
+}

@@ -1,0 +1,280 @@
+//! Shared server state, per-client session state, and the context a handler runs in.
+//!
+//! [`Server`] is a cheap handle (an `Arc`) to everything clients share: the databases,
+//! config, stats and the registry of connected clients, behind one lock, as Redis runs
+//! commands one at a time. Each [`Client`](crate::Client) owns a [`Session`] (selected db,
+//! protocol, name, auth) that only its own commands change.
+
+mod clock;
+pub mod config;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use clock::Clock;
+pub use config::Config;
+
+use crate::db::Db;
+use crate::spec::Profile;
+
+/// Number of logical databases (`databases` config).
+pub const DATABASES: usize = 16;
+
+/// Server-wide counters reported by INFO.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub commands_processed: u64,
+    pub connections_received: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub expired_keys: u64,
+    pub rejected_connections: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub total_error_replies: u64,
+}
+
+/// What CLIENT LIST and CLIENT INFO know of a connected client.
+#[derive(Debug, Clone, Default)]
+pub struct ClientMeta {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i64,
+    pub name: Vec<u8>,
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+    pub db: usize,
+    pub resp: u8,
+    pub created_ms: i64,
+    pub last_ms: i64,
+    pub last_cmd: String,
+    pub user: String,
+}
+
+/// Everything the clients of one server share.
+pub struct State {
+    pub dbs: Vec<Db>,
+    pub config: Config,
+    pub stats: Stats,
+    pub clients: BTreeMap<u64, ClientMeta>,
+    pub last_active_expire_ms: i64,
+    pub rng: u64,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            dbs: (0..DATABASES).map(|_| Db::default()).collect(),
+            config: Config::default(),
+            stats: Stats::default(),
+            clients: BTreeMap::new(),
+            last_active_expire_ms: 0,
+            rng: 0x2545_f491_4f6c_dd1d,
+        }
+    }
+
+    /// A pseudo-random number (xorshift), deterministic for a server.
+    pub fn next_random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// Deletes expired keys in every database (the active expiry cycle).
+    pub fn active_expire(&mut self, now: i64) {
+        let mut n = 0;
+        for db in &mut self.dbs {
+            n += db.purge_expired(now).len() as u64;
+        }
+        self.stats.expired_keys += n;
+        self.last_active_expire_ms = now;
+    }
+}
+
+pub struct Shared {
+    pub profile: Profile,
+    pub clock: Clock,
+    state: Mutex<State>,
+    failing: AtomicBool,
+    next_client_id: AtomicU64,
+    pub started_ms: i64,
+    pub run_id: String,
+    pub port: AtomicU64,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// An in-memory Redis server. Clone it freely: clones share the same state.
+#[derive(Clone)]
+pub struct Server {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server::new()
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("profile", &self.shared.profile).finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// A server emulating the default profile (Redis 7.4).
+    pub fn new() -> Server {
+        Server::with_profile(Profile::default())
+    }
+
+    /// A server emulating `profile` (e.g. `Profile::redis(6, 2, 14)`, `"valkey-8.1".parse()?`).
+    pub fn with_profile(profile: Profile) -> Server {
+        let clock = Clock::default();
+        let started_ms = clock.now_ms();
+        let seed = clock.now_us() as u64 ^ (Arc::as_ptr(&Arc::new(0u8)) as u64);
+        let run_id: String = (0..40)
+            .map(|i| {
+                let v = (seed.rotate_left(i * 7) ^ (u64::from(i) * 0x9e37_79b9)) % 16;
+                char::from_digit(v as u32, 16).unwrap_or('0')
+            })
+            .collect();
+        Server {
+            shared: Arc::new(Shared {
+                profile,
+                clock,
+                state: Mutex::new(State::new()),
+                failing: AtomicBool::new(false),
+                next_client_id: AtomicU64::new(1),
+                started_ms,
+                run_id,
+                port: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    pub fn profile(&self) -> Profile {
+        self.shared.profile
+    }
+
+    /// The server's clock: freeze it, advance it, set it.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// Moves the clock forward and runs the expiry that time would have brought.
+    pub fn advance(&self, d: std::time::Duration) {
+        self.shared.clock.advance(d);
+        let now = self.shared.clock.now_ms();
+        self.shared.lock().active_expire(now);
+    }
+
+    /// While set, every client call fails like a dropped connection (embedded and redis-rs
+    /// clients get an I/O error; TCP connections are closed).
+    pub fn set_failing(&self, failing: bool) {
+        self.shared.failing.store(failing, Ordering::Relaxed);
+    }
+
+    pub fn is_failing(&self) -> bool {
+        self.shared.is_failing()
+    }
+
+    /// Opens a new embedded client (a new connection, as far as the server can tell).
+    pub fn client(&self) -> crate::Client {
+        crate::Client::new(self.clone(), "127.0.0.1:0".into(), "127.0.0.1:0".into())
+    }
+
+    /// Runs `f` with the locked shared state (for inspection in tests).
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.shared.lock())
+    }
+
+    /// Sets a configuration parameter as CONFIG SET would.
+    pub fn set_config(&self, name: &str, value: &str) -> Result<(), String> {
+        let mut st = self.shared.lock();
+        config::set_many(&mut st.config, &self.shared.profile, &[(name.as_bytes(), value.as_bytes())])
+            .map_err(|e| e.error_text().unwrap_or("ERR").to_string())
+    }
+}
+
+/// Per-client state: what the client's own commands change.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: u64,
+    pub db: usize,
+    pub resp: u8,
+    pub name: Vec<u8>,
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+    pub authenticated: bool,
+    pub user: String,
+    /// Set by QUIT (and protocol errors): close after the reply.
+    pub closing: bool,
+    pub addr: String,
+    pub laddr: String,
+}
+
+impl Session {
+    pub fn new(id: u64, addr: String, laddr: String) -> Session {
+        Session {
+            id,
+            db: 0,
+            resp: 2,
+            name: Vec::new(),
+            lib_name: Vec::new(),
+            lib_ver: Vec::new(),
+            authenticated: false,
+            user: "default".into(),
+            closing: false,
+            addr,
+            laddr,
+        }
+    }
+}
+
+/// What a handler sees: the shared state (locked), its own session, and the time.
+pub struct Ctx<'a> {
+    pub shared: &'a Shared,
+    pub st: &'a mut State,
+    pub sess: &'a mut Session,
+    /// The server time in ms when the command started (Redis freezes time per command).
+    pub now: i64,
+    pub now_us: i64,
+    /// Keys written by this command (for WATCH, notifications and wake-ups to plug into).
+    pub dirty: Vec<(usize, Vec<u8>)>,
+}
+
+impl Ctx<'_> {
+    pub fn profile(&self) -> Profile {
+        self.shared.profile
+    }
+
+    /// The client's selected database.
+    pub fn db(&mut self) -> &mut Db {
+        let i = self.sess.db.min(self.st.dbs.len() - 1);
+        &mut self.st.dbs[i]
+    }
+
+    /// Records that `key` in the selected db changed.
+    pub fn touched(&mut self, key: &[u8]) {
+        let db = self.sess.db;
+        self.dirty.push((db, key.to_vec()));
+    }
+}

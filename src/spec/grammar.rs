@@ -1,0 +1,446 @@
+//! The argument-grammar engine behind every generated parser.
+//!
+//! It reads words against an [`ArgSpec`] tree the way Redis's handwritten parsers do:
+//! required arguments are positional; a run of optional arguments that start with a token
+//! (`NX`, `EX 10`, `MATCH p`) is accepted in any order; repeating the same option keeps
+//! the last value; a second, different alternative of a `oneof` is a conflict. Errors are
+//! ranked like Redis ranks them: a word that fits nowhere (syntax) beats a conflict, which
+//! beats a value that is not a number, because Redis scans the options before it converts
+//! their values. The generated code turns the resulting [`PVal`] tree into typed structs.
+
+use super::{ArgKind, ArgSpec, Profile};
+
+/// A parsed argument, before the generated code types it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PVal<'a> {
+    Absent,
+    /// A pure token that was given.
+    Present,
+    Word(&'a [u8]),
+    Int(i64),
+    Double(f64),
+    /// The index of the chosen alternative and its value.
+    OneOf(usize, Box<PVal<'a>>),
+    Block(Vec<PVal<'a>>),
+    Many(Vec<PVal<'a>>),
+}
+
+/// Why the words did not parse; the generated code turns it into the command's error text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArgError {
+    /// The words do not fit the grammar; `word` is the index (in the argument words) of the
+    /// first word that did not fit, if any.
+    Syntax { word: Option<usize> },
+    /// Two different alternatives of one `oneof` were given.
+    Conflict { word: usize },
+    /// A value that must be a number is not one.
+    Value { arg: &'static str, kind: ValueKind },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Integer,
+    Double,
+}
+
+struct Parser<'a, 'p> {
+    words: &'a [Vec<u8>],
+    pos: usize,
+    profile: &'p Profile,
+    syntax: Option<Option<usize>>,
+    conflict: Option<usize>,
+    value: Option<(&'static str, ValueKind)>,
+}
+
+/// Parses `words` (the arguments after the command name, or after the subcommand name)
+/// against `specs`.
+pub fn parse<'a>(
+    specs: &'static [ArgSpec],
+    words: &'a [Vec<u8>],
+    profile: &Profile,
+) -> Result<Vec<PVal<'a>>, ArgError> {
+    let mut p = Parser { words, pos: 0, profile, syntax: None, conflict: None, value: None };
+    let out = p.seq(specs, &[]);
+    if p.syntax.is_none() && p.pos < words.len() {
+        p.syntax = Some(Some(p.pos));
+    }
+    if let Some(word) = p.syntax {
+        return Err(ArgError::Syntax { word });
+    }
+    if let Some(word) = p.conflict {
+        return Err(ArgError::Conflict { word });
+    }
+    if let Some((arg, kind)) = p.value {
+        return Err(ArgError::Value { arg, kind });
+    }
+    Ok(out)
+}
+
+/// Smallest number of words `spec` can take.
+pub fn min_words(spec: &ArgSpec) -> usize {
+    if spec.optional {
+        return 0;
+    }
+    required_words(spec)
+}
+
+fn required_words(spec: &ArgSpec) -> usize {
+    let tok = usize::from(spec.token.is_some());
+    match spec.kind {
+        ArgKind::PureToken => 1,
+        ArgKind::OneOf(alts) => tok + alts.iter().map(required_words).min().unwrap_or(0),
+        ArgKind::Block(subs) => tok + subs.iter().map(min_words).sum::<usize>(),
+        _ => tok + 1,
+    }
+}
+
+/// Whether the argument starts with a literal token (so it can float among options).
+pub fn leads_with_token(spec: &ArgSpec) -> bool {
+    spec.token.is_some()
+        || match spec.kind {
+            ArgKind::OneOf(alts) => !alts.is_empty() && alts.iter().all(leads_with_token),
+            ArgKind::Block(subs) => subs.first().is_some_and(|s| !s.optional && leads_with_token(s)),
+            _ => false,
+        }
+}
+
+fn floating(spec: &ArgSpec) -> bool {
+    spec.optional && leads_with_token(spec)
+}
+
+impl<'a> Parser<'a, '_> {
+    fn fail(&mut self, at: Option<usize>) {
+        if self.syntax.is_none() {
+            self.syntax = Some(at);
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.syntax.is_some()
+    }
+
+    fn peek(&self) -> Option<&'a [u8]> {
+        self.words.get(self.pos).map(Vec::as_slice)
+    }
+
+    /// Whether `word` starts `spec` (its token, an alternative's token, a block's first token).
+    fn starts(&self, spec: &ArgSpec, word: &[u8]) -> bool {
+        if !spec.avail.allows(self.profile) {
+            return false;
+        }
+        if let Some(t) = spec.token {
+            return t.as_bytes().eq_ignore_ascii_case(word);
+        }
+        match spec.kind {
+            ArgKind::OneOf(alts) => alts.iter().any(|a| self.starts(a, word)),
+            ArgKind::Block(subs) => subs.first().is_some_and(|s| self.starts(s, word)),
+            _ => false,
+        }
+    }
+
+    fn stops(&self, stop: &[&'static [ArgSpec]], word: &[u8]) -> bool {
+        stop.iter().any(|set| set.iter().any(|s| floating(s) && self.starts(s, word)))
+    }
+
+    fn seq(&mut self, specs: &'static [ArgSpec], outer_stop: &[&'static [ArgSpec]]) -> Vec<PVal<'a>> {
+        let mut out: Vec<PVal<'a>> = specs.iter().map(|_| PVal::Absent).collect();
+        let mut i = 0;
+        while i < specs.len() && !self.failed() {
+            if floating(&specs[i]) {
+                let j = i + specs[i..].iter().take_while(|s| floating(s)).count();
+                let group = &specs[i..j];
+                let mut stop: Vec<&'static [ArgSpec]> = vec![group, &specs[j..]];
+                stop.extend_from_slice(outer_stop);
+                while !self.failed() {
+                    let Some(word) = self.peek() else { break };
+                    let Some(k) = group.iter().position(|s| self.starts(s, word)) else { break };
+                    let at = self.pos;
+                    let v = self.one(&group[k], 0, &stop);
+                    self.merge(&group[k], &mut out[i + k], v, at);
+                }
+                i = j;
+                continue;
+            }
+            let spec = &specs[i];
+            let rest: usize = specs[i + 1..].iter().map(min_words).sum();
+            let left = self.words.len() - self.pos;
+            let mut stop: Vec<&'static [ArgSpec]> = vec![&specs[i + 1..]];
+            stop.extend_from_slice(outer_stop);
+            if spec.optional {
+                let fits = match self.peek() {
+                    Some(w) => spec.token.is_none() || self.starts(spec, w),
+                    None => false,
+                };
+                if left > rest && fits {
+                    out[i] = self.one(spec, rest, &stop);
+                }
+            } else {
+                out[i] = self.one(spec, rest, &stop);
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Folds a repeated floating option into what was parsed before.
+    fn merge(&mut self, spec: &ArgSpec, slot: &mut PVal<'a>, v: PVal<'a>, at: usize) {
+        if spec.multiple_token || spec.flag_set {
+            match slot {
+                PVal::Many(items) => items.push(v),
+                _ => *slot = PVal::Many(vec![v]),
+            }
+            return;
+        }
+        if let (PVal::OneOf(old, _), PVal::OneOf(new, _)) = (&*slot, &v) {
+            if old != new && self.conflict.is_none() {
+                self.conflict = Some(at);
+            }
+        }
+        *slot = v;
+    }
+
+    /// One occurrence of `spec`: its token, then its value (or values, when `multiple`).
+    fn one(&mut self, spec: &'static ArgSpec, rest: usize, stop: &[&'static [ArgSpec]]) -> PVal<'a> {
+        if spec.flag_set {
+            if let ArgKind::OneOf(_) = spec.kind {
+                // A flag set parses one flag per occurrence; the caller collects them.
+                return self.value(spec, stop);
+            }
+        }
+        if spec.multiple && !spec.multiple_token {
+            if !self.token(spec) {
+                return PVal::Absent;
+            }
+            let mut items = vec![self.value(spec, stop)];
+            while !self.failed() {
+                let Some(w) = self.peek() else { break };
+                if self.words.len() - self.pos <= rest || self.stops(stop, w) {
+                    break;
+                }
+                items.push(self.value(spec, stop));
+            }
+            return PVal::Many(items);
+        }
+        if spec.multiple_token && rest > 0 {
+            // A positional `TOKEN v [TOKEN v ...]`: take as many as start with the token.
+            let mut items = Vec::new();
+            while let Some(w) = self.peek() {
+                if !self.starts(spec, w) || self.failed() {
+                    break;
+                }
+                self.token(spec);
+                items.push(self.value(spec, stop));
+            }
+            return PVal::Many(items);
+        }
+        if !matches!(spec.kind, ArgKind::PureToken) && !self.token(spec) {
+            return PVal::Absent;
+        }
+        self.value(spec, stop)
+    }
+
+    /// Consumes the token of `spec`, if it has one.
+    fn token(&mut self, spec: &ArgSpec) -> bool {
+        let Some(t) = spec.token else { return true };
+        match self.peek() {
+            Some(w) if t.as_bytes().eq_ignore_ascii_case(w) && spec.avail.allows(self.profile) => {
+                self.pos += 1;
+                true
+            }
+            Some(_) => {
+                self.fail(Some(self.pos));
+                false
+            }
+            None => {
+                self.fail(None);
+                false
+            }
+        }
+    }
+
+    fn take(&mut self) -> Option<&'a [u8]> {
+        match self.peek() {
+            Some(w) => {
+                self.pos += 1;
+                Some(w)
+            }
+            None => {
+                self.fail(None);
+                None
+            }
+        }
+    }
+
+    fn value(&mut self, spec: &'static ArgSpec, stop: &[&'static [ArgSpec]]) -> PVal<'a> {
+        match spec.kind {
+            ArgKind::PureToken => match self.token(spec) {
+                true => PVal::Present,
+                false => PVal::Absent,
+            },
+            ArgKind::Key | ArgKind::String | ArgKind::Pattern => match self.take() {
+                Some(w) => PVal::Word(w),
+                None => PVal::Absent,
+            },
+            ArgKind::Integer | ArgKind::UnixTime => match self.take() {
+                Some(w) => match parse_i64(w) {
+                    Some(n) => PVal::Int(n),
+                    None => {
+                        self.value.get_or_insert((spec.name, ValueKind::Integer));
+                        PVal::Int(0)
+                    }
+                },
+                None => PVal::Absent,
+            },
+            ArgKind::Double => match self.take() {
+                Some(w) => match parse_f64(w) {
+                    Some(d) => PVal::Double(d),
+                    None => {
+                        self.value.get_or_insert((spec.name, ValueKind::Double));
+                        PVal::Double(0.0)
+                    }
+                },
+                None => PVal::Absent,
+            },
+            ArgKind::OneOf(alts) => {
+                let Some(w) = self.peek() else {
+                    self.fail(None);
+                    return PVal::Absent;
+                };
+                let idx = alts
+                    .iter()
+                    .position(|a| leads_with_token(a) && self.starts(a, w))
+                    .or_else(|| alts.iter().position(|a| !leads_with_token(a) && a.avail.allows(self.profile)));
+                match idx {
+                    Some(i) => {
+                        let v = self.one(&alts[i], 0, stop);
+                        PVal::OneOf(i, Box::new(v))
+                    }
+                    None => {
+                        self.fail(Some(self.pos));
+                        PVal::Absent
+                    }
+                }
+            }
+            ArgKind::Block(subs) => PVal::Block(self.seq(subs, stop)),
+        }
+    }
+}
+
+/// Redis's `string2ll`: an optional `-`, no `+`, no leading zeros, no spaces, fits in i64.
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
+    let (neg, digits) = match s {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    if digits == b"0" {
+        return if neg { None } else { Some(0) };
+    }
+    if digits[0] == b'0' {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    if neg {
+        if v > i64::MAX as u64 + 1 {
+            None
+        } else {
+            Some((v as i64).wrapping_neg())
+        }
+    } else {
+        i64::try_from(v).ok()
+    }
+}
+
+/// Redis's `string2d` (strtod without leading space, trailing garbage, NaN, overflow or
+/// underflow to zero).
+pub fn parse_f64(s: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(s).ok()?;
+    if text.is_empty() || text.len() > 5000 || text.as_bytes()[0].is_ascii_whitespace() {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    if lower.len() - body.len() > 1 {
+        return None;
+    }
+    if body == "inf" || body == "infinity" {
+        return Some(if lower.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
+    }
+    if !body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'+' | b'-')) {
+        return None;
+    }
+    let v: f64 = text.parse().ok()?;
+    if v.is_nan() || v.is_infinite() {
+        return None;
+    }
+    if v == 0.0 {
+        // Underflow: a nonzero mantissa that rounded to zero.
+        let mantissa = body.split('e').next().unwrap_or("");
+        if mantissa.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
+            return None;
+        }
+    }
+    Some(v)
+}
+
+// Accessors the generated `from_block`/`from_pval` code uses. They never panic: a shape
+// that does not fit (only possible after a parse error) yields an empty value.
+
+pub fn pv_at<'v, 'a>(v: &'v [PVal<'a>], i: usize) -> &'v PVal<'a> {
+    v.get(i).unwrap_or(&PVal::Absent)
+}
+
+pub fn pv_word<'a>(v: &PVal<'a>) -> &'a [u8] {
+    match v {
+        PVal::Word(w) => w,
+        _ => &[],
+    }
+}
+
+pub fn pv_int(v: &PVal<'_>) -> i64 {
+    match v {
+        PVal::Int(n) => *n,
+        _ => 0,
+    }
+}
+
+pub fn pv_f64(v: &PVal<'_>) -> f64 {
+    match v {
+        PVal::Double(d) => *d,
+        _ => 0.0,
+    }
+}
+
+pub fn pv_present(v: &PVal<'_>) -> bool {
+    matches!(v, PVal::Present)
+}
+
+pub fn pv_many<'v, 'a>(v: &'v PVal<'a>) -> &'v [PVal<'a>] {
+    match v {
+        PVal::Many(items) => items,
+        PVal::Absent => &[],
+        other => std::slice::from_ref(other),
+    }
+}
+
+pub fn pv_block<'v, 'a>(v: &'v PVal<'a>) -> &'v [PVal<'a>] {
+    match v {
+        PVal::Block(items) => items,
+        _ => &[],
+    }
+}
+
+pub fn pv_oneof<'v, 'a>(v: &'v PVal<'a>) -> (usize, &'v PVal<'a>) {
+    match v {
+        PVal::OneOf(i, inner) => (*i, inner),
+        _ => (usize::MAX, &PVal::Absent),
+    }
+}
