@@ -31,6 +31,8 @@ fn run() -> Res<()> {
     println!("cargo::rerun-if-changed=src/cmd");
     println!("cargo::rerun-if-env-changed=FAKEREDIS_COMMAND_SPECS");
     println!("cargo::rerun-if-env-changed=FAKEREDIS_DUMP_GENERATED");
+    println!("cargo::rerun-if-changed=src/native");
+    cc::Build::new().file(root.join("src/native/longdouble.c")).warnings(true).compile("fakeredis_native");
     let spec_dir = match std::env::var("FAKEREDIS_COMMAND_SPECS") {
         Ok(d) if !d.is_empty() => {
             println!("cargo::rerun-if-changed={d}");
@@ -340,6 +342,7 @@ struct CmdOverlay {
     syntax: Option<String>,
     values: Vec<(String, String)>,
     flags: BTreeSet<String>,
+    raw: BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -415,6 +418,7 @@ impl Overlay {
                     }
                 }
                 entry.flags = list("errors.json", &ctx, o, "flags")?.into_iter().collect();
+                entry.raw = list("errors.json", &ctx, o, "raw")?.into_iter().collect();
             }
         }
         Ok(ov)
@@ -583,11 +587,11 @@ struct Gen<'o> {
     types: Vec<TokenStream>,
 }
 
-fn needs_lt(a: &Arg) -> bool {
+fn needs_lt_in(a: &Arg, raw: &BTreeSet<String>) -> bool {
     match a.kind.as_str() {
         "key" | "string" | "pattern" => true,
-        "oneof" | "block" => a.args.iter().any(needs_lt),
-        _ => false,
+        "oneof" | "block" => a.args.iter().any(|x| needs_lt_in(x, raw)),
+        _ => raw.contains(&a.name),
     }
 }
 
@@ -602,6 +606,15 @@ fn lt_if(b: bool) -> TokenStream {
 impl Gen<'_> {
     fn is_flag_set(&self, a: &Arg) -> bool {
         a.kind == "oneof" && self.ov.is_some_and(|o| o.flags.contains(&a.name))
+    }
+
+    fn needs_lt(&self, a: &Arg) -> bool {
+        let empty = BTreeSet::new();
+        needs_lt_in(a, self.ov.map_or(&empty, |o| &o.raw))
+    }
+
+    fn is_raw(&self, a: &Arg) -> bool {
+        self.ov.is_some_and(|o| o.raw.contains(&a.name))
     }
 
     fn arg_static(&self, a: &Arg) -> Res<TokenStream> {
@@ -633,6 +646,7 @@ impl Gen<'_> {
         let dep = opt(&a.deprecated_since);
         let (optional, multiple, multiple_token, ksi) = (a.optional, a.multiple, a.multiple_token, a.key_spec_index as i32);
         let flag_set = self.is_flag_set(a);
+        let raw = self.is_raw(a);
         let rule_key = a.token.clone().unwrap_or_else(|| a.name.clone()).to_ascii_uppercase();
         let rule = self.ov.and_then(|o| o.args.get(&rule_key)).cloned().unwrap_or_default();
         let avail = if a.since.is_none() && rule.redis.is_none() && rule.valkey.is_none() && rule.keydb.is_none() && rule.dragonfly.is_none() {
@@ -642,7 +656,7 @@ impl Gen<'_> {
         };
         Ok(quote!(ArgSpec {
             name: #name, kind: #kind, token: #token, optional: #optional, multiple: #multiple,
-            multiple_token: #multiple_token, flag_set: #flag_set, since: #since, display: #display,
+            multiple_token: #multiple_token, flag_set: #flag_set, raw: #raw, since: #since, display: #display,
             key_spec_index: #ksi, deprecated_since: #dep, avail: #avail,
         }))
     }
@@ -650,6 +664,9 @@ impl Gen<'_> {
     /// The Rust type of one value of `a` (before optional/multiple wrapping); defines
     /// nested enums and structs as needed.
     fn base_type(&mut self, a: &Arg, tname: &str) -> TokenStream {
+        if self.is_raw(a) {
+            return quote!(&'a [u8]);
+        }
         match a.kind.as_str() {
             "key" | "string" | "pattern" => quote!(&'a [u8]),
             "integer" | "unix-time" => quote!(i64),
@@ -658,19 +675,22 @@ impl Gen<'_> {
             "oneof" => {
                 self.define_enum(a, tname);
                 let t = ident(tname);
-                let lt = lt_if(needs_lt(a));
+                let lt = lt_if(self.needs_lt(a));
                 quote!(#t #lt)
             }
             _ => {
                 self.define_struct(&a.args, tname);
                 let t = ident(tname);
-                let lt = lt_if(needs_lt(a));
+                let lt = lt_if(self.needs_lt(a));
                 quote!(#t #lt)
             }
         }
     }
 
     fn base_conv(&self, a: &Arg, tname: &str, v: TokenStream) -> TokenStream {
+        if self.is_raw(a) {
+            return quote!(pv_word(#v));
+        }
         match a.kind.as_str() {
             "key" | "string" | "pattern" => quote!(pv_word(#v)),
             "integer" | "unix-time" => quote!(pv_int(#v)),
@@ -715,7 +735,7 @@ impl Gen<'_> {
             inits.push(quote!(#fi: #conv));
         }
         let t = ident(tname);
-        let lt = lt_if(args.iter().any(needs_lt));
+        let lt = lt_if(args.iter().any(|x| self.needs_lt(x)));
         let doc = format!("Typed arguments of `{tname}` (generated).");
         self.types.push(quote! {
             #[doc = #doc]
@@ -747,7 +767,7 @@ impl Gen<'_> {
             }
         }
         let t = ident(tname);
-        let lt = lt_if(needs_lt(a));
+        let lt = lt_if(self.needs_lt(a));
         let first = &arms[0];
         let first_default = {
             // Only reached on a parse that already failed: fall back to the first alternative.
@@ -790,12 +810,9 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
         let mut g = Gen { ov: o, types: Vec::new() };
         let spec_ident = format_ident!("SPEC_{}", c.handler_name().to_ascii_uppercase());
         let tname = c.type_name();
-        let container = c.is_container(specs);
         let args_static = c.args.iter().map(|a| g.arg_static(a)).collect::<Res<Vec<_>>>()?;
         let handler = c.handler_name();
-        let run = if container {
-            quote!(None)
-        } else {
+        let run = {
             // The typed struct is generated for every command, implemented or not.
             g.define_struct(&c.args, &tname);
             match handlers.get(&handler) {
@@ -887,6 +904,7 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
     let refs: Vec<TokenStream> = top.iter().map(|(_, i)| quote!(&#i)).collect();
     Ok(quote! {
         use crate::spec::grammar::{self, PVal};
+        #[allow(unused_imports)]
         use crate::spec::grammar::{pv_at, pv_block, pv_f64, pv_int, pv_many, pv_oneof, pv_present, pv_word};
         #(#items)*
         /// Every top-level command, sorted by name.

@@ -91,6 +91,10 @@ fn tok_matches(t: &Tok, c: u8, nocase: bool) -> bool {
 
 /// Whether `s` matches the glob `pattern`.
 pub fn matches(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
+    if s.is_empty() {
+        // Redis's matcher never runs its loop on an empty string: only "" matches it.
+        return pattern.is_empty();
+    }
     let toks = compile(pattern);
     let (mut ti, mut si) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -123,7 +127,8 @@ mod tests {
 
     #[test]
     fn redis_glob_semantics() {
-        assert!(matches(b"*", b"", false));
+        assert!(!matches(b"*", b"", false));
+        assert!(matches(b"", b"", false));
         assert!(matches(b"h?llo", b"hello", false));
         assert!(!matches(b"h?llo", b"hllo", false));
         assert!(matches(b"h*llo", b"heeeello", false));

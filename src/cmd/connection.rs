@@ -1,8 +1,11 @@
-//! Connection commands (spec group `connection`).
+//! Connection commands (spec group `connection`): PING, ECHO, SELECT, SWAPDB, HELLO, AUTH,
+//! CLIENT *, QUIT, RESET.
 
+use crate::error;
 use crate::reply::{CmdResult, Reply};
-use crate::server::Ctx;
+use crate::server::{ClientMeta, Ctx, DATABASES};
 use crate::spec::generated::*;
+use crate::spec::ServerKind;
 
 /// PING [message]: `PONG`, or the message as a bulk string.
 pub fn ping(_ctx: &mut Ctx<'_>, a: Ping<'_>) -> CmdResult {
@@ -10,4 +13,290 @@ pub fn ping(_ctx: &mut Ctx<'_>, a: Ping<'_>) -> CmdResult {
         Some(m) => Reply::bulk(m),
         None => Reply::simple("PONG"),
     })
+}
+
+/// ECHO message.
+pub fn echo(_ctx: &mut Ctx<'_>, a: Echo<'_>) -> CmdResult {
+    Ok(Reply::bulk(a.message))
+}
+
+/// A db index as Redis's `getIntFromObjectOrReply` reads it: must fit an `int`.
+fn db_index(n: i64, not_int: &'static str) -> Result<i64, Reply> {
+    if i32::try_from(n).is_err() {
+        return Err(Reply::err(not_int));
+    }
+    Ok(n)
+}
+
+fn db_in_range(n: i64) -> Option<usize> {
+    usize::try_from(n).ok().filter(|&i| i < DATABASES)
+}
+
+/// SELECT index.
+pub fn select(ctx: &mut Ctx<'_>, a: Select) -> CmdResult {
+    let n = db_index(a.index, error::NOT_INTEGER)?;
+    let i = db_in_range(n).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))?;
+    ctx.sess.db = i;
+    Ok(Reply::OK)
+}
+
+/// SWAPDB index1 index2: swaps the contents; clients keep their selected index.
+pub fn swapdb(ctx: &mut Ctx<'_>, a: Swapdb) -> CmdResult {
+    let x = db_index(a.index1, error::INVALID_FIRST_DB)?;
+    let y = db_index(a.index2, error::INVALID_SECOND_DB)?;
+    let (Some(x), Some(y)) = (db_in_range(x), db_in_range(y)) else {
+        return Err(Reply::err(error::DB_INDEX_OUT_OF_RANGE));
+    };
+    ctx.st.dbs.swap(x, y);
+    Ok(Reply::OK)
+}
+
+/// Checks a username/password pair against the default user (the only user until ACL
+/// lands): with no `requirepass` the default user takes any password.
+fn check_password(ctx: &Ctx<'_>, user: &[u8], pass: &[u8]) -> bool {
+    let required = ctx.st.config.get("requirepass");
+    user == b"default" && (required.is_empty() || required.as_bytes() == pass)
+}
+
+/// AUTH [username] password.
+pub fn auth(ctx: &mut Ctx<'_>, a: Auth<'_>) -> CmdResult {
+    let user: &[u8] = match a.username {
+        Some(u) => u,
+        None => {
+            if ctx.st.config.get("requirepass").is_empty() {
+                return Err(Reply::err(error::AUTH_NOT_CONFIGURED));
+            }
+            b"default"
+        }
+    };
+    if !check_password(ctx, user, a.password) {
+        return Err(Reply::err(error::WRONGPASS));
+    }
+    ctx.sess.authenticated = true;
+    Ok(Reply::OK)
+}
+
+/// Whether the connection may run commands without (another) AUTH.
+fn is_authenticated(ctx: &Ctx<'_>) -> bool {
+    ctx.sess.authenticated || ctx.st.config.get("requirepass").is_empty()
+}
+
+/// Redis's rule for client names (and library names): no byte outside `!`..`~`.
+fn valid_name(name: &[u8]) -> bool {
+    name.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+/// HELLO [protover [AUTH username password] [SETNAME clientname]]: the server's identity.
+pub fn hello(ctx: &mut Ctx<'_>, a: Hello<'_>) -> CmdResult {
+    let mut ver = None;
+    let (mut auth, mut setname) = (None, None);
+    if let Some(args) = &a.arguments {
+        if !(2..=3).contains(&args.protover) {
+            if ctx.profile().is(ServerKind::Dragonfly) {
+                return Err(Reply::err(format!(
+                    "ERR unknown command 'HELLO' with args beginning with: `{}`",
+                    args.protover
+                )));
+            }
+            return Err(Reply::err(error::NOPROTO));
+        }
+        ver = Some(args.protover as u8);
+        auth = args.auth.as_ref().map(|x| (x.username, x.password));
+        setname = args.clientname;
+    }
+    if let Some((user, pass)) = auth {
+        if !check_password(ctx, user, pass) {
+            return Err(Reply::err(error::WRONGPASS));
+        }
+        ctx.sess.authenticated = true;
+    }
+    if !is_authenticated(ctx) {
+        return Err(Reply::err(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        ));
+    }
+    if let Some(name) = setname {
+        if !valid_name(name) {
+            return Err(Reply::err(error::CLIENT_NAME_SPACES));
+        }
+        ctx.sess.name = name.to_vec();
+    }
+    if let Some(v) = ver {
+        ctx.sess.resp = v;
+    }
+    Ok(hello_reply(ctx))
+}
+
+fn hello_reply(ctx: &Ctx<'_>) -> Reply {
+    let p = ctx.profile();
+    let s = |x: &str| Reply::bulk(x.as_bytes());
+    let mut m = Vec::new();
+    let server_name = match p.kind {
+        ServerKind::Valkey if p.version.major >= 8 => "valkey",
+        _ => "redis",
+    };
+    m.push((s("server"), s(server_name)));
+    let version = match p.kind {
+        ServerKind::Dragonfly => crate::cmd::server::dragonfly_redis_version(&p).to_string(),
+        _ => p.version.to_string(),
+    };
+    m.push((s("version"), s(&version)));
+    if p.is(ServerKind::Dragonfly) {
+        m.push((s("dragonfly_version"), s(&format!("df-v{}", p.version))));
+    }
+    m.push((s("proto"), Reply::Int(i64::from(ctx.sess.resp))));
+    m.push((s("id"), Reply::Int(ctx.sess.id as i64)));
+    m.push((s("mode"), s("standalone")));
+    m.push((s("role"), s("master")));
+    if !p.is(ServerKind::Dragonfly) {
+        m.push((s("modules"), Reply::Array(vec![])));
+    }
+    Reply::Map(m)
+}
+
+/// QUIT: OK, then the connection closes.
+pub fn quit(ctx: &mut Ctx<'_>, _a: Quit) -> CmdResult {
+    ctx.sess.closing = true;
+    Ok(Reply::OK)
+}
+
+/// RESET: back to a fresh connection's state (db 0, RESP2, no name, not authenticated).
+pub fn reset(ctx: &mut Ctx<'_>, _a: Reset) -> CmdResult {
+    ctx.sess.db = 0;
+    ctx.sess.resp = 2;
+    ctx.sess.name.clear();
+    ctx.sess.authenticated = false;
+    ctx.sess.user = "default".into();
+    Ok(Reply::simple("RESET"))
+}
+
+/// CLIENT ID.
+pub fn client_id(ctx: &mut Ctx<'_>, _a: ClientId) -> CmdResult {
+    Ok(Reply::Int(ctx.sess.id as i64))
+}
+
+/// CLIENT GETNAME: nil when unnamed.
+pub fn client_getname(ctx: &mut Ctx<'_>, _a: ClientGetname) -> CmdResult {
+    Ok(if ctx.sess.name.is_empty() { Reply::Nil } else { Reply::bulk(ctx.sess.name.clone()) })
+}
+
+/// CLIENT SETNAME name: an empty name removes it.
+pub fn client_setname(ctx: &mut Ctx<'_>, a: ClientSetname<'_>) -> CmdResult {
+    if !valid_name(a.connection_name) {
+        return Err(Reply::err(error::CLIENT_NAME_SPACES));
+    }
+    ctx.sess.name = a.connection_name.to_vec();
+    Ok(Reply::OK)
+}
+
+/// CLIENT SETINFO LIB-NAME name | LIB-VER version.
+pub fn client_setinfo(ctx: &mut Ctx<'_>, a: ClientSetinfo<'_>) -> CmdResult {
+    let (attr, val) = match a.attr {
+        ClientSetinfoAttr::Libname(v) => ("lib-name", v),
+        ClientSetinfoAttr::Libver(v) => ("lib-ver", v),
+    };
+    if !valid_name(val) {
+        return Err(Reply::err(format!("ERR {attr} cannot contain spaces, newlines or special characters.")));
+    }
+    match attr {
+        "lib-name" => ctx.sess.lib_name = val.to_vec(),
+        _ => ctx.sess.lib_ver = val.to_vec(),
+    }
+    Ok(Reply::OK)
+}
+
+/// One CLIENT LIST line, with the fields the pinned version prints.
+fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
+    let p = ctx.profile();
+    let v7 = p.redis_at_least(7, 0);
+    let age = (ctx.now - m.created_ms).max(0) / 1000;
+    let idle = if current { 0 } else { (ctx.now - m.last_ms).max(0) / 1000 };
+    let (name, db, resp, lib_name, lib_ver) = if current {
+        (&ctx.sess.name, ctx.sess.db, ctx.sess.resp, &ctx.sess.lib_name, &ctx.sess.lib_ver)
+    } else {
+        (&m.name, m.db, m.resp, &m.lib_name, &m.lib_ver)
+    };
+    let cmd = if current { "client|list".to_string() } else { m.last_cmd.clone() };
+    let cmd = if v7 { cmd } else { cmd.replace('|', " ").split(' ').next().unwrap_or("").to_string() };
+    let name = String::from_utf8_lossy(name);
+    let mut s = format!(
+        "id={} addr={} laddr={} fd={} name={name} age={age} idle={idle} flags=N db={db} sub=0 psub=0",
+        m.id, m.addr, m.laddr, m.fd
+    );
+    if v7 {
+        s.push_str(" ssub=0 multi=-1 qbuf=26 qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=1024 rbp=0");
+    } else {
+        s.push_str(" multi=-1 qbuf=26 qbuf-free=40928 argv-mem=10");
+    }
+    s.push_str(&format!(" obl=0 oll=0 omem=0 tot-mem=22298 events=r cmd={cmd} user={} redir=-1", m.user));
+    if v7 {
+        s.push_str(&format!(" resp={resp}"));
+    }
+    if p.redis_at_least(7, 2) {
+        s.push_str(&format!(" lib-name={} lib-ver={}", String::from_utf8_lossy(lib_name), String::from_utf8_lossy(lib_ver)));
+    }
+    s
+}
+
+fn verbatim(s: String) -> Reply {
+    Reply::Verbatim("txt", s.into_bytes())
+}
+
+/// CLIENT INFO: this connection's CLIENT LIST line.
+pub fn client_info(ctx: &mut Ctx<'_>, _a: ClientInfo) -> CmdResult {
+    let meta = ctx.st.clients.get(&ctx.sess.id).cloned().unwrap_or_default();
+    let line = client_line(ctx, &meta, true).replace("cmd=client|list", "cmd=client|info");
+    Ok(verbatim(format!("{line}\n")))
+}
+
+/// CLIENT LIST [TYPE type] [ID id ...]: one line per connection.
+pub fn client_list(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
+    if let Some(t) = &a.client_type {
+        if !matches!(t, ClientListClientType::Normal) {
+            return Ok(verbatim(String::new()));
+        }
+    }
+    for id in &a.client_id {
+        if *id <= 0 {
+            return Err(Reply::err("ERR Invalid client ID"));
+        }
+    }
+    let metas: Vec<ClientMeta> = ctx
+        .st
+        .clients
+        .values()
+        .filter(|m| a.client_id.is_empty() || a.client_id.contains(&(m.id as i64)))
+        .cloned()
+        .collect();
+    let mut out = String::new();
+    for m in &metas {
+        out.push_str(&client_line(ctx, m, m.id == ctx.sess.id));
+        out.push('\n');
+    }
+    Ok(verbatim(out))
+}
+
+/// CLIENT HELP.
+pub fn client_help(_ctx: &mut Ctx<'_>, _a: ClientHelp) -> CmdResult {
+    Ok(crate::cmd::server::help_reply(
+        "CLIENT",
+        &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "LIST [options ...]",
+            "    Return information about client connections.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+        ],
+    ))
 }

@@ -1,1 +1,395 @@
-//! generic
+//! Generic keyspace commands (spec group `generic`): DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN,
+//! RANDOMKEY, RENAME, RENAMENX, COPY, MOVE, TOUCH, the EXPIRE family, TTL, PTTL,
+//! EXPIRETIME, PEXPIRETIME, PERSIST, OBJECT.
+
+use crate::error;
+use crate::reply::{CmdResult, Reply};
+use crate::server::{Ctx, DATABASES};
+use crate::spec::generated::*;
+
+fn count_keys(ctx: &mut Ctx<'_>, keys: &[&[u8]], mut f: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool) -> Reply {
+    Reply::Int(keys.iter().filter(|k| f(ctx, k)).count() as i64)
+}
+
+fn delete(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    let now = ctx.now;
+    ctx.db().expire_if_needed(key, now);
+    let gone = ctx.db().remove(key).is_some();
+    if gone {
+        ctx.touched(key);
+    }
+    gone
+}
+
+/// DEL key [key ...]: how many existed.
+pub fn del(ctx: &mut Ctx<'_>, a: Del<'_>) -> CmdResult {
+    Ok(count_keys(ctx, &a.key, delete))
+}
+
+/// UNLINK key [key ...]: DEL (memory is reclaimed at once here anyway).
+pub fn unlink(ctx: &mut Ctx<'_>, a: Unlink<'_>) -> CmdResult {
+    Ok(count_keys(ctx, &a.key, delete))
+}
+
+/// EXISTS key [key ...]: a key named twice counts twice.
+pub fn exists(ctx: &mut Ctx<'_>, a: Exists<'_>) -> CmdResult {
+    Ok(count_keys(ctx, &a.key, |ctx, k| {
+        let now = ctx.now;
+        ctx.db().contains(k, now)
+    }))
+}
+
+/// TOUCH key [key ...]: updates the access time of the keys that exist.
+pub fn touch(ctx: &mut Ctx<'_>, a: Touch<'_>) -> CmdResult {
+    Ok(count_keys(ctx, &a.key, |ctx, k| {
+        let now = ctx.now;
+        ctx.db().get_mut(k, now).is_some()
+    }))
+}
+
+/// TYPE key: `none` when missing.
+pub fn type_(ctx: &mut Ctx<'_>, a: Type<'_>) -> CmdResult {
+    let now = ctx.now;
+    let t = ctx.db().peek(a.key, now).map_or("none", |e| e.value.type_name());
+    Ok(Reply::simple(t))
+}
+
+/// Whether `key` matches a KEYS/SCAN pattern (`*` alone takes every key, "" included).
+fn pattern_matches(pattern: &[u8], key: &[u8]) -> bool {
+    pattern == b"*" || crate::glob::matches(pattern, key, false)
+}
+
+/// KEYS pattern.
+pub fn keys(ctx: &mut Ctx<'_>, a: Keys<'_>) -> CmdResult {
+    let now = ctx.now;
+    let out: Vec<Reply> =
+        ctx.db().live_keys(now).filter(|(k, _)| pattern_matches(a.pattern, k)).map(|(k, _)| Reply::bulk(k.clone())).collect();
+    Ok(Reply::Array(out))
+}
+
+/// The position of a key in SCAN order: a fixed hash, never 0 (0 ends the iteration).
+pub fn scan_hash(key: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in key {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h.max(1)
+}
+
+/// Redis's SCAN cursor parse (`strtoul`): optional sign (a minus wraps), digits, "" is 0.
+fn parse_cursor(s: &[u8]) -> Option<u64> {
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if s.is_empty() {
+        return Some(0);
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. Keys are visited in the order of
+/// a fixed hash and the cursor is the hash of the next key, so every key present for the
+/// whole iteration is returned exactly once, however the keyspace changes in between.
+pub fn scan(ctx: &mut Ctx<'_>, a: Scan<'_>) -> CmdResult {
+    let cursor = parse_cursor(a.cursor).ok_or(Reply::err(error::INVALID_CURSOR))?;
+    let count = a.count.unwrap_or(10);
+    if count < 1 {
+        return Err(Reply::err(error::SYNTAX));
+    }
+    let now = ctx.now;
+    let mut keys: Vec<(u64, &Vec<u8>, &'static str)> = ctx
+        .db()
+        .live_keys(now)
+        .map(|(k, e)| (scan_hash(k), k, e.value.type_name()))
+        .filter(|(h, _, _)| *h >= cursor)
+        .collect();
+    keys.sort_unstable();
+    let take = usize::try_from(count).unwrap_or(usize::MAX).min(keys.len());
+    let next = keys.get(take).map_or(0, |(h, _, _)| *h);
+    let items: Vec<Reply> = keys[..take]
+        .iter()
+        .filter(|(_, k, _)| a.pattern.is_none_or(|p| pattern_matches(p, k)))
+        .filter(|(_, _, t)| a.type_.is_none_or(|want| want.eq_ignore_ascii_case(t.as_bytes())))
+        .map(|(_, k, _)| Reply::bulk((*k).clone()))
+        .collect();
+    Ok(Reply::Array(vec![Reply::bulk(next.to_string()), Reply::Array(items)]))
+}
+
+/// RANDOMKEY: nil when the database is empty.
+pub fn randomkey(ctx: &mut Ctx<'_>, _a: Randomkey) -> CmdResult {
+    let (now, seed) = (ctx.now, ctx.st.next_random());
+    Ok(Reply::bulk_opt(ctx.db().random_key(now, seed)))
+}
+
+fn rename_generic(ctx: &mut Ctx<'_>, key: &[u8], newkey: &[u8], nx: bool) -> CmdResult {
+    let now = ctx.now;
+    if !ctx.db().contains(key, now) {
+        return Err(Reply::err(error::NO_SUCH_KEY));
+    }
+    if key == newkey {
+        return Ok(if nx { Reply::Int(0) } else { Reply::OK });
+    }
+    if nx && ctx.db().contains(newkey, now) {
+        return Ok(Reply::Int(0));
+    }
+    let Some(entry) = ctx.db().remove(key) else { return Err(Reply::err(error::NO_SUCH_KEY)) };
+    ctx.db().put_entry(newkey, entry);
+    ctx.touched(key);
+    ctx.touched(newkey);
+    Ok(if nx { Reply::Int(1) } else { Reply::OK })
+}
+
+/// RENAME key newkey.
+pub fn rename(ctx: &mut Ctx<'_>, a: Rename<'_>) -> CmdResult {
+    rename_generic(ctx, a.key, a.newkey, false)
+}
+
+/// RENAMENX key newkey.
+pub fn renamenx(ctx: &mut Ctx<'_>, a: Renamenx<'_>) -> CmdResult {
+    rename_generic(ctx, a.key, a.newkey, true)
+}
+
+fn db_arg(n: i64) -> Result<usize, Reply> {
+    if i32::try_from(n).is_err() {
+        return Err(Reply::err(error::NOT_INTEGER));
+    }
+    usize::try_from(n).ok().filter(|&i| i < DATABASES).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))
+}
+
+/// COPY source destination [DB db] [REPLACE]: the copy keeps the TTL.
+pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
+    let src_db = ctx.sess.db;
+    let dst_db = match a.destination_db {
+        Some(n) => db_arg(n)?,
+        None => src_db,
+    };
+    if src_db == dst_db && a.source == a.destination {
+        return Err(Reply::err(error::SAME_OBJECT));
+    }
+    let now = ctx.now;
+    let Some(entry) = ctx.db().peek(a.source, now).cloned() else { return Ok(Reply::Int(0)) };
+    let dst = &mut ctx.st.dbs[dst_db];
+    if dst.contains(a.destination, now) && !a.replace {
+        return Ok(Reply::Int(0));
+    }
+    dst.put_entry(a.destination, crate::db::Entry { accessed_ms: now, ..entry });
+    ctx.dirty.push((dst_db, a.destination.to_vec()));
+    Ok(Reply::Int(1))
+}
+
+/// MOVE key db.
+pub fn move_(ctx: &mut Ctx<'_>, a: Move<'_>) -> CmdResult {
+    let dst_db = db_arg(a.db)?;
+    if dst_db == ctx.sess.db {
+        return Err(Reply::err(error::SAME_OBJECT));
+    }
+    let now = ctx.now;
+    if !ctx.db().contains(a.key, now) || ctx.st.dbs[dst_db].contains(a.key, now) {
+        return Ok(Reply::Int(0));
+    }
+    let Some(entry) = ctx.db().remove(a.key) else { return Ok(Reply::Int(0)) };
+    ctx.st.dbs[dst_db].put_entry(a.key, entry);
+    ctx.touched(a.key);
+    ctx.dirty.push((dst_db, a.key.to_vec()));
+    Ok(Reply::Int(1))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Cond {
+    Nx,
+    Xx,
+    Gt,
+    Lt,
+}
+
+/// The shared body of EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT (Redis's
+/// `expireGenericCommand`): `when` in `unit_ms` units, relative to `base` ms.
+fn expire_generic(ctx: &mut Ctx<'_>, name: &str, key: &[u8], when: i64, unit_ms: i64, base: i64, conds: &[Cond]) -> CmdResult {
+    let has = |c: Cond| conds.contains(&c);
+    if has(Cond::Nx) && (has(Cond::Xx) || has(Cond::Gt) || has(Cond::Lt)) {
+        return Err(Reply::err(error::EXPIRE_NX_CONFLICT));
+    }
+    if has(Cond::Gt) && has(Cond::Lt) {
+        return Err(Reply::err(error::EXPIRE_GT_LT_CONFLICT));
+    }
+    let when = when
+        .checked_mul(unit_ms)
+        .and_then(|w| w.checked_add(base))
+        .filter(|_| when <= i64::MAX / unit_ms && when >= i64::MIN / unit_ms)
+        .ok_or_else(|| Reply::err(error::invalid_expire(name)))?;
+    let now = ctx.now;
+    let Some(entry) = ctx.db().peek(key, now) else { return Ok(Reply::Int(0)) };
+    let current = entry.expire_at;
+    let refused = (has(Cond::Nx) && current.is_some())
+        || (has(Cond::Xx) && current.is_none())
+        || (has(Cond::Gt) && current.is_none_or(|c| when <= c))
+        || (has(Cond::Lt) && current.is_some_and(|c| when >= c));
+    if refused {
+        return Ok(Reply::Int(0));
+    }
+    if when <= now {
+        ctx.db().remove(key);
+    } else {
+        ctx.db().set_expire(key, Some(when));
+    }
+    ctx.touched(key);
+    Ok(Reply::Int(1))
+}
+
+macro_rules! conds {
+    ($list:expr, $ty:ident) => {
+        $list
+            .iter()
+            .map(|c| match c {
+                $ty::Nx => Cond::Nx,
+                $ty::Xx => Cond::Xx,
+                $ty::Gt => Cond::Gt,
+                $ty::Lt => Cond::Lt,
+            })
+            .collect::<Vec<_>>()
+    };
+}
+
+/// EXPIRE key seconds [NX | XX | GT | LT].
+pub fn expire(ctx: &mut Ctx<'_>, a: Expire<'_>) -> CmdResult {
+    let base = ctx.now;
+    expire_generic(ctx, "expire", a.key, a.seconds, 1000, base, &conds!(a.condition, ExpireCondition))
+}
+
+/// PEXPIRE key milliseconds [NX | XX | GT | LT].
+pub fn pexpire(ctx: &mut Ctx<'_>, a: Pexpire<'_>) -> CmdResult {
+    let base = ctx.now;
+    expire_generic(ctx, "pexpire", a.key, a.milliseconds, 1, base, &conds!(a.condition, PexpireCondition))
+}
+
+/// EXPIREAT key unix-time-seconds [NX | XX | GT | LT].
+pub fn expireat(ctx: &mut Ctx<'_>, a: Expireat<'_>) -> CmdResult {
+    expire_generic(ctx, "expireat", a.key, a.unix_time_seconds, 1000, 0, &conds!(a.condition, ExpireatCondition))
+}
+
+/// PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT].
+pub fn pexpireat(ctx: &mut Ctx<'_>, a: Pexpireat<'_>) -> CmdResult {
+    expire_generic(ctx, "pexpireat", a.key, a.unix_time_milliseconds, 1, 0, &conds!(a.condition, PexpireatCondition))
+}
+
+/// TTL-style answers: -2 missing, -1 persistent, else `f(expire_at)`.
+fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(i64, i64) -> i64) -> CmdResult {
+    let now = ctx.now;
+    Ok(Reply::Int(match ctx.db().peek(key, now) {
+        None => -2,
+        Some(e) => e.expire_at.map_or(-1, |t| f(t, now)),
+    }))
+}
+
+/// TTL key: seconds left, rounded.
+pub fn ttl(ctx: &mut Ctx<'_>, a: Ttl<'_>) -> CmdResult {
+    ttl_generic(ctx, a.key, |t, now| ((t - now).max(0) + 500) / 1000)
+}
+
+/// PTTL key.
+pub fn pttl(ctx: &mut Ctx<'_>, a: Pttl<'_>) -> CmdResult {
+    ttl_generic(ctx, a.key, |t, now| (t - now).max(0))
+}
+
+/// EXPIRETIME key: the absolute expiry in seconds, rounded.
+pub fn expiretime(ctx: &mut Ctx<'_>, a: Expiretime<'_>) -> CmdResult {
+    ttl_generic(ctx, a.key, |t, _| (t + 500) / 1000)
+}
+
+/// PEXPIRETIME key.
+pub fn pexpiretime(ctx: &mut Ctx<'_>, a: Pexpiretime<'_>) -> CmdResult {
+    ttl_generic(ctx, a.key, |t, _| t)
+}
+
+/// PERSIST key: 1 when a TTL was removed.
+pub fn persist(ctx: &mut Ctx<'_>, a: Persist<'_>) -> CmdResult {
+    let now = ctx.now;
+    let had = ctx.db().peek(a.key, now).is_some_and(|e| e.expire_at.is_some());
+    if had {
+        ctx.db().set_expire(a.key, None);
+        ctx.touched(a.key);
+    }
+    Ok(Reply::Int(i64::from(had)))
+}
+
+const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+const LFU_SELECTED: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+fn lfu_policy(ctx: &Ctx<'_>) -> bool {
+    ctx.st.config.get("maxmemory-policy").contains("lfu")
+}
+
+/// OBJECT ENCODING key: nil when missing.
+pub fn object_encoding(ctx: &mut Ctx<'_>, a: ObjectEncoding<'_>) -> CmdResult {
+    let now = ctx.now;
+    Ok(ctx.db().peek(a.key, now).map_or(Reply::Nil, |e| Reply::bulk(e.value.encoding_name())))
+}
+
+/// OBJECT REFCOUNT key: small integers are Redis's shared objects (refcount INT_MAX)
+/// while no maxmemory policy needs per-key LRU/LFU data.
+pub fn object_refcount(ctx: &mut Ctx<'_>, a: ObjectRefcount<'_>) -> CmdResult {
+    let now = ctx.now;
+    let shared_ok = ctx.st.config.get_i64("maxmemory") == 0 || !ctx.st.config.get("maxmemory-policy").contains("l");
+    let Some(e) = ctx.db().peek(a.key, now) else { return Ok(Reply::Nil) };
+    let shared_int = match e.value.as_str() {
+        Some(s) if s.enc == crate::db::StrEnc::Int => {
+            crate::spec::grammar::parse_i64(&s.data).is_some_and(|n| (0..10000).contains(&n)) && shared_ok
+        }
+        _ => false,
+    };
+    Ok(Reply::Int(if shared_int { i64::from(i32::MAX) } else { 1 }))
+}
+
+/// OBJECT IDLETIME key: seconds since the last access.
+pub fn object_idletime(ctx: &mut Ctx<'_>, a: ObjectIdletime<'_>) -> CmdResult {
+    let now = ctx.now;
+    let Some(accessed) = ctx.db().peek(a.key, now).map(|e| e.accessed_ms) else { return Ok(Reply::Nil) };
+    if lfu_policy(ctx) {
+        return Err(Reply::err(LFU_SELECTED));
+    }
+    Ok(Reply::Int((now - accessed).max(0) / 1000))
+}
+
+/// OBJECT FREQ key: only under an LFU policy.
+pub fn object_freq(ctx: &mut Ctx<'_>, a: ObjectFreq<'_>) -> CmdResult {
+    let now = ctx.now;
+    if ctx.db().peek(a.key, now).is_none() {
+        return Ok(Reply::Nil);
+    }
+    if !lfu_policy(ctx) {
+        return Err(Reply::err(LFU_NOT_SELECTED));
+    }
+    Ok(Reply::Int(5))
+}
+
+/// OBJECT HELP.
+pub fn object_help(_ctx: &mut Ctx<'_>, _a: ObjectHelp) -> CmdResult {
+    Ok(crate::cmd::server::help_reply(
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    ))
+}

@@ -156,6 +156,10 @@ impl<'a> Parser<'a, '_> {
                     let Some(k) = group.iter().position(|s| self.starts(s, word)) else { break };
                     let at = self.pos;
                     let v = self.one(&group[k], 0, &stop);
+                    if self.syntax == Some(None) {
+                        // An option cut short: blame the option's own word.
+                        self.syntax = Some(Some(at));
+                    }
                     self.merge(&group[k], &mut out[i + k], v, at);
                 }
                 i = j;
@@ -272,6 +276,9 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn value(&mut self, spec: &'static ArgSpec, stop: &[&'static [ArgSpec]]) -> PVal<'a> {
+        if spec.raw {
+            return self.take().map_or(PVal::Absent, PVal::Word);
+        }
         match spec.kind {
             ArgKind::PureToken => match self.token(spec) {
                 true => PVal::Present,

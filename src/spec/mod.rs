@@ -23,6 +23,9 @@ pub struct ArgSpec {
     pub multiple_token: bool,
     /// Parsed as a set of flags (overlay `flags`): alternatives may combine and repeat.
     pub flag_set: bool,
+    /// Handed to the handler as the raw word (overlay `raw`): the handler reads a number
+    /// format of its own (SCAN's unsigned cursor).
+    pub raw: bool,
     pub since: Option<&'static str>,
     pub display: Option<&'static str>,
     pub key_spec_index: i32,
