@@ -343,6 +343,7 @@ struct CmdOverlay {
     values: Vec<(String, String)>,
     flags: BTreeSet<String>,
     raw: BTreeSet<String>,
+    trailing_ok: bool,
 }
 
 #[derive(Default)]
@@ -419,6 +420,7 @@ impl Overlay {
                 }
                 entry.flags = list("errors.json", &ctx, o, "flags")?.into_iter().collect();
                 entry.raw = list("errors.json", &ctx, o, "raw")?.into_iter().collect();
+                entry.trailing_ok = s_opt("errors.json", &ctx, o, "trailing")?.as_deref() == Some("ignore");
             }
         }
         Ok(ov)
@@ -824,7 +826,7 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
                     items.push(quote! {
                         fn #run_ident(ctx: &mut crate::server::Ctx<'_>, argv: &[Vec<u8>]) -> crate::reply::CmdResult {
                             let words = argv.get(#skip..).unwrap_or(&[]);
-                            let parsed = grammar::parse(&#spec_ident.args, words, &ctx.profile())
+                            let parsed = grammar::parse(&#spec_ident, words, &ctx.profile())
                                 .map_err(|e| crate::dispatch::arg_error(&#spec_ident, words, e))?;
                             #path(ctx, #t::from_block(&parsed))
                         }
@@ -874,10 +876,11 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
             })
             .collect();
         let errors = match o {
-            Some(o) if o.syntax.is_some() || !o.values.is_empty() => {
+            Some(o) if o.syntax.is_some() || !o.values.is_empty() || o.trailing_ok => {
                 let syntax = o.syntax.clone().unwrap_or_else(|| "ERR syntax error".into());
                 let vals: Vec<TokenStream> = o.values.iter().map(|(a, t)| quote!((#a, #t))).collect();
-                quote!(&Errors { syntax: #syntax, value: &[#(#vals),*] })
+                let trailing_ok = o.trailing_ok;
+                quote!(&Errors { syntax: #syntax, value: &[#(#vals),*], trailing_ok: #trailing_ok })
             }
             _ => quote!(&Errors::DEFAULT),
         };

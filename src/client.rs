@@ -22,8 +22,12 @@ impl Client {
     pub fn new(server: Server, addr: String, laddr: String) -> Client {
         let id = server.shared.next_client_id();
         let now = server.shared.clock.now_ms();
+        let authenticated;
         {
             let mut st = server.shared.lock();
+            // As in Redis: a connection is authenticated from the start while the default
+            // user needs no password, and stays so if a password is set later.
+            authenticated = st.config.get("requirepass").is_empty();
             st.stats.connections_received += 1;
             st.clients.insert(
                 id,
@@ -41,7 +45,9 @@ impl Client {
                 },
             );
         }
-        Client { server, session: Session::new(id, addr, laddr) }
+        let mut session = Session::new(id, addr, laddr);
+        session.authenticated = authenticated;
+        Client { server, session }
     }
 
     /// Runs a command; `Err` only when the connection is (simulated as) dropped.
@@ -81,6 +87,11 @@ impl Client {
     /// The protocol version the client negotiated (2 or 3).
     pub fn protocol(&self) -> u8 {
         self.session.resp
+    }
+
+    /// The connection's session state (selected db, protocol, auth), read-only.
+    pub fn session(&self) -> &Session {
+        &self.session
     }
 
     /// Whether the connection was closed (QUIT) or the server's failure switch is on.

@@ -60,7 +60,7 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
         if !cmd.arity_ok(&p, argv.len()) {
             return Err(Reply::err(error::wrong_arity(&p, cmd.fullname)));
         }
-        if !sess.authenticated && !st.config.get("requirepass").is_empty() && !cmd.has_flag("NO_AUTH") {
+        if !sess.authenticated && !cmd.has_flag("NO_AUTH") {
             return Err(Reply::err(error::NOAUTH));
         }
         let Some(run) = cmd.run else {

@@ -78,7 +78,7 @@ pub fn auth(ctx: &mut Ctx<'_>, a: Auth<'_>) -> CmdResult {
 
 /// Whether the connection may run commands without (another) AUTH.
 fn is_authenticated(ctx: &Ctx<'_>) -> bool {
-    ctx.sess.authenticated || ctx.st.config.get("requirepass").is_empty()
+    ctx.sess.authenticated
 }
 
 /// Redis's rule for client names (and library names): no byte outside `!`..`~`.
@@ -165,7 +165,7 @@ pub fn reset(ctx: &mut Ctx<'_>, _a: Reset) -> CmdResult {
     ctx.sess.db = 0;
     ctx.sess.resp = 2;
     ctx.sess.name.clear();
-    ctx.sess.authenticated = false;
+    ctx.sess.authenticated = ctx.st.config.get("requirepass").is_empty();
     ctx.sess.user = "default".into();
     Ok(Reply::simple("RESET"))
 }
@@ -249,25 +249,31 @@ pub fn client_info(ctx: &mut Ctx<'_>, _a: ClientInfo) -> CmdResult {
     Ok(verbatim(format!("{line}\n")))
 }
 
-/// CLIENT LIST [TYPE type] [ID id ...]: one line per connection.
+/// CLIENT LIST [TYPE type] [ID id ...]: one line per connection. As in Redis, TYPE and ID
+/// exclude each other, any client type name is checked (`slave` too), and ids that are
+/// not positive integers are an error.
 pub fn client_list(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
-    if let Some(t) = &a.client_type {
-        if !matches!(t, ClientListClientType::Normal) {
-            return Ok(verbatim(String::new()));
+    if a.client_type.is_some() && !a.client_id.is_empty() {
+        return Err(Reply::err(error::SYNTAX));
+    }
+    if let Some(t) = a.client_type {
+        let t = String::from_utf8_lossy(t).to_ascii_lowercase();
+        match t.as_str() {
+            "normal" => {}
+            "master" | "replica" | "slave" | "pubsub" => return Ok(verbatim(String::new())),
+            "primary" if ctx.profile().is(ServerKind::Valkey) => return Ok(verbatim(String::new())),
+            _ => return Err(Reply::err(error::sanitize(format!("ERR Unknown client type '{t}'")))),
         }
     }
+    let mut ids = Vec::new();
     for id in &a.client_id {
-        if *id <= 0 {
-            return Err(Reply::err("ERR Invalid client ID"));
+        match crate::spec::grammar::parse_i64(id) {
+            Some(n) => ids.push(n),
+            None => return Err(Reply::err("ERR Invalid client ID")),
         }
     }
-    let metas: Vec<ClientMeta> = ctx
-        .st
-        .clients
-        .values()
-        .filter(|m| a.client_id.is_empty() || a.client_id.contains(&(m.id as i64)))
-        .cloned()
-        .collect();
+    let metas: Vec<ClientMeta> =
+        ctx.st.clients.values().filter(|m| a.client_id.is_empty() || ids.contains(&(m.id as i64))).cloned().collect();
     let mut out = String::new();
     for m in &metas {
         out.push_str(&client_line(ctx, m, m.id == ctx.sess.id));
@@ -278,25 +284,53 @@ pub fn client_list(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
 
 /// CLIENT HELP.
 pub fn client_help(_ctx: &mut Ctx<'_>, _a: ClientHelp) -> CmdResult {
-    Ok(crate::cmd::server::help_reply(
-        "CLIENT",
-        &[
-            "CACHING (YES|NO)",
-            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
-            "GETREDIR",
-            "    Return the client ID we are redirecting to when tracking is enabled.",
-            "GETNAME",
-            "    Return the name of the current connection.",
-            "ID",
-            "    Return the ID of the current connection.",
-            "INFO",
-            "    Return information about the current client connection.",
-            "KILL <ip:port>",
-            "    Kill connection made from <ip:port>.",
-            "LIST [options ...]",
-            "    Return information about client connections.",
-            "SETNAME <name>",
-            "    Assign the name <name> to the current connection.",
-        ],
-    ))
+    Ok(crate::cmd::server::help_reply("CLIENT", CLIENT_HELP))
 }
+
+const CLIENT_HELP: &[&str] = &[
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+];

@@ -54,7 +54,7 @@ static PARAMS: &[Param] = &[
     p("databases", "16", Kind::Immutable),
     p("dbfilename", "dump.rdb", Kind::Str),
     p("dynamic-hz", "yes", Kind::Bool),
-    pa("hash-max-listpack-entries", "hash-max-ziplist-entries", "128", POS),
+    pa("hash-max-listpack-entries", "hash-max-ziplist-entries", "512", POS),
     pa("hash-max-listpack-value", "hash-max-ziplist-value", "64", POS),
     p("hz", "10", Kind::Int(0, i32::MAX as i64)),
     p("io-threads", "1", Kind::Immutable),
@@ -173,10 +173,7 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -
             ))));
         };
         if seen.contains(&i) {
-            return Err(Reply::err(error::sanitize(format!(
-                "ERR Duplicate parameter - '{}'",
-                String::from_utf8_lossy(name)
-            ))));
+            return Err(set_failed(name, "duplicate parameter"));
         }
         seen.push(i);
         let text = String::from_utf8_lossy(value).into_owned();
@@ -220,7 +217,7 @@ fn normalize(kind: Kind, v: &str) -> Result<String, String> {
         }
         Kind::Events => {
             let flags = crate::server::config::parse_events(v)
-                .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmd'.".to_string())?;
+                .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".to_string())?;
             Ok(events_to_string(flags))
         }
     }
@@ -231,6 +228,9 @@ pub fn parse_memory(v: &str) -> Option<i64> {
     let l = v.to_ascii_lowercase();
     let units: [(&str, i64); 6] = [("kb", 1024), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1000), ("m", 1_000_000), ("g", 1_000_000_000)];
     let (num, mul) = units.iter().find(|(u, _)| l.ends_with(u)).map(|(u, m)| (&l[..l.len() - u.len()], *m)).unwrap_or((&l, 1));
+    if l.is_empty() {
+        return Some(0);
+    }
     if num.is_empty() || !num.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }

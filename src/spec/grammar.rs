@@ -8,7 +8,7 @@
 //! beats a value that is not a number, because Redis scans the options before it converts
 //! their values. The generated code turns the resulting [`PVal`] tree into typed structs.
 
-use super::{ArgKind, ArgSpec, Profile};
+use super::{ArgKind, ArgSpec, CommandSpec, Profile};
 
 /// A parsed argument, before the generated code types it.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,14 +54,20 @@ struct Parser<'a, 'p> {
 
 /// Parses `words` (the arguments after the command name, or after the subcommand name)
 /// against `specs`.
-pub fn parse<'a>(
+pub fn parse<'a>(cmd: &'static CommandSpec, words: &'a [Vec<u8>], profile: &Profile) -> Result<Vec<PVal<'a>>, ArgError> {
+    parse_args(cmd.args, words, profile, cmd.errors.trailing_ok)
+}
+
+/// Parses `words` against an argument list; `trailing_ok` ignores words past its end.
+pub fn parse_args<'a>(
     specs: &'static [ArgSpec],
     words: &'a [Vec<u8>],
     profile: &Profile,
+    trailing_ok: bool,
 ) -> Result<Vec<PVal<'a>>, ArgError> {
     let mut p = Parser { words, pos: 0, profile, syntax: None, conflict: None, value: None };
     let out = p.seq(specs, &[]);
-    if p.syntax.is_none() && p.pos < words.len() {
+    if p.syntax.is_none() && p.pos < words.len() && !trailing_ok {
         p.syntax = Some(Some(p.pos));
     }
     if let Some(word) = p.syntax {

@@ -157,10 +157,12 @@ pub struct Errors {
     pub syntax: &'static str,
     /// Per argument name: reply when its value is not a valid integer/double.
     pub value: &'static [(&'static str, &'static str)],
+    /// Words after the grammar's end are ignored (QUIT), instead of a syntax error.
+    pub trailing_ok: bool,
 }
 
 impl Errors {
-    pub const DEFAULT: Errors = Errors { syntax: crate::error::SYNTAX, value: &[] };
+    pub const DEFAULT: Errors = Errors { syntax: crate::error::SYNTAX, value: &[], trailing_ok: false };
 }
 
 impl CommandSpec {

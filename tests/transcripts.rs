@@ -1,0 +1,407 @@
+//! Conformance transcripts (tests/transcripts/*.txt, format in tests/transcripts/README.md):
+//! every file runs in-process against the fake; every file not marked `@fake-only` also runs
+//! against a real `redis-server` (Debian 7.0.15) started on a private port, one per file.
+//! The real run is required when `CI` is set, and skipped (saying so) when the binary is
+//! missing on a developer machine.
+
+use fakeredis::resp::{encode, parse_reply, split_inline_args};
+use fakeredis::{Client, Profile, Reply, Server};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+#[derive(Debug, Default, Clone)]
+struct Directives {
+    sort: bool,
+    approx: Option<i64>,
+    pattern: bool,
+}
+
+#[derive(Debug)]
+enum Step {
+    Cmd { line: usize, client: usize, args: Vec<Vec<u8>>, dir: Directives, expected: Option<String> },
+    Advance { ms: u64 },
+}
+
+struct Transcript {
+    path: PathBuf,
+    profile: Profile,
+    fake_only: bool,
+    steps: Vec<Step>,
+}
+
+fn is_command(line: &str) -> Option<(usize, &str)> {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &line[digits..];
+    let body = rest.strip_prefix("> ")?;
+    let client = if digits == 0 { 1 } else { line[..digits].parse().ok()? };
+    Some((client, body))
+}
+
+fn is_expected_line(line: &str) -> bool {
+    let s = line.trim();
+    !(s.is_empty()
+        || is_command(line).is_some()
+        || s.starts_with('!')
+        || s.starts_with('@')
+        || (s.starts_with('#') && s != "#t" && s != "#f"))
+}
+
+fn parse_transcript(path: &Path) -> Transcript {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let lines: Vec<&str> = text.lines().collect();
+    let mut t = Transcript { path: path.to_path_buf(), profile: Profile::redis(7, 0, 15), fake_only: false, steps: vec![] };
+    let mut pending = Directives::default();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let s = line.trim();
+        let at = format!("{}:{}", path.display(), i + 1);
+        if s.is_empty() || s.starts_with('#') {
+            i += 1;
+            continue;
+        }
+        if let Some(h) = s.strip_prefix('@') {
+            let (name, rest) = h.split_once(' ').unwrap_or((h, ""));
+            match name {
+                "profile" => t.profile = rest.trim().parse().unwrap_or_else(|e| panic!("{at}: {e}")),
+                "fake-only" => {
+                    assert!(!rest.trim().is_empty(), "{at}: @fake-only needs a reason");
+                    t.fake_only = true;
+                }
+                other => panic!("{at}: unknown header @{other}"),
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(d) = s.strip_prefix('!') {
+            let (name, arg) = d.split_once(' ').unwrap_or((d, ""));
+            match name {
+                "sort" => pending.sort = true,
+                "pattern" => pending.pattern = true,
+                "approx" => pending.approx = Some(arg.trim().parse().unwrap_or_else(|_| panic!("{at}: !approx needs a number"))),
+                "advance" => {
+                    assert!(t.fake_only, "{at}: !advance needs @fake-only");
+                    let arg = arg.trim();
+                    let ms = match arg.strip_suffix("ms") {
+                        Some(n) => n.parse::<u64>(),
+                        None => arg.strip_suffix('s').unwrap_or(arg).parse::<u64>().map(|n| n * 1000),
+                    };
+                    t.steps.push(Step::Advance { ms: ms.unwrap_or_else(|_| panic!("{at}: bad !advance")) });
+                }
+                other => panic!("{at}: unknown directive !{other}"),
+            }
+            i += 1;
+            continue;
+        }
+        let Some((client, body)) = is_command(line) else { panic!("{at}: a reply line without a command: {line:?}") };
+        let args = split_inline_args(body.as_bytes()).unwrap_or_else(|| panic!("{at}: unbalanced quotes"));
+        assert!(!args.is_empty(), "{at}: empty command");
+        let expected = lines.get(i + 1).filter(|l| is_expected_line(l)).map(|l| l.to_string());
+        let step = i + 1;
+        i += if expected.is_some() { 2 } else { 1 };
+        t.steps.push(Step::Cmd { line: step, client, args, dir: std::mem::take(&mut pending), expected });
+    }
+    t
+}
+
+fn quote(data: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for &b in data {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn text(data: &[u8]) -> String {
+    data.iter().map(|&b| if (0x20..=0x7e).contains(&b) { (b as char).to_string() } else { format!("\\x{b:02x}") }).collect()
+}
+
+fn render(r: &Reply, resp3: bool, sort: bool) -> String {
+    let list = |items: &[Reply]| {
+        let mut v: Vec<String> = items.iter().map(|x| render(x, resp3, sort)).collect();
+        if sort {
+            v.sort();
+        }
+        format!("[{}]", v.join(", "))
+    };
+    match r {
+        Reply::Simple(s) => format!("+{}", text(s.as_bytes())),
+        Reply::Error(e) => format!("-{}", text(e.as_bytes())),
+        Reply::Int(n) => format!(":{n}"),
+        Reply::Bulk(b) => quote(b),
+        Reply::Nil if resp3 => "_".into(),
+        Reply::Nil => "(nil)".into(),
+        Reply::NilArray if resp3 => "_".into(),
+        Reply::NilArray => "(nil-array)".into(),
+        Reply::Double(d) => format!(",{}", fakeredis::reply::format_double(*d)),
+        Reply::Bool(b) => if *b { "#t" } else { "#f" }.into(),
+        Reply::BigNumber(n) => format!("({n}"),
+        Reply::Verbatim(f, d) => format!("={f} {}", quote(d)),
+        Reply::Array(v) => list(v),
+        Reply::Set(v) => format!("~{}", list(v)),
+        Reply::Push(v) => format!(">{}", list(v)),
+        Reply::Map(pairs) => {
+            let mut v: Vec<String> = pairs.iter().map(|(k, x)| format!("{}: {}", render(k, resp3, sort), render(x, resp3, sort))).collect();
+            if sort {
+                v.sort();
+            }
+            format!("{{{}}}", v.join(", "))
+        }
+    }
+}
+
+fn matches(dir: &Directives, rendered: &str, reply: &Reply, expected: &str) -> bool {
+    if dir.pattern {
+        return regex_lite::Regex::new(&format!("^(?:{expected})$")).is_ok_and(|re| re.is_match(rendered));
+    }
+    if let (Some(tol), Reply::Int(n)) = (dir.approx, reply) {
+        if let Some(e) = expected.strip_prefix(':').and_then(|x| x.trim().parse::<i64>().ok()) {
+            return (e - n).abs() <= tol;
+        }
+    }
+    rendered == expected
+}
+
+/// Something that answers commands for numbered clients.
+trait Target {
+    /// The reply and whether the client speaks RESP3 after it.
+    fn run(&mut self, client: usize, args: &[Vec<u8>]) -> (Reply, bool);
+    fn advance(&mut self, ms: u64);
+}
+
+struct Fake {
+    server: Server,
+    clients: BTreeMap<usize, Client>,
+}
+
+impl Target for Fake {
+    fn run(&mut self, client: usize, args: &[Vec<u8>]) -> (Reply, bool) {
+        let server = self.server.clone();
+        if self.clients.get(&client).is_some_and(|c| c.is_closed()) {
+            self.clients.remove(&client);
+        }
+        let c = self.clients.entry(client).or_insert_with(|| server.client());
+        let reply = c.execute(args).expect("the fake dropped the connection");
+        // The reply goes out in the protocol in force after the command (HELLO switches first).
+        let resp3 = c.protocol() == 3;
+        // Through the real encoder and a reply parser, exactly as a socket would carry it.
+        let mut bytes = Vec::new();
+        encode(&reply, resp3, &mut bytes);
+        let (parsed, used) = parse_reply(&bytes).expect("encoder output parses").expect("complete reply");
+        assert_eq!(used, bytes.len(), "encoder wrote one reply");
+        (parsed, c.protocol() == 3)
+    }
+
+    fn advance(&mut self, ms: u64) {
+        self.server.advance(Duration::from_millis(ms));
+    }
+}
+
+struct Real {
+    port: u16,
+    clients: BTreeMap<usize, (TcpStream, Vec<u8>, bool)>,
+}
+
+impl Target for Real {
+    fn run(&mut self, client: usize, args: &[Vec<u8>]) -> (Reply, bool) {
+        let port = self.port;
+        let (stream, buf, resp3) = self.clients.entry(client).or_insert_with(|| {
+            let s = TcpStream::connect(("127.0.0.1", port)).expect("connect to redis-server");
+            s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+            (s, Vec::new(), false)
+        });
+        let mut out = Vec::new();
+        fakeredis::resp::encode_command(args, &mut out);
+        stream.write_all(&out).expect("write to redis-server");
+        loop {
+            if let Some((r, used)) = parse_reply(buf).expect("redis-server reply parses") {
+                buf.drain(..used);
+                let name = args[0].to_ascii_uppercase();
+                if !r.is_error() {
+                    if name == b"HELLO" {
+                        if let Some(v) = args.get(1) {
+                            *resp3 = v.as_slice() == b"3";
+                        }
+                    } else if name == b"RESET" {
+                        *resp3 = false;
+                    }
+                }
+                let now3 = *resp3;
+                if name == b"QUIT" {
+                    self.clients.remove(&client);
+                }
+                return (r, now3);
+            }
+            let mut chunk = [0u8; 65536];
+            let n = stream.read(&mut chunk).expect("read from redis-server");
+            assert!(n > 0, "redis-server closed the connection");
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    fn advance(&mut self, _ms: u64) {
+        unreachable!("files with !advance are fake-only")
+    }
+}
+
+/// Runs a transcript; returns (commands checked, failures).
+fn run(t: &Transcript, target: &mut dyn Target) -> (usize, Vec<String>) {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for step in &t.steps {
+        match step {
+            Step::Advance { ms } => target.advance(*ms),
+            Step::Cmd { line, client, args, dir, expected } => {
+                // A reply is rendered in the protocol it was sent in: the one in force after
+                // the command (HELLO switches before it answers).
+                let (reply, resp3) = target.run(*client, args);
+                let rendered = render(&reply, resp3, dir.sort);
+                checked += 1;
+                if let Some(exp) = expected {
+                    if !matches(dir, &rendered, &reply, exp) {
+                        let cmd: Vec<String> = args.iter().map(|a| quote(a)).collect();
+                        failures.push(format!(
+                            "{}:{line}: {}\n    expected: {exp}\n    actual:   {rendered}",
+                            t.path.display(),
+                            cmd.join(" ")
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    (checked, failures)
+}
+
+fn transcripts() -> Vec<Transcript> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/transcripts exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no transcripts found");
+    files.iter().map(|p| parse_transcript(p)).collect()
+}
+
+fn report(kind: &str, results: Vec<(String, usize, Vec<String>)>) {
+    let mut total = 0;
+    let mut failed = Vec::new();
+    for (file, n, f) in &results {
+        eprintln!("{kind}: {file}: {n} commands, {} mismatches", f.len());
+        total += n;
+        failed.extend(f.iter().cloned());
+    }
+    eprintln!("{kind}: {} files, {total} commands checked", results.len());
+    if !failed.is_empty() {
+        let shown: Vec<String> = failed.iter().take(60).cloned().collect();
+        panic!("{} transcript mismatches against {kind}:\n{}", failed.len(), shown.join("\n"));
+    }
+}
+
+fn file_name(t: &Transcript) -> String {
+    t.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+#[test]
+fn transcripts_against_the_fake() {
+    let results = transcripts()
+        .iter()
+        .map(|t| {
+            let mut fake = Fake { server: Server::with_profile(t.profile), clients: BTreeMap::new() };
+            let (n, f) = run(t, &mut fake);
+            (file_name(t), n, f)
+        })
+        .collect();
+    report("fakeredis", results);
+}
+
+fn redis_server_binary() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("FAKEREDIS_REDIS_SERVER") {
+        return Some(PathBuf::from(p));
+    }
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join("redis-server"))
+        .find(|p| p.is_file())
+}
+
+struct RealServer {
+    child: Child,
+    port: u16,
+    _dir: PathBuf,
+}
+
+impl Drop for RealServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
+fn start_real(bin: &Path, n: usize) -> RealServer {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = std::env::temp_dir().join(format!("fakeredis-oracle-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let child = Command::new(bin)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start redis-server");
+    let server = RealServer { child, port, _dir: dir };
+    // Wait (bounded) until it accepts connections: readiness, not a timing assertion.
+    for _ in 0..500 {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            if s.write_all(b"PING\r\n").is_ok() {
+                let mut b = [0u8; 7];
+                if s.read_exact(&mut b).is_ok() && &b == b"+PONG\r\n" {
+                    return server;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("redis-server did not start on port {port}");
+}
+
+#[test]
+fn transcripts_against_redis_server() {
+    let Some(bin) = redis_server_binary() else {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but redis-server is not installed: the oracle is required");
+        eprintln!("redis-server not installed: the differential run is skipped on this machine (CI requires it)");
+        return;
+    };
+    let results = transcripts()
+        .iter()
+        .filter(|t| !t.fake_only)
+        .enumerate()
+        .map(|(n, t)| {
+            let real = start_real(&bin, n);
+            let mut target = Real { port: real.port, clients: BTreeMap::new() };
+            let (c, f) = run(t, &mut target);
+            (file_name(t), c, f)
+        })
+        .collect();
+    report("redis-server", results);
+}
