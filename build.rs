@@ -393,6 +393,7 @@ impl Overlay {
                     for (server, n) in a {
                         let n = n.as_i64().ok_or_else(|| format!("servers.json: key \"{ctx}.arity.{server}\" must be an integer"))?;
                         entry.arity.push((server.clone(), n));
+                        entry.arity.sort_by_key(|(srv, _)| (!srv.contains('<'), srv.clone()));
                     }
                 }
                 if let Some(a) = o.get("args").and_then(Value::as_object) {
@@ -827,7 +828,7 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
                         fn #run_ident(ctx: &mut crate::server::Ctx<'_>, argv: &[Vec<u8>]) -> crate::reply::CmdResult {
                             let words = argv.get(#skip..).unwrap_or(&[]);
                             let parsed = grammar::parse(&#spec_ident, words, &ctx.profile())
-                                .map_err(|e| crate::dispatch::arg_error(&#spec_ident, words, e))?;
+                                .map_err(|e| crate::dispatch::arg_error(&#spec_ident, words, e, &ctx.profile()))?;
                             #path(ctx, #t::from_block(&parsed))
                         }
                     });
@@ -841,9 +842,13 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
         let avail = avail_tokens(Some(&c.since), &rule)?;
         let arity_ov = o
             .map(|o| o.arity.iter().map(|(s, n)| {
-                let k = server_kind(s)?;
+                let (server, before) = match s.split_once('<') {
+                    Some((srv, v)) => (srv, ver_tokens(v)?),
+                    None => (s.as_str(), quote!(Version::new(u16::MAX, 0, 0))),
+                };
+                let k = server_kind(server)?;
                 let n = *n as i32;
-                Ok(quote!((#k, #n)))
+                Ok(quote!((#k, #before, #n)))
             }).collect::<Res<Vec<_>>>())
             .transpose()?
             .unwrap_or_default();

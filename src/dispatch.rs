@@ -58,7 +58,7 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
     let result = (|| -> CmdResult {
         let cmd = resolve(&p, argv)?;
         if !cmd.arity_ok(&p, argv.len()) {
-            return Err(Reply::err(error::wrong_arity(&p, cmd.fullname)));
+            return Err(Reply::err(error::wrong_arity(&p, cmd.fullname, argv.get(1).map(Vec::as_slice))));
         }
         if !sess.authenticated && !cmd.has_flag("NO_AUTH") {
             return Err(Reply::err(error::NOAUTH));
@@ -93,7 +93,11 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
 }
 
 /// The error reply for a parse failure of `cmd`'s arguments `words`.
-pub fn arg_error(cmd: &CommandSpec, words: &[Vec<u8>], e: ArgError) -> Reply {
+pub fn arg_error(cmd: &CommandSpec, words: &[Vec<u8>], e: ArgError, p: &Profile) -> Reply {
+    if p.kind == spec::ServerKind::Dragonfly && matches!(e, ArgError::Syntax { .. }) && cmd.errors.syntax.contains("{word}") {
+        // Dragonfly answers a bad option with the plain syntax error.
+        return Reply::err(error::SYNTAX);
+    }
     match e {
         ArgError::Syntax { word } => syntax(cmd, words, word),
         ArgError::Conflict { word } => syntax(cmd, words, Some(word)),

@@ -41,7 +41,7 @@ pub fn invalid_expire(cmd: &str) -> String {
 pub fn unknown_command(p: &Profile, argv: &[Vec<u8>]) -> String {
     let name = c_str(argv.first().map(Vec::as_slice).unwrap_or(b""));
     if p.kind == ServerKind::Dragonfly {
-        return format!("ERR unknown command '{}'", name.to_ascii_uppercase());
+        return sanitize(format!("ERR unknown command `{}`", name.to_ascii_uppercase()));
     }
     // Redis appends each argument while the list is under 128 bytes, each cut to what
     // still fits, and stops at a NUL byte like the C string it is.
@@ -60,7 +60,7 @@ pub fn unknown_command(p: &Profile, argv: &[Vec<u8>]) -> String {
             args.push_str(&format!("`{cut}`, "));
         }
     }
-    let name = truncate_bytes(&name, 128);
+    let name = if modern { truncate_bytes(&name, 128) } else { &name };
     let text = if modern {
         format!("ERR unknown command '{name}', with args beginning with: {args}")
     } else {
@@ -82,14 +82,16 @@ pub fn unknown_subcommand(p: &Profile, container: &str, sub: &[u8]) -> String {
     sanitize(format!("ERR unknown subcommand '{}'. Try {upper} HELP.", truncate_bytes(&sub, 128)))
 }
 
-/// The reply to a wrong number of arguments; `fullname` is `get` or `client|setname`.
-pub fn wrong_arity(p: &Profile, fullname: &str) -> String {
+/// The reply to a wrong number of arguments; `fullname` is `get` or `client|setname`,
+/// `typed` the subcommand word as the client sent it (Redis before 7.0 quotes it).
+pub fn wrong_arity(p: &Profile, fullname: &str, typed: Option<&[u8]>) -> String {
     if let Some((container, sub)) = fullname.split_once('|') {
         if !p.redis_at_least(7, 0) {
-            return format!(
+            let sub = typed.map(c_str).unwrap_or_else(|| sub.to_string());
+            return sanitize(format!(
                 "ERR Unknown subcommand or wrong number of arguments for '{sub}'. Try {} HELP.",
                 container.to_ascii_uppercase()
-            );
+            ));
         }
     }
     format!("ERR wrong number of arguments for '{fullname}' command")

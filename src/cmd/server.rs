@@ -63,7 +63,7 @@ pub fn lolwut(ctx: &mut Ctx<'_>, _a: Lolwut) -> CmdResult {
 pub fn config_get(ctx: &mut Ctx<'_>, a: ConfigGet<'_>) -> CmdResult {
     let p = ctx.profile();
     if a.parameter.len() > 1 && !p.redis_at_least(7, 0) {
-        return Err(Reply::err(error::wrong_arity(&p, "config|get")));
+        return Err(Reply::err(error::wrong_arity(&p, "config|get", Some(b"GET"))));
     }
     let pairs = ctx.st.config.matching(&a.parameter, &p);
     Ok(Reply::Map(pairs.into_iter().map(|(k, v)| (Reply::bulk(k), Reply::bulk(v))).collect()))
@@ -72,6 +72,9 @@ pub fn config_get(ctx: &mut Ctx<'_>, a: ConfigGet<'_>) -> CmdResult {
 /// CONFIG SET parameter value [parameter value ...]: all or nothing.
 pub fn config_set(ctx: &mut Ctx<'_>, a: ConfigSet<'_>) -> CmdResult {
     let p = ctx.profile();
+    if a.data.len() > 1 && !p.redis_at_least(7, 0) {
+        return Err(Reply::err(error::wrong_arity(&p, "config|set", Some(b"SET"))));
+    }
     let pairs: Vec<(&[u8], &[u8])> = a.data.iter().map(|d| (d.parameter, d.value)).collect();
     config::set_many(&mut ctx.st.config, &p, &pairs)?;
     Ok(Reply::OK)
@@ -81,6 +84,11 @@ pub fn config_set(ctx: &mut Ctx<'_>, a: ConfigSet<'_>) -> CmdResult {
 pub fn config_resetstat(ctx: &mut Ctx<'_>, _a: ConfigResetstat) -> CmdResult {
     ctx.st.stats = Default::default();
     Ok(Reply::OK)
+}
+
+/// CONFIG REWRITE: the fake has no config file, like a server started without one.
+pub fn config_rewrite(_ctx: &mut Ctx<'_>, _a: ConfigRewrite) -> CmdResult {
+    Err(Reply::err("ERR The server is running without a config file"))
 }
 
 /// CONFIG HELP.
@@ -103,7 +111,7 @@ pub fn config_help(_ctx: &mut Ctx<'_>, _a: ConfigHelp) -> CmdResult {
 // ------------------------------------------------------------------ COMMAND
 
 const FLAG_ORDER: &[&str] = &[
-    "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "skip_monitor",
+    "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "random", "blocking", "loading", "stale", "skip_monitor",
     "skip_slowlog", "asking", "fast", "no_auth", "no_mandatory_keys", "no_async_loading", "no_multi", "movablekeys", "allow_busy",
 ];
 
@@ -123,10 +131,14 @@ fn status_set(items: Vec<String>) -> Reply {
     Reply::Set(items.into_iter().map(|s| Reply::Simple(s.into())).collect())
 }
 
-fn command_flags(c: &CommandSpec) -> Reply {
+fn command_flags(c: &CommandSpec, p: &Profile) -> Reply {
     let mut names: Vec<String> = c.flags.iter().map(|f| f.to_ascii_lowercase()).collect();
     if is_movable(c) {
         names.push("movablekeys".into());
+    }
+    if !p.redis_at_least(7, 0) && c.tips.iter().any(|t| t.eq_ignore_ascii_case("nondeterministic_output")) {
+        // Before 7.0 the tip was the `random` command flag.
+        names.push("random".into());
     }
     let ordered = FLAG_ORDER.iter().filter(|f| names.iter().any(|n| n == *f)).map(|f| f.to_string()).collect();
     status_set(ordered)
@@ -238,16 +250,16 @@ fn info_of(c: &CommandSpec, p: &Profile) -> Reply {
     let mut v = vec![
         s(c.fullname),
         Reply::Int(i64::from(c.arity_for(p))),
-        command_flags(c),
+        command_flags(c, p),
         Reply::Int(first),
         Reply::Int(last),
         Reply::Int(step),
         status_set(categories(c).into_iter().map(|x| format!("@{x}")).collect()),
     ];
     if p.redis_at_least(7, 0) {
-        v.push(Reply::Array(c.tips.iter().map(|t| s(t)).collect()));
-        v.push(Reply::Array(c.key_specs.iter().map(key_spec_reply).collect()));
-        v.push(Reply::Array(c.subcommands.iter().filter(|x| x.available(p)).map(|x| info_of(x, p)).collect()));
+        v.push(Reply::Set(c.tips.iter().map(|t| s(&t.to_ascii_lowercase())).collect()));
+        v.push(Reply::Set(c.key_specs.iter().map(key_spec_reply).collect()));
+        v.push(Reply::Set(c.subcommands.iter().filter(|x| x.available(p)).map(|x| info_of(x, p)).collect()));
     }
     Reply::Array(v)
 }
@@ -294,6 +306,7 @@ pub fn command_info(ctx: &mut Ctx<'_>, a: CommandInfo<'_>) -> CmdResult {
 fn arg_docs(args: &[ArgSpec], p: &Profile) -> Reply {
     Reply::Array(
         args.iter()
+            .filter(|a| a.avail.allows(p))
             .map(|a| {
                 let mut m = vec![(s("name"), s(a.name)), (s("type"), s(a.kind.type_name()))];
                 if p.redis_at_least(7, 2) {

@@ -51,6 +51,7 @@ static PARAMS: &[Param] = &[
     p("bind", "* -::*", Kind::Str),
     pa("busy-reply-threshold", "lua-time-limit", "5000", POS),
     p("client-query-buffer-limit", "1073741824", Kind::Memory(1024 * 1024)),
+    p("daemonize", "no", Kind::Immutable),
     p("databases", "16", Kind::Immutable),
     p("dbfilename", "dump.rdb", Kind::Str),
     p("dynamic-hz", "yes", Kind::Bool),
@@ -164,7 +165,7 @@ fn set_failed(name: &[u8], why: &str) -> Reply {
 /// CONFIG SET of several parameters at once: all valid or none applied.
 pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -> Result<(), Reply> {
     let mut staged = cfg.values.clone();
-    let mut seen: Vec<usize> = Vec::new();
+    let mut seen: Vec<Vec<u8>> = Vec::new();
     for (name, value) in pairs {
         let Some(i) = find(name, profile) else {
             return Err(Reply::err(error::sanitize(format!(
@@ -172,10 +173,11 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -
                 String::from_utf8_lossy(name)
             ))));
         };
-        if seen.contains(&i) {
+        let lower = name.to_ascii_lowercase();
+        if seen.contains(&lower) {
             return Err(set_failed(name, "duplicate parameter"));
         }
-        seen.push(i);
+        seen.push(lower);
         let text = String::from_utf8_lossy(value).into_owned();
         staged[i] = normalize(PARAMS[i].kind, &text).map_err(|why| set_failed(name, &why))?;
     }

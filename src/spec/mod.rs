@@ -133,7 +133,8 @@ pub struct CommandSpec {
     pub summary: &'static str,
     pub complexity: &'static str,
     pub arity: i32,
-    pub arity_overrides: &'static [(ServerKind, i32)],
+    /// `(server, applies below this version, arity)`, most specific first.
+    pub arity_overrides: &'static [(ServerKind, Version, i32)],
     pub flags: &'static [&'static str],
     pub acl_categories: &'static [&'static str],
     pub doc_flags: &'static [&'static str],
@@ -178,8 +179,8 @@ impl CommandSpec {
     pub fn arity_for(&self, p: &Profile) -> i32 {
         self.arity_overrides
             .iter()
-            .find(|(k, _)| *k == p.kind)
-            .map(|(_, a)| *a)
+            .find(|(k, before, _)| *k == p.kind && p.version < *before)
+            .map(|(_, _, a)| *a)
             .unwrap_or(self.arity)
     }
 

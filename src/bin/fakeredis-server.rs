@@ -1,0 +1,117 @@
+//! `fakeredis-server`: the in-memory emulator behind a TCP port, for tools and languages that
+//! speak RESP. Serves until Ctrl-C.
+
+use std::process::ExitCode;
+
+use fakeredis::{Profile, Server};
+
+const USAGE: &str = "\
+usage: fakeredis-server [options]
+
+options:
+  --port P            TCP port to listen on (default 6379; 0 picks a free port)
+  --bind ADDR         address to bind (default 127.0.0.1)
+  --server-type T     redis | valkey | keydb | dragonfly (default redis)
+  --version X.Y.Z     server version to emulate (default: the type's default, e.g. redis 7.4.2)
+  --requirepass PW    require AUTH with this password
+  --help              print this help";
+
+#[derive(Debug)]
+struct Options {
+    port: u16,
+    bind: String,
+    server_type: String,
+    version: Option<String>,
+    requirepass: Option<String>,
+}
+
+/// `Ok(None)`: help was asked for.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
+    let mut o = Options {
+        port: 6379,
+        bind: "127.0.0.1".into(),
+        server_type: "redis".into(),
+        version: None,
+        requirepass: None,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--help" || arg == "-h" {
+            return Ok(None);
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        if !matches!(name.as_str(), "--port" | "--bind" | "--server-type" | "--version" | "--requirepass") {
+            return Err(format!("unknown option '{arg}'"));
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => args.next().ok_or_else(|| format!("option '{name}' needs a value"))?,
+        };
+        match name.as_str() {
+            "--port" => o.port = value.parse().map_err(|_| format!("bad port '{value}' (expected 0-65535)"))?,
+            "--bind" => o.bind = value,
+            "--server-type" => o.server_type = value,
+            "--version" => o.version = Some(value),
+            _ => o.requirepass = Some(value),
+        }
+    }
+    Ok(Some(o))
+}
+
+fn profile(o: &Options) -> Result<Profile, String> {
+    match &o.version {
+        Some(v) => format!("{} {v}", o.server_type).parse(),
+        None => o.server_type.parse(),
+    }
+}
+
+fn run(o: Options) -> Result<(), String> {
+    let profile = profile(&o)?;
+    let server = Server::with_profile(profile);
+    if let Some(pw) = &o.requirepass {
+        server.set_config("requirepass", pw)?;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind((o.bind.as_str(), o.port))
+            .await
+            .map_err(|e| format!("cannot listen on {}:{}: {e}", o.bind, o.port))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("fakeredis listening on {addr} ({profile})");
+        fakeredis::net::serve(server, listener, async {
+            // If the signal handler can't be installed, serve until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())
+    })
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("fakeredis-server: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fakeredis-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

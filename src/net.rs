@@ -1,0 +1,217 @@
+//! The TCP front end (feature `tcp`): a tokio server speaking RESP2/RESP3 to real clients.
+//!
+//! Each connection is a [`Client`] of the shared [`Server`], so a command behaves exactly as
+//! it does embedded. The connection loop follows Redis's: every complete command in the
+//! input buffer is answered (pipelining) and the replies go out in one write; a protocol
+//! error is answered with `-ERR Protocol error: ...` and the connection is closed; after
+//! QUIT the `+OK` is flushed and the connection closed; while the server's failure switch is
+//! on, connections are closed without a reply, like a server that went away.
+//!
+//! [`TcpServer::start`] runs its own runtime on a background thread, so it works from sync
+//! tests; [`serve`] runs inside a runtime you already have.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+
+use crate::dispatch::ClientError;
+use crate::resp::{self, Limits, RequestParser};
+use crate::{Client, Server};
+
+/// How much a connection reads from its socket at a time.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// A TCP server for a [`Server`], running on a background thread with its own tokio runtime.
+///
+/// ```no_run
+/// # fn main() -> std::io::Result<()> {
+/// let server = fakeredis::Server::new();
+/// let tcp = fakeredis::net::TcpServer::start(server.clone(), "127.0.0.1:0")?;
+/// println!("redis://{}/", tcp.local_addr());
+/// tcp.stop(); // also on drop
+/// # Ok(()) }
+/// ```
+pub struct TcpServer {
+    server: Server,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for TcpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpServer").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl TcpServer {
+    /// Binds `addr` (e.g. `"127.0.0.1:0"` for any free port) and starts serving `server`.
+    /// Binding errors are returned here; the server's `tcp_port` (INFO) becomes the bound port.
+    pub fn start(server: Server, addr: &str) -> io::Result<TcpServer> {
+        let std_listener = std::net::TcpListener::bind(addr)?;
+        std_listener.set_nonblocking(true)?;
+        let local = std_listener.local_addr()?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let listener = {
+            let _guard = rt.enter();
+            TcpListener::from_std(std_listener)?
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let srv = server.clone();
+        let thread = std::thread::Builder::new().name(format!("fakeredis-tcp-{}", local.port())).spawn(move || {
+            // A failed accept loop has nobody to report to; the listener is gone either way.
+            let _ = rt.block_on(serve(srv, listener, async {
+                let _ = rx.await;
+            }));
+            // Dropping the runtime here cancels every connection task (closing its socket).
+            drop(rt);
+        })?;
+        Ok(TcpServer { server, addr: local, shutdown: Some(tx), thread: Some(thread) })
+    }
+
+    /// The bound address (with the real port when `:0` was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// A `redis://host:port/` URL for clients.
+    pub fn url(&self) -> String {
+        format!("redis://{}/", self.addr)
+    }
+
+    /// The emulated server behind this listener.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// Stops accepting, closes every connection and waits for the background thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            // A panic on the server thread has already been reported; don't double-panic.
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for TcpServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Serves `server` on `listener` until `shutdown` completes, inside the current tokio
+/// runtime. When it returns, every connection it accepted has been closed.
+pub async fn serve<F>(server: Server, listener: TcpListener, shutdown: F) -> io::Result<()>
+where
+    F: Future<Output = ()>,
+{
+    let local = listener.local_addr()?;
+    let port = u64::from(local.port());
+    server.shared.port.store(port, Ordering::Relaxed);
+    let mut conns = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    conns.spawn(connection(server.clone(), stream, peer));
+                }
+                // Out of descriptors and the like: back off briefly, keep serving.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    conns.shutdown().await;
+    let _ = server.shared.port.compare_exchange(port, 0, Ordering::Relaxed, Ordering::Relaxed);
+    Ok(())
+}
+
+/// The request limits for `client` now (Redis tightens them until a client authenticates).
+fn limits(client: &Client, max_bulk: i64, needs_pass: bool) -> Limits {
+    Limits { proto_max_bulk_len: max_bulk, auth_required: needs_pass && !client.session().authenticated }
+}
+
+/// One connection: read, answer every complete command, write the replies in one go.
+async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    let local = stream.local_addr().map_or_else(|_| "127.0.0.1:0".to_string(), |a| a.to_string());
+    let mut client = Client::new(server.clone(), peer.to_string(), local);
+    let mut parser = RequestParser::new();
+    let mut chunk = vec![0u8; READ_CHUNK];
+    let mut out = Vec::new();
+    loop {
+        let n = match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if server.is_failing() {
+            return;
+        }
+        parser.feed(&chunk[..n]);
+        let (max_bulk, needs_pass) = server.with_state(|st| {
+            st.stats.net_input_bytes += n as u64;
+            (st.config.get_i64("proto-max-bulk-len"), !st.config.get("requirepass").is_empty())
+        });
+        let mut close = false;
+        loop {
+            match parser.next_command(limits(&client, max_bulk, needs_pass)) {
+                Ok(None) => break,
+                Ok(Some(argv)) => match client.execute(&argv) {
+                    Ok(reply) => {
+                        if server.is_failing() {
+                            return;
+                        }
+                        resp::encode(&reply, client.protocol() == 3, &mut out);
+                        if client.is_closed() {
+                            close = true;
+                            break;
+                        }
+                    }
+                    Err(ClientError::ConnectionDropped) => return,
+                },
+                Err(text) => {
+                    out.push(b'-');
+                    out.extend_from_slice(text.as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                    close = true;
+                    break;
+                }
+            }
+        }
+        if !out.is_empty() {
+            if stream.write_all(&out).await.is_err() {
+                return;
+            }
+            let written = out.len() as u64;
+            server.with_state(|st| st.stats.net_output_bytes += written);
+            out.clear();
+            if out.capacity() > 1 << 20 {
+                out = Vec::new();
+            }
+        }
+        if close {
+            let _ = stream.shutdown().await;
+            return;
+        }
+    }
+}
