@@ -42,7 +42,20 @@ fn run() -> Res<()> {
     };
     let overlay = Overlay::load(&root.join("commands/overlay"))?;
     let handlers = find_handlers(&root.join("src/cmd"))?;
-    let specs = load_specs(&spec_dir)?;
+    let own_dir = root.join("commands");
+    let mut specs = load_specs(&spec_dir)?;
+    if spec_dir != own_dir {
+        // Regenerating from another spec set: a command that has a handler keeps the
+        // project's own spec, because its handler is written against that argument shape;
+        // arguments the other set adds are rejected as syntax errors until a handler learns
+        // them. Everything else (new commands, arities, flags) comes from the other set.
+        let own = load_specs(&own_dir)?;
+        for (key, cmd) in own {
+            if handlers.contains_key(&cmd.handler_name()) || cmd.is_container(&specs) {
+                specs.insert(key, cmd);
+            }
+        }
+    }
     let code = generate(&specs, &overlay, &handlers)?;
     let file = syn::parse2::<syn::File>(code).map_err(|e| format!("generated code does not parse: {e}"))?;
     let text = format!("// @generated from commands/*.json by build.rs: do not edit.\n\n{}", prettyplease::unparse(&file));
@@ -172,6 +185,8 @@ fn b_opt(file: &str, ctx: &str, o: &Map<String, Value>, key: &str) -> Res<bool> 
     match o.get(key) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
+        // Some upstream files spell booleans as strings.
+        Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
         Some(_) => Err(format!("{file}: {ctx}key \"{key}\" must be a boolean")),
     }
 }
@@ -295,9 +310,10 @@ fn parse_args(file: &str, path: &str, v: &Value) -> Res<Vec<Arg>> {
         if !ARG_TYPES.contains(&kind.as_str()) {
             return Err(format!("{file}: key \"{ctx}type\": unknown argument type \"{kind}\""));
         }
-        let token = s_opt(file, &ctx, o, "token")?;
+        let mut token = s_opt(file, &ctx, o, "token")?;
         if kind == "pure-token" && token.is_none() {
-            return Err(format!("{file}: key \"{ctx}token\": a pure-token argument needs a token"));
+            // A few upstream files leave the token of a pure-token out: it is the name.
+            token = Some(name.to_ascii_uppercase());
         }
         let args = match o.get("arguments") {
             Some(sub) => parse_args(file, &format!("{ctx}arguments"), sub)?,

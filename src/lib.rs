@@ -38,7 +38,7 @@ pub mod spec;
 pub mod net;
 #[cfg(feature = "redis-rs")]
 pub mod redis_rs;
-#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
 pub mod fuzzing;
 
 pub use client::Client;

@@ -1,0 +1,223 @@
+//! The generated command table checked against third-party facts in `../shared/reference`
+//! (when it exists beside the checkout): the upstream Redis 7.2 JSON specs (arity, flags,
+//! ACL categories, key specs, argument grammar) and the command matrix (presence per server
+//! type and version, Valkey and KeyDB arities). Also: a build regenerated from another
+//! spec directory (`FAKEREDIS_COMMAND_SPECS`) lists every command of that directory.
+
+use fakeredis::spec::{self, CommandSpec};
+use fakeredis::{Profile, Reply, Server};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn reference() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
+    if p.join("command-matrix.tsv").is_file() {
+        return Some(p);
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI is set but ../shared/reference is missing");
+    eprintln!("../shared/reference not found: cross-checks skipped on this machine");
+    None
+}
+
+/// Every command and subcommand of the table, by `NAME` / `CONTAINER|SUB`.
+fn table() -> BTreeMap<String, &'static CommandSpec> {
+    spec::all_commands()
+        .iter()
+        .flat_map(|c| std::iter::once(*c).chain(c.subcommands.iter().copied()))
+        .map(|c| (c.fullname.to_ascii_uppercase(), c))
+        .collect()
+}
+
+fn own_spec_names() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("commands");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("commands/") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
+            for (name, body) in v.as_object().expect("object") {
+                out.push(match body.get("container").and_then(|c| c.as_str()) {
+                    Some(c) => format!("{}|{}", c.to_ascii_uppercase(), name.to_ascii_uppercase()),
+                    None => name.to_ascii_uppercase(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn upstream(refdir: &Path, name: &str) -> Option<serde_json::Value> {
+    let file = name.to_ascii_lowercase().replace('|', "-");
+    let p = refdir.join("command-specs/redis-7.2.6").join(format!("{file}.json"));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()?;
+    v.as_object()?.values().next().cloned()
+}
+
+fn strs(v: Option<&serde_json::Value>) -> Vec<String> {
+    v.and_then(|x| x.as_array()).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+/// Argument names, types, tokens and flags, flattened, for comparing grammars.
+fn arg_shape(v: Option<&serde_json::Value>, out: &mut Vec<String>) {
+    for a in v.and_then(|x| x.as_array()).into_iter().flatten() {
+        let g = |k: &str| a.get(k).map(|x| x.to_string()).unwrap_or_default();
+        out.push(format!("{} {} {} {} {} {}", g("name"), g("type"), g("token"), g("optional"), g("multiple"), g("since")));
+        arg_shape(a.get("arguments"), out);
+    }
+}
+
+fn own_arg_shape(args: &[spec::ArgSpec], out: &mut Vec<String>) {
+    for a in args {
+        let q = |s: Option<&str>| s.map(|x| format!("\"{x}\"")).unwrap_or_default();
+        let b = |x: bool| if x { "true".to_string() } else { String::new() };
+        out.push(format!("\"{}\" \"{}\" {} {} {} {}", a.name, a.kind.type_name(), q(a.token), b(a.optional), b(a.multiple), q(a.since)));
+        if let spec::ArgKind::OneOf(sub) | spec::ArgKind::Block(sub) = a.kind {
+            own_arg_shape(sub, out);
+        }
+    }
+}
+
+/// Arguments the project adds beyond Redis 7.2 (commands/README.md lists them).
+fn added_beyond_redis_72(name: &str) -> bool {
+    matches!(name, "SET" | "CLIENT|LIST" | "TTL" | "PTTL" | "PERSIST")
+}
+
+#[test]
+fn specs_match_upstream_redis_json() {
+    let Some(refdir) = reference() else { return };
+    if std::env::var_os("FAKEREDIS_COMMAND_SPECS").is_some() {
+        return;
+    }
+    let t = table();
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for (name, c) in &t {
+        let Some(up) = upstream(&refdir, name) else {
+            problems.push(format!("{name}: no upstream Redis 7.2 spec"));
+            continue;
+        };
+        checked += 1;
+        if up.get("arity").and_then(|a| a.as_i64()) != Some(i64::from(c.arity)) {
+            problems.push(format!("{name}: arity {} vs upstream {:?}", c.arity, up.get("arity")));
+        }
+        let own_flags: Vec<String> = c.flags.iter().map(|s| s.to_string()).collect();
+        if strs(up.get("command_flags")) != own_flags {
+            problems.push(format!("{name}: flags {own_flags:?} vs {:?}", strs(up.get("command_flags"))));
+        }
+        let own_acl: Vec<String> = c.acl_categories.iter().map(|s| s.to_string()).collect();
+        if strs(up.get("acl_categories")) != own_acl {
+            problems.push(format!("{name}: acl categories differ"));
+        }
+        if up.get("since").and_then(|s| s.as_str()) != Some(c.since) {
+            problems.push(format!("{name}: since differs"));
+        }
+        let ks = up.get("key_specs").and_then(|k| k.as_array()).map_or(0, Vec::len);
+        if ks != c.key_specs.len() {
+            problems.push(format!("{name}: {} key specs vs {ks}", c.key_specs.len()));
+        }
+        if !added_beyond_redis_72(name) {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            arg_shape(up.get("arguments"), &mut a);
+            own_arg_shape(c.args, &mut b);
+            if a != b {
+                problems.push(format!("{name}: argument grammar differs:\n  upstream {a:?}\n  own      {b:?}"));
+            }
+        }
+    }
+    eprintln!("{checked} commands checked against the upstream Redis 7.2 specs");
+    assert!(checked > 80, "too few commands checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Matrix column -> the profile it describes.
+fn column_profile(col: &str) -> Option<Profile> {
+    let (kind, ver) = col.split_once('-')?;
+    let ver = if ver == "main" { "1.30.0" } else { ver };
+    format!("{kind} {ver}").parse().ok()
+}
+
+#[test]
+fn availability_and_arity_match_the_command_matrix() {
+    let Some(refdir) = reference() else { return };
+    let text = std::fs::read_to_string(refdir.join("command-matrix.tsv")).expect("matrix");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap_or_else(|| panic!("matrix column {n}"));
+    let (c_valkey_arity, c_keydb_arity) = (col("valkey_arity"), col("keydb_arity"));
+    let first_presence = col("redis-6.2");
+    let t = table();
+    let own = own_spec_names();
+    let mut problems = Vec::new();
+    let mut cells = 0;
+    for line in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        let Some(c) = t.get(f[0]) else { continue };
+        if !own.contains(&f[0].to_string()) {
+            continue;
+        }
+        for (i, h) in header.iter().enumerate().skip(first_presence) {
+            let want = match f.get(i).copied() {
+                Some("1") => true,
+                Some("0") => false,
+                _ => continue,
+            };
+            let Some(p) = column_profile(h) else { continue };
+            // A subcommand is there only if its container is.
+            let container_ok = c.container.is_none_or(|k| spec::lookup(k.as_bytes()).is_some_and(|x| x.available(&p)));
+            let have = c.available(&p) && container_ok;
+            cells += 1;
+            if have != want {
+                problems.push(format!("{} on {h}: matrix says {want}, table says {have}", f[0]));
+            }
+        }
+        for (ci, p) in [(c_valkey_arity, Profile::valkey(9, 1, 0)), (c_keydb_arity, Profile::keydb())] {
+            if let Some(Ok(a)) = f.get(ci).map(|x| x.parse::<i32>()) {
+                if a != 0 && c.available(&p) && a != c.arity_for(&p) {
+                    problems.push(format!("{} on {p}: matrix arity {a}, table {}", f[0], c.arity_for(&p)));
+                }
+            }
+        }
+    }
+    eprintln!("{cells} presence cells checked against the command matrix");
+    assert!(cells > 1000, "too few cells checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn regenerated_tables_list_every_spec_of_their_directory() {
+    let Some(dir) = std::env::var_os("FAKEREDIS_COMMAND_SPECS") else {
+        // The default build: every own spec is in the table, unimplemented ones included.
+        let t = table();
+        for n in own_spec_names() {
+            assert!(t.contains_key(&n), "{n} has a spec but is not in the table");
+        }
+        return;
+    };
+    let t = table();
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).expect("spec dir") {
+        let p = e.expect("entry").path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
+        for (name, body) in v.as_object().expect("object") {
+            let key = match body.get("container").and_then(|c| c.as_str()) {
+                Some(c) => format!("{}|{}", c.to_ascii_uppercase(), name.to_ascii_uppercase()),
+                None => name.to_ascii_uppercase(),
+            };
+            assert!(t.contains_key(&key), "{key} from {} is missing from the table", p.display());
+            n += 1;
+        }
+    }
+    assert!(n > 300, "only {n} specs in {dir:?}");
+    // A command without a handler answers a clear error and still shows in COMMAND INFO.
+    let server = Server::with_profile(Profile::valkey(9, 1, 0));
+    let mut c = server.client();
+    let r = c.cmd(["XADD", "s", "*", "f", "v"]).expect("reply");
+    assert_eq!(r, Reply::err("ERR command 'xadd' is not implemented by fakeredis yet"));
+    let info = c.cmd(["COMMAND", "INFO", "xadd"]).expect("reply");
+    let arity = info.as_array().and_then(|a| a[0].as_array()).map(|x| x[1].clone());
+    assert_eq!(arity, Some(Reply::Int(-5)));
+    eprintln!("{n} specs of {dir:?} are in the regenerated table");
+}
