@@ -41,6 +41,11 @@ pub mod redis_rs;
 #[doc(hidden)]
 pub mod fuzzing;
 
+/// README's examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "tcp", feature = "redis-rs"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use client::Client;
 pub use dispatch::ClientError;
 pub use reply::Reply;

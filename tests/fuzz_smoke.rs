@@ -81,5 +81,5 @@ fn command_args_smoke() {
 
 #[test]
 fn model_ops_smoke() {
-    run("model_ops", 0x5eed_0005, 500, 256, None, fuzzing::model_ops);
+    run("model_ops", 0x5eed_0005, 2_000, 256, None, fuzzing::model_ops);
 }
