@@ -403,7 +403,10 @@ pub fn command_list(ctx: &mut Ctx<'_>, a: CommandList<'_>) -> CmdResult {
 }
 
 /// The keys `argv` (a full command) names, with their key-spec flags.
-fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<(Vec<u8>, Vec<String>)>, Reply> {
+/// A key with its key-spec flags.
+type KeyAndFlags = (Vec<u8>, Vec<String>);
+
+fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
     let owned: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
     let cmd = crate::dispatch::resolve(p, &owned).map_err(|_| Reply::err("ERR Invalid command specified"))?;
     if !cmd.arity_ok(p, owned.len()) {
@@ -444,7 +447,7 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<(Vec<u8>, Vec<String>)>, R
         };
         let mut i = start;
         while i <= last && i < n {
-            let flags = if cmd.fullname == "set" && k.flags.iter().any(|f| *f == "VARIABLE_FLAGS") {
+            let flags = if cmd.fullname == "set" && k.flags.contains(&"VARIABLE_FLAGS") {
                 let get = owned[3..].iter().any(|w| w.eq_ignore_ascii_case(b"GET"));
                 if get { vec!["RW".into(), "access".into(), "update".into()] } else { vec!["OW".into(), "update".into()] }
             } else {
@@ -598,7 +601,8 @@ pub fn info(ctx: &mut Ctx<'_>, a: Info<'_>) -> CmdResult {
     }
     let want: Vec<String> = a.section.iter().map(|x| String::from_utf8_lossy(x).to_ascii_lowercase()).collect();
     let all = want.is_empty() || want.iter().any(|w| w == "all" || w == "everything" || w == "default");
-    let sections: [(&str, fn(&Ctx<'_>) -> String); 5] =
+    type Section = fn(&Ctx<'_>) -> String;
+    let sections: [(&str, Section); 5] =
         [("server", info_server), ("clients", info_clients), ("memory", info_memory), ("stats", info_stats), ("keyspace", info_keyspace)];
     let mut parts = Vec::new();
     for (name, f) in sections {

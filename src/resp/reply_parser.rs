@@ -40,7 +40,7 @@ fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize
         b'$' | b'=' | b'!' => {
             let n = num(body)?;
             if n < 0 {
-                return Ok(Some((if t == b'$' { Reply::Nil } else { Reply::Nil }, next)));
+                return Ok(Some((Reply::Nil, next)));
             }
             let n = n as usize;
             if buf.len() < next + n + 2 {
