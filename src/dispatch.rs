@@ -54,7 +54,6 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
     if now - st.last_active_expire_ms >= ACTIVE_EXPIRE_EVERY_MS || now < st.last_active_expire_ms {
         st.active_expire(now);
     }
-    st.stats.commands_processed += 1;
     let result = (|| -> CmdResult {
         let cmd = resolve(&p, argv)?;
         if !cmd.arity_ok(&p, argv.len()) {
@@ -68,6 +67,8 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
         };
         let mut ctx = Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: Vec::new() };
         let r = run(&mut ctx, argv);
+        // Counted like Redis: after the call, and only for commands that got to run.
+        st.stats.commands_processed += 1;
         if let Some(meta) = st.clients.get_mut(&sess.id) {
             meta.last_cmd = cmd.fullname.to_string();
         }

@@ -591,7 +591,7 @@ fn redis_i64(s: &[u8]) -> Option<i64> {
 impl Model {
     /// Redis keeps a key until the clock has passed its expiry time (`now > when`).
     fn live(&self, e: &Entry) -> bool {
-        e.expire_at.is_none_or(|t| self.now <= t)
+        e.expire_at.is_none_or(|t| self.now < t)
     }
 
     fn get(&self, db: usize, key: &[u8]) -> Option<&Entry> {
@@ -605,7 +605,7 @@ impl Model {
     fn purge(&mut self) {
         let now = self.now;
         for db in &mut self.dbs {
-            db.retain(|_, e| e.expire_at.is_none_or(|t| now <= t));
+            db.retain(|_, e| e.expire_at.is_none_or(|t| now < t));
         }
     }
 

@@ -199,11 +199,12 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
             }
         }
         if !out.is_empty() {
+            // Counted before the write, so a client that has read its reply sees it counted.
+            let len = out.len() as u64;
+            server.with_state(|st| st.stats.net_output_bytes += len);
             if stream.write_all(&out).await.is_err() {
                 return;
             }
-            let written = out.len() as u64;
-            server.with_state(|st| st.stats.net_output_bytes += written);
             out.clear();
             if out.capacity() > 1 << 20 {
                 out = Vec::new();

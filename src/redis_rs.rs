@@ -85,7 +85,12 @@ impl Conn {
                 Ok(None) if parser.pending() == 0 => break,
                 Ok(None) => {
                     // A real server would wait for the rest of the request forever.
-                    return Err((ErrorKind::Client, "incomplete request", format!("{} bytes left over", parser.pending())).into());
+                    return Err((
+                        ErrorKind::Client,
+                        "incomplete request",
+                        format!("{} bytes left over", parser.pending()),
+                    )
+                        .into());
                 }
                 Ok(Some(argv)) => {
                     let reply = self.client.execute(&argv).map_err(|_| dropped())?;
@@ -254,7 +259,12 @@ impl redis::aio::ConnectionLike for AsyncRedisConnection {
         Box::pin(async move { self.lock().request(&cmd.get_packed_command(), cmd.is_no_response()) })
     }
 
-    fn req_packed_commands<'a>(&'a mut self, cmd: &'a Pipeline, offset: usize, count: usize) -> RedisFuture<'a, Vec<Value>> {
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
         Box::pin(async move { self.lock().request_many(&cmd.get_packed_pipeline(), offset, count) })
     }
 

@@ -125,7 +125,8 @@ fn req_packed_commands_skips_offset_and_returns_count() {
 
     // A server error among the skipped replies (the commands a transaction queued) fails
     // the whole request, as with a real connection.
-    let packed = redis::pipe().cmd("SET").arg("y").arg("abc").cmd("INCR").arg("y").cmd("GET").arg("y").get_packed_pipeline();
+    let packed =
+        redis::pipe().cmd("SET").arg("y").arg("abc").cmd("INCR").arg("y").cmd("GET").arg("y").get_packed_pipeline();
     let e = con.req_packed_commands(&packed, 2, 1).unwrap_err();
     assert_eq!(e.code(), Some("ERR"));
     assert_eq!(e.detail(), Some(NOT_INTEGER));
@@ -196,7 +197,10 @@ fn quit_closes_and_protocol_errors_close() {
 
     let mut con = server.redis_connection();
     let v = con.req_packed_command(b"*abc\r\n").unwrap();
-    assert!(matches!(&v, Value::ServerError(e) if e.details() == Some("Protocol error: invalid multibulk length")), "{v:?}");
+    assert!(
+        matches!(&v, Value::ServerError(e) if e.details() == Some("Protocol error: invalid multibulk length")),
+        "{v:?}"
+    );
     assert!(!con.is_open());
     assert!(con.req_packed_command(b"*1\r\n$4\r\nPING\r\n").unwrap_err().is_io_error());
 
@@ -264,9 +268,12 @@ async fn async_commands_against_the_embedded_server() {
 }
 
 /// Runs against any sync connection; returns what it saw, to compare front ends.
+#[cfg(feature = "tcp")]
 fn sync_scenario(con: &mut dyn ConnectionLike, atomic: bool) -> Vec<String> {
     let mut seen = Vec::new();
-    let q = |seen: &mut Vec<String>, c: &mut dyn ConnectionLike, cmd: &redis::Cmd| seen.push(format!("{:?}", cmd.query::<Value>(c)));
+    let q = |seen: &mut Vec<String>, c: &mut dyn ConnectionLike, cmd: &redis::Cmd| {
+        seen.push(format!("{:?}", cmd.query::<Value>(c)))
+    };
     q(&mut seen, con, redis::cmd("SET").arg("k").arg("v"));
     q(&mut seen, con, redis::cmd("GET").arg("k"));
     q(&mut seen, con, redis::cmd("GET").arg("missing"));
@@ -298,7 +305,9 @@ fn sync_scenario(con: &mut dyn ConnectionLike, atomic: bool) -> Vec<String> {
     q(&mut seen, con, redis::cmd("DEL").arg("p"));
     q(&mut seen, con, &redis::cmd("QUIT"));
     let after_quit = redis::cmd("PING").query::<String>(con);
-    seen.push(format!("after QUIT: io error {:?}, open {}", after_quit.map_err(|e| e.is_io_error()), con.is_open()));
+    // (Not `is_open()`: a real connection only notices the close if its write got through
+    // and the read saw EOF, rather than the write failing; that is a race.)
+    seen.push(format!("after QUIT: io error {:?}", after_quit.map_err(|e| e.is_io_error())));
     seen
 }
 
@@ -362,7 +371,10 @@ mod over_tcp {
     #[test]
     fn the_embedded_adapter_matches_a_real_redis_server() {
         let Some(bin) = oracle::binary() else {
-            assert!(std::env::var_os("CI").is_none(), "CI is set but redis-server is not installed: the oracle is required");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but redis-server is not installed: the oracle is required"
+            );
             eprintln!("redis-server not installed: the differential run is skipped on this machine (CI requires it)");
             return;
         };
@@ -394,7 +406,11 @@ mod over_tcp {
             if let Ok(p) = std::env::var("FAKEREDIS_REDIS_SERVER") {
                 return Some(PathBuf::from(p));
             }
-            std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("redis-server")).find(|p| p.is_file())
+            std::env::var_os("PATH")?
+                .to_str()?
+                .split(':')
+                .map(|d| Path::new(d).join("redis-server"))
+                .find(|p| p.is_file())
         }
 
         pub struct Real {

@@ -48,7 +48,9 @@ fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
             Ok(0) => return all,
             Ok(n) => all.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == ErrorKind::ConnectionReset => return all,
-            Err(e) => panic!("expected the server to close the connection, got {e} after {:?}", String::from_utf8_lossy(&all)),
+            Err(e) => {
+                panic!("expected the server to close the connection, got {e} after {:?}", String::from_utf8_lossy(&all))
+            }
         }
     }
 }
@@ -198,7 +200,11 @@ fn unauthenticated_clients_get_the_tighter_limits() {
     let (server, tcp) = start();
     server.set_config("requirepass", "secret").unwrap();
     expect_reply_then_close(&tcp, b"*11\r\n", "-ERR Protocol error: unauthenticated multibulk length\r\n");
-    expect_reply_then_close(&tcp, b"*2\r\n$4\r\nECHO\r\n$16385\r\n", "-ERR Protocol error: unauthenticated bulk length\r\n");
+    expect_reply_then_close(
+        &tcp,
+        b"*2\r\n$4\r\nECHO\r\n$16385\r\n",
+        "-ERR Protocol error: unauthenticated bulk length\r\n",
+    );
     let mut s = connect(&tcp);
     assert_eq!(roundtrip(&mut s, &["GET", "k"]), Reply::err("NOAUTH Authentication required."));
     assert_eq!(roundtrip(&mut s, &["AUTH", "secret"]), Reply::OK);
@@ -330,5 +336,18 @@ async fn serve_runs_inside_an_existing_runtime() {
     stop_tx.send(()).unwrap();
     task.await.unwrap().unwrap();
     // serve() closed the connection it accepted before returning.
+    assert_eq!(s.read(&mut buf).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn tcp_server_can_be_started_and_dropped_inside_a_runtime() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_server, tcp) = start();
+    let mut s = tokio::net::TcpStream::connect(tcp.local_addr()).await.unwrap();
+    s.write_all(b"PING\r\n").await.unwrap();
+    let mut buf = [0u8; 7];
+    s.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"+PONG\r\n");
+    drop(tcp);
     assert_eq!(s.read(&mut buf).await.unwrap(), 0);
 }

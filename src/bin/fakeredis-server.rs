@@ -1,6 +1,7 @@
 //! `fakeredis-server`: the in-memory emulator behind a TCP port, for tools and languages that
 //! speak RESP. Serves until Ctrl-C.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use fakeredis::{Profile, Server};
@@ -27,13 +28,8 @@ struct Options {
 
 /// `Ok(None)`: help was asked for.
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
-    let mut o = Options {
-        port: 6379,
-        bind: "127.0.0.1".into(),
-        server_type: "redis".into(),
-        version: None,
-        requirepass: None,
-    };
+    let mut o =
+        Options { port: 6379, bind: "127.0.0.1".into(), server_type: "redis".into(), version: None, requirepass: None };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "--help" || arg == "-h" {
@@ -83,7 +79,7 @@ fn run(o: Options) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", o.bind, o.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("fakeredis listening on {addr} ({profile})");
+        let _ = writeln!(std::io::stdout(), "fakeredis listening on {addr} ({profile})");
         fakeredis::net::serve(server, listener, async {
             // If the signal handler can't be installed, serve until killed.
             if tokio::signal::ctrl_c().await.is_err() {
@@ -99,7 +95,8 @@ fn main() -> ExitCode {
     let opts = match parse_args(std::env::args().skip(1)) {
         Ok(Some(o)) => o,
         Ok(None) => {
-            println!("{USAGE}");
+            // Ignore a closed stdout (`fakeredis-server --help | head`).
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -113,5 +110,43 @@ fn main() -> ExitCode {
             eprintln!("fakeredis-server: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Options>, String> {
+        parse_args(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn defaults() {
+        let o = parse(&[]).unwrap().unwrap();
+        assert_eq!((o.port, o.bind.as_str()), (6379, "127.0.0.1"));
+        assert_eq!(profile(&o).unwrap(), Profile::default());
+    }
+
+    #[test]
+    fn options_with_spaces_or_equals() {
+        let o =
+            parse(&["--port", "0", "--bind=::1", "--server-type", "valkey", "--version=8.0.1", "--requirepass", "a=b"])
+                .unwrap()
+                .unwrap();
+        assert_eq!((o.port, o.bind.as_str(), o.requirepass.as_deref()), (0, "::1", Some("a=b")));
+        assert_eq!(profile(&o).unwrap(), Profile::valkey(8, 0, 1));
+        let o = parse(&["--version", "6.2.14"]).unwrap().unwrap();
+        assert_eq!(profile(&o).unwrap(), Profile::redis(6, 2, 14));
+    }
+
+    #[test]
+    fn help_and_errors() {
+        assert!(parse(&["--port", "1", "--help"]).unwrap().is_none());
+        assert_eq!(parse(&["--port"]).unwrap_err(), "option '--port' needs a value");
+        assert_eq!(parse(&["--port", "x"]).unwrap_err(), "bad port 'x' (expected 0-65535)");
+        assert_eq!(parse(&["6379"]).unwrap_err(), "unknown option '6379'");
+        let o = parse(&["--server-type", "memcached"]).unwrap().unwrap();
+        assert!(profile(&o).unwrap_err().contains("unknown server type 'memcached'"));
     }
 }
