@@ -58,7 +58,8 @@ fn run() -> Res<()> {
     }
     let code = generate(&specs, &overlay, &handlers)?;
     let file = syn::parse2::<syn::File>(code).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let text = format!("// @generated from commands/*.json by build.rs: do not edit.\n\n{}", prettyplease::unparse(&file));
+    let text =
+        format!("// @generated from commands/*.json by build.rs: do not edit.\n\n{}", prettyplease::unparse(&file));
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?).join("commands.rs");
     fs::write(&out, &text).map_err(|e| format!("{}: {e}", out.display()))?;
     if let Ok(dump) = std::env::var("FAKEREDIS_DUMP_GENERATED") {
@@ -203,7 +204,9 @@ fn list(file: &str, ctx: &str, o: &Map<String, Value>, key: &str) -> Res<Vec<Str
         None => Ok(vec![]),
         Some(Value::Array(a)) => a
             .iter()
-            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| format!("{file}: {ctx}key \"{key}\" must hold strings")))
+            .map(|x| {
+                x.as_str().map(str::to_string).ok_or_else(|| format!("{file}: {ctx}key \"{key}\" must hold strings"))
+            })
             .collect(),
         Some(_) => Err(format!("{file}: {ctx}key \"{key}\" must be an array")),
     }
@@ -264,12 +267,15 @@ fn parse_key_spec(file: &str, i: usize, k: &Value) -> Res<KeySpecM> {
     let bs = o.get("begin_search").and_then(Value::as_object);
     let begin = match bs {
         Some(b) if b.get("index").is_some() => {
-            let idx = b["index"].as_object().ok_or_else(|| format!("{file}: {ctx}begin_search.index must be an object"))?;
+            let idx =
+                b["index"].as_object().ok_or_else(|| format!("{file}: {ctx}begin_search.index must be an object"))?;
             let pos = i_opt(file, &ctx, idx, "pos", 0)? as i32;
             quote!(BeginSearch::Index(#pos))
         }
         Some(b) if b.get("keyword").is_some() => {
-            let kw = b["keyword"].as_object().ok_or_else(|| format!("{file}: {ctx}begin_search.keyword must be an object"))?;
+            let kw = b["keyword"]
+                .as_object()
+                .ok_or_else(|| format!("{file}: {ctx}begin_search.keyword must be an object"))?;
             let word = s_opt(file, &ctx, kw, "keyword")?.unwrap_or_default();
             let start = i_opt(file, &ctx, kw, "startfrom", 0)? as i32;
             quote!(BeginSearch::Keyword { keyword: #word, startfrom: #start })
@@ -286,7 +292,8 @@ fn parse_key_spec(file: &str, i: usize, k: &Value) -> Res<KeySpecM> {
             quote!(FindKeys::Range { lastkey: #last, step: #step, limit: #limit })
         }
         Some(f) if f.get("keynum").is_some() => {
-            let r = f["keynum"].as_object().ok_or_else(|| format!("{file}: {ctx}find_keys.keynum must be an object"))?;
+            let r =
+                f["keynum"].as_object().ok_or_else(|| format!("{file}: {ctx}find_keys.keynum must be an object"))?;
             let a = i_opt(file, &ctx, r, "keynumidx", 0)? as i32;
             let b = i_opt(file, &ctx, r, "firstkey", 0)? as i32;
             let c = i_opt(file, &ctx, r, "step", 1)? as i32;
@@ -297,7 +304,8 @@ fn parse_key_spec(file: &str, i: usize, k: &Value) -> Res<KeySpecM> {
     Ok(KeySpecM { flags, begin, find })
 }
 
-const ARG_TYPES: &[&str] = &["key", "string", "pattern", "integer", "double", "unix-time", "pure-token", "oneof", "block"];
+const ARG_TYPES: &[&str] =
+    &["key", "string", "pattern", "integer", "double", "unix-time", "pure-token", "oneof", "block"];
 
 fn parse_args(file: &str, path: &str, v: &Value) -> Res<Vec<Arg>> {
     let arr = v.as_array().ok_or_else(|| format!("{file}: key \"{path}\" must be an array"))?;
@@ -407,15 +415,22 @@ impl Overlay {
                 entry.avail = parse_rule("servers.json", &ctx, o)?;
                 if let Some(a) = o.get("arity").and_then(Value::as_object) {
                     for (server, n) in a {
-                        let n = n.as_i64().ok_or_else(|| format!("servers.json: key \"{ctx}.arity.{server}\" must be an integer"))?;
+                        let n = n
+                            .as_i64()
+                            .ok_or_else(|| format!("servers.json: key \"{ctx}.arity.{server}\" must be an integer"))?;
                         entry.arity.push((server.clone(), n));
                         entry.arity.sort_by_key(|(srv, _)| (!srv.contains('<'), srv.clone()));
                     }
                 }
                 if let Some(a) = o.get("args").and_then(Value::as_object) {
                     for (tok, r) in a {
-                        let ro = r.as_object().ok_or_else(|| format!("servers.json: key \"{ctx}.args.{tok}\" must be an object"))?;
-                        entry.args.insert(tok.to_ascii_uppercase(), parse_rule("servers.json", &format!("{ctx}.args.{tok}"), ro)?);
+                        let ro = r
+                            .as_object()
+                            .ok_or_else(|| format!("servers.json: key \"{ctx}.args.{tok}\" must be an object"))?;
+                        entry.args.insert(
+                            tok.to_ascii_uppercase(),
+                            parse_rule("servers.json", &format!("{ctx}.args.{tok}"), ro)?,
+                        );
                     }
                 }
             }
@@ -431,7 +446,9 @@ impl Overlay {
                 entry.syntax = s_opt("errors.json", &ctx, o, "syntax")?;
                 if let Some(vals) = o.get("values").and_then(Value::as_object) {
                     for (arg, text) in vals {
-                        let t = text.as_str().ok_or_else(|| format!("errors.json: key \"{ctx}.values.{arg}\" must be a string"))?;
+                        let t = text
+                            .as_str()
+                            .ok_or_else(|| format!("errors.json: key \"{ctx}.values.{arg}\" must be a string"))?;
                         entry.values.push((arg.clone(), t.to_string()));
                     }
                 }
@@ -506,14 +523,16 @@ fn find_handlers(dir: &Path) -> Res<BTreeMap<String, String>> {
     }
     let mut stack = vec![(dir.to_path_buf(), String::new())];
     while let Some((d, prefix)) = stack.pop() {
-        let mut entries: Vec<PathBuf> = fs::read_dir(&d).map_err(|e| e.to_string())?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut entries: Vec<PathBuf> =
+            fs::read_dir(&d).map_err(|e| e.to_string())?.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for p in entries {
             let stem = p.file_stem().unwrap_or_default().to_string_lossy().to_string();
             if p.is_dir() {
                 stack.push((p.clone(), format!("{prefix}{stem}::")));
             } else if p.extension().is_some_and(|x| x == "rs") {
-                let module = if stem == "mod" { prefix.trim_end_matches("::").to_string() } else { format!("{prefix}{stem}") };
+                let module =
+                    if stem == "mod" { prefix.trim_end_matches("::").to_string() } else { format!("{prefix}{stem}") };
                 let text = fs::read_to_string(&p).map_err(|e| e.to_string())?;
                 for line in text.lines() {
                     if let Some(rest) = line.strip_prefix("pub fn ") {
@@ -530,14 +549,15 @@ fn find_handlers(dir: &Path) -> Res<BTreeMap<String, String>> {
 // ---------------------------------------------------------------- naming
 
 const KEYWORDS: &[&str] = &[
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop",
-    "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro", "override",
-    "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
+    "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
+    "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box",
+    "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
 fn rust_ident_text(s: &str) -> String {
-    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    let mut out: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert_str(0, "a_");
     }
@@ -663,12 +683,18 @@ impl Gen<'_> {
         let since = opt(&a.since);
         let display = opt(&a.display);
         let dep = opt(&a.deprecated_since);
-        let (optional, multiple, multiple_token, ksi) = (a.optional, a.multiple, a.multiple_token, a.key_spec_index as i32);
+        let (optional, multiple, multiple_token, ksi) =
+            (a.optional, a.multiple, a.multiple_token, a.key_spec_index as i32);
         let flag_set = self.is_flag_set(a);
         let raw = self.is_raw(a);
         let rule_key = a.token.clone().unwrap_or_else(|| a.name.clone()).to_ascii_uppercase();
         let rule = self.ov.and_then(|o| o.args.get(&rule_key)).cloned().unwrap_or_default();
-        let avail = if a.since.is_none() && rule.redis.is_none() && rule.valkey.is_none() && rule.keydb.is_none() && rule.dragonfly.is_none() {
+        let avail = if a.since.is_none()
+            && rule.redis.is_none()
+            && rule.valkey.is_none()
+            && rule.keydb.is_none()
+            && rule.dragonfly.is_none()
+        {
             quote!(Avail::ALL)
         } else {
             avail_tokens(a.since.as_deref(), &rule)?
@@ -838,7 +864,9 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
                 Some(module) => {
                     let run_ident = format_ident!("run_{}", handler);
                     let t = ident(&tname);
-                    let path: TokenStream = format!("crate::cmd::{module}::{handler}").parse().map_err(|_| "bad handler path".to_string())?;
+                    let path: TokenStream = format!("crate::cmd::{module}::{handler}")
+                        .parse()
+                        .map_err(|_| "bad handler path".to_string())?;
                     let skip = if c.container.is_some() { 2usize } else { 1usize };
                     items.push(quote! {
                         fn #run_ident(ctx: &mut crate::server::Ctx<'_>, argv: &[Vec<u8>]) -> crate::reply::CmdResult {
@@ -857,18 +885,24 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
         let rule = o.map(|o| o.avail.clone()).unwrap_or_default();
         let avail = avail_tokens(Some(&c.since), &rule)?;
         let arity_ov = o
-            .map(|o| o.arity.iter().map(|(s, n)| {
-                let (server, before) = match s.split_once('<') {
-                    Some((srv, v)) => (srv, ver_tokens(v)?),
-                    None => (s.as_str(), quote!(Version::new(u16::MAX, 0, 0))),
-                };
-                let k = server_kind(server)?;
-                let n = *n as i32;
-                Ok(quote!((#k, #before, #n)))
-            }).collect::<Res<Vec<_>>>())
+            .map(|o| {
+                o.arity
+                    .iter()
+                    .map(|(s, n)| {
+                        let (server, before) = match s.split_once('<') {
+                            Some((srv, v)) => (srv, ver_tokens(v)?),
+                            None => (s.as_str(), quote!(Version::new(u16::MAX, 0, 0))),
+                        };
+                        let k = server_kind(server)?;
+                        let n = *n as i32;
+                        Ok(quote!((#k, #before, #n)))
+                    })
+                    .collect::<Res<Vec<_>>>()
+            })
             .transpose()?
             .unwrap_or_default();
-        let mut sub_specs: Vec<&Cmd> = specs.values().filter(|s| s.container.as_deref() == Some(c.key.as_str())).collect();
+        let mut sub_specs: Vec<&Cmd> =
+            specs.values().filter(|s| s.container.as_deref() == Some(c.key.as_str())).collect();
         sub_specs.sort_by(|a, b| a.name.cmp(&b.name));
         let subs: Vec<TokenStream> = sub_specs
             .iter()
@@ -882,7 +916,8 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
             Some(s) => quote!(Some(#s)),
             None => quote!(None),
         };
-        let (name, fullname, group, since, summary, complexity) = (&c.name, &c.fullname, &c.group, &c.since, &c.summary, &c.complexity);
+        let (name, fullname, group, since, summary, complexity) =
+            (&c.name, &c.fullname, &c.group, &c.since, &c.summary, &c.complexity);
         let container_name = opt(&c.container.as_ref().map(|x| x.to_ascii_lowercase()));
         let arity = c.arity as i32;
         let (flags, acl, docf, tips) = (strs(&c.flags), strs(&c.acl), strs(&c.doc_flags), strs(&c.tips));

@@ -95,7 +95,10 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
 
 /// The error reply for a parse failure of `cmd`'s arguments `words`.
 pub fn arg_error(cmd: &CommandSpec, words: &[Vec<u8>], e: ArgError, p: &Profile) -> Reply {
-    if p.kind == spec::ServerKind::Dragonfly && matches!(e, ArgError::Syntax { .. }) && cmd.errors.syntax.contains("{word}") {
+    if p.kind == spec::ServerKind::Dragonfly
+        && matches!(e, ArgError::Syntax { .. })
+        && cmd.errors.syntax.contains("{word}")
+    {
         // Dragonfly answers a bad option with the plain syntax error.
         return Reply::err(error::SYNTAX);
     }

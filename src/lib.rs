@@ -34,12 +34,12 @@ pub mod resp;
 pub mod server;
 pub mod spec;
 
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "tcp")]
 pub mod net;
 #[cfg(feature = "redis-rs")]
 pub mod redis_rs;
-#[doc(hidden)]
-pub mod fuzzing;
 
 /// README's examples, compiled and run as doc tests.
 #[cfg(all(doctest, feature = "tcp", feature = "redis-rs"))]

@@ -1,8 +1,8 @@
 //! Seeded smoke runs of the fuzz generators and oracles in `fakeredis::fuzzing`, the same
 //! ones the cargo-fuzz targets in `fuzz/` drive: a fixed xorshift stream of byte buffers
-//! per target, so every `cargo test` replays the same inputs. A failure prints the seed and
-//! the input; save the bytes to a file and replay them with
-//! `cargo fuzz run <target> <file>` (see `fuzz/README.md`).
+//! per target, so every `cargo test` replays the same inputs. A failure prints the oracle's
+//! message and a command line that writes the input to a file and replays it under
+//! `cargo fuzz run` (see `fuzz/README.md`).
 
 use fakeredis::fuzzing;
 
@@ -45,7 +45,11 @@ fn run(name: &str, seed: u64, n: usize, max_len: usize, alphabet: Option<&[u8]>,
                 .map(String::as_str)
                 .or_else(|| e.downcast_ref::<&str>().copied())
                 .unwrap_or("(no message)");
-            panic!("{name}: input #{i} (seed {seed:#x}) failed: {input:?}\n{msg}");
+            let hex: String = input.iter().map(|b| format!("\\x{b:02x}")).collect();
+            panic!(
+                "{name}: input #{i} (seed {seed:#x}) failed:\n{msg}\n\
+                 replay: printf '{hex}' > /tmp/{name}.bin && RUSTC_BOOTSTRAP=1 cargo fuzz run {name} /tmp/{name}.bin"
+            );
         }
     }
 }
@@ -61,7 +65,8 @@ fn resp_parser_smoke() {
 
 #[test]
 fn resp_parser_well_formed_commands() {
-    // Well-formed pipelines of random commands, cut at random points by the oracle.
+    // Well-formed pipelines of random commands (cut at random points by the oracle), then
+    // the same bytes with one byte changed, inserted or removed.
     let mut rng = Rng(0x5eed_0003);
     for _ in 0..2_000 {
         let mut data = Vec::new();
@@ -69,6 +74,16 @@ fn resp_parser_well_formed_commands() {
             let argc = 1 + rng.next() % 4;
             let args: Vec<Vec<u8>> = (0..argc).map(|_| rng.buf(12, None)).collect();
             fakeredis::resp::encode_command(&args, &mut data);
+        }
+        fuzzing::resp_parser(&data);
+        let at = (rng.next() % data.len() as u64) as usize;
+        let b = RESP_ALPHABET[(rng.next() % RESP_ALPHABET.len() as u64) as usize];
+        match rng.next() % 3 {
+            0 => data[at] = b,
+            1 => data.insert(at, b),
+            _ => {
+                data.remove(at);
+            }
         }
         fuzzing::resp_parser(&data);
     }

@@ -54,14 +54,24 @@ fn upstream(refdir: &Path, name: &str) -> Option<serde_json::Value> {
 }
 
 fn strs(v: Option<&serde_json::Value>) -> Vec<String> {
-    v.and_then(|x| x.as_array()).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v.and_then(|x| x.as_array())
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }
 
 /// Argument names, types, tokens and flags, flattened, for comparing grammars.
 fn arg_shape(v: Option<&serde_json::Value>, out: &mut Vec<String>) {
     for a in v.and_then(|x| x.as_array()).into_iter().flatten() {
         let g = |k: &str| a.get(k).map(|x| x.to_string()).unwrap_or_default();
-        out.push(format!("{} {} {} {} {} {}", g("name"), g("type"), g("token"), g("optional"), g("multiple"), g("since")));
+        out.push(format!(
+            "{} {} {} {} {} {}",
+            g("name"),
+            g("type"),
+            g("token"),
+            g("optional"),
+            g("multiple"),
+            g("since")
+        ));
         arg_shape(a.get("arguments"), out);
     }
 }
@@ -70,7 +80,15 @@ fn own_arg_shape(args: &[spec::ArgSpec], out: &mut Vec<String>) {
     for a in args {
         let q = |s: Option<&str>| s.map(|x| format!("\"{x}\"")).unwrap_or_default();
         let b = |x: bool| if x { "true".to_string() } else { String::new() };
-        out.push(format!("\"{}\" \"{}\" {} {} {} {}", a.name, a.kind.type_name(), q(a.token), b(a.optional), b(a.multiple), q(a.since)));
+        out.push(format!(
+            "\"{}\" \"{}\" {} {} {} {}",
+            a.name,
+            a.kind.type_name(),
+            q(a.token),
+            b(a.optional),
+            b(a.multiple),
+            q(a.since)
+        ));
         if let spec::ArgKind::OneOf(sub) | spec::ArgKind::Block(sub) = a.kind {
             own_arg_shape(sub, out);
         }

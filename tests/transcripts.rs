@@ -53,7 +53,8 @@ fn is_expected_line(line: &str) -> bool {
 fn parse_transcript(path: &Path) -> Transcript {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let lines: Vec<&str> = text.lines().collect();
-    let mut t = Transcript { path: path.to_path_buf(), profile: Profile::redis(7, 0, 15), fake_only: false, steps: vec![] };
+    let mut t =
+        Transcript { path: path.to_path_buf(), profile: Profile::redis(7, 0, 15), fake_only: false, steps: vec![] };
     let mut pending = Directives::default();
     let mut i = 0;
     while i < lines.len() {
@@ -82,7 +83,9 @@ fn parse_transcript(path: &Path) -> Transcript {
             match name {
                 "sort" => pending.sort = true,
                 "pattern" => pending.pattern = true,
-                "approx" => pending.approx = Some(arg.trim().parse().unwrap_or_else(|_| panic!("{at}: !approx needs a number"))),
+                "approx" => {
+                    pending.approx = Some(arg.trim().parse().unwrap_or_else(|_| panic!("{at}: !approx needs a number")))
+                }
                 "advance" => {
                     assert!(t.fake_only, "{at}: !advance needs @fake-only");
                     let arg = arg.trim();
@@ -126,7 +129,9 @@ fn quote(data: &[u8]) -> String {
 }
 
 fn text(data: &[u8]) -> String {
-    data.iter().map(|&b| if (0x20..=0x7e).contains(&b) { (b as char).to_string() } else { format!("\\x{b:02x}") }).collect()
+    data.iter()
+        .map(|&b| if (0x20..=0x7e).contains(&b) { (b as char).to_string() } else { format!("\\x{b:02x}") })
+        .collect()
 }
 
 fn render(r: &Reply, resp3: bool, sort: bool) -> String {
@@ -154,7 +159,8 @@ fn render(r: &Reply, resp3: bool, sort: bool) -> String {
         Reply::Set(v) => format!("~{}", list(v)),
         Reply::Push(v) => format!(">{}", list(v)),
         Reply::Map(pairs) => {
-            let mut v: Vec<String> = pairs.iter().map(|(k, x)| format!("{}: {}", render(k, resp3, sort), render(x, resp3, sort))).collect();
+            let mut v: Vec<String> =
+                pairs.iter().map(|(k, x)| format!("{}: {}", render(k, resp3, sort), render(x, resp3, sort))).collect();
             if sort {
                 v.sort();
             }
@@ -334,11 +340,7 @@ fn redis_server_binary() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("FAKEREDIS_REDIS_SERVER") {
         return Some(PathBuf::from(p));
     }
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|d| Path::new(d).join("redis-server"))
-        .find(|p| p.is_file())
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("redis-server")).find(|p| p.is_file())
 }
 
 struct RealServer {
@@ -388,7 +390,10 @@ fn start_real(bin: &Path, n: usize) -> RealServer {
 #[test]
 fn transcripts_against_redis_server() {
     let Some(bin) = redis_server_binary() else {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but redis-server is not installed: the oracle is required");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but redis-server is not installed: the oracle is required"
+        );
         eprintln!("redis-server not installed: the differential run is skipped on this machine (CI requires it)");
         return;
     };

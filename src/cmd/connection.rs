@@ -233,7 +233,11 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
         s.push_str(&format!(" resp={resp}"));
     }
     if p.redis_at_least(7, 2) {
-        s.push_str(&format!(" lib-name={} lib-ver={}", String::from_utf8_lossy(lib_name), String::from_utf8_lossy(lib_ver)));
+        s.push_str(&format!(
+            " lib-name={} lib-ver={}",
+            String::from_utf8_lossy(lib_name),
+            String::from_utf8_lossy(lib_ver)
+        ));
     }
     s
 }

@@ -62,8 +62,12 @@ fn pattern_matches(pattern: &[u8], key: &[u8]) -> bool {
 /// KEYS pattern.
 pub fn keys(ctx: &mut Ctx<'_>, a: Keys<'_>) -> CmdResult {
     let now = ctx.now;
-    let out: Vec<Reply> =
-        ctx.db().live_keys(now).filter(|(k, _)| pattern_matches(a.pattern, k)).map(|(k, _)| Reply::bulk(k.clone())).collect();
+    let out: Vec<Reply> = ctx
+        .db()
+        .live_keys(now)
+        .filter(|(k, _)| pattern_matches(a.pattern, k))
+        .map(|(k, _)| Reply::bulk(k.clone()))
+        .collect();
     Ok(Reply::Array(out))
 }
 
@@ -215,7 +219,15 @@ enum Cond {
 
 /// The shared body of EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT (Redis's
 /// `expireGenericCommand`): `when` in `unit_ms` units, relative to `base` ms.
-fn expire_generic(ctx: &mut Ctx<'_>, name: &str, key: &[u8], when: i64, unit_ms: i64, base: i64, conds: &[Cond]) -> CmdResult {
+fn expire_generic(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    key: &[u8],
+    when: i64,
+    unit_ms: i64,
+    base: i64,
+    conds: &[Cond],
+) -> CmdResult {
     let has = |c: Cond| conds.contains(&c);
     if has(Cond::Nx) && (has(Cond::Xx) || has(Cond::Gt) || has(Cond::Lt)) {
         return Err(Reply::err(error::EXPIRE_NX_CONFLICT));

@@ -111,13 +111,51 @@ pub fn config_help(_ctx: &mut Ctx<'_>, _a: ConfigHelp) -> CmdResult {
 // ------------------------------------------------------------------ COMMAND
 
 const FLAG_ORDER: &[&str] = &[
-    "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "random", "blocking", "loading", "stale", "skip_monitor",
-    "skip_slowlog", "asking", "fast", "no_auth", "no_mandatory_keys", "no_async_loading", "no_multi", "movablekeys", "allow_busy",
+    "write",
+    "readonly",
+    "denyoom",
+    "module",
+    "admin",
+    "pubsub",
+    "noscript",
+    "random",
+    "blocking",
+    "loading",
+    "stale",
+    "skip_monitor",
+    "skip_slowlog",
+    "asking",
+    "fast",
+    "no_auth",
+    "no_mandatory_keys",
+    "no_async_loading",
+    "no_multi",
+    "movablekeys",
+    "allow_busy",
 ];
 
 const CATEGORY_ORDER: &[&str] = &[
-    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo", "stream", "pubsub",
-    "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
 ];
 
 const KEY_FLAG_ORDER: &[&str] =
@@ -193,7 +231,10 @@ fn key_spec_reply(k: &spec::KeySpec) -> Reply {
         ]),
         BeginSearch::Keyword { keyword, startfrom } => Reply::Map(vec![
             (s("type"), s("keyword")),
-            (s("spec"), Reply::Map(vec![(s("keyword"), s(keyword)), (s("startfrom"), Reply::Int(i64::from(*startfrom)))])),
+            (
+                s("spec"),
+                Reply::Map(vec![(s("keyword"), s(keyword)), (s("startfrom"), Reply::Int(i64::from(*startfrom)))]),
+            ),
         ]),
         BeginSearch::Unknown => Reply::Map(vec![(s("type"), s("unknown")), (s("spec"), Reply::Map(vec![]))]),
     };
@@ -300,7 +341,9 @@ pub fn command_info(ctx: &mut Ctx<'_>, a: CommandInfo<'_>) -> CmdResult {
         }
         return command(ctx, Command {});
     }
-    Ok(Reply::Array(a.command_name.iter().map(|n| find_command(&p, n).map_or(Reply::Nil, |c| info_of(c, &p))).collect()))
+    Ok(Reply::Array(
+        a.command_name.iter().map(|n| find_command(&p, n).map_or(Reply::Nil, |c| info_of(c, &p))).collect(),
+    ))
 }
 
 fn arg_docs(args: &[ArgSpec], p: &Profile) -> Reply {
@@ -365,7 +408,8 @@ fn docs_of(c: &CommandSpec, p: &Profile) -> Reply {
     if !c.args.is_empty() {
         m.push((s("arguments"), arg_docs(c.args, p)));
     }
-    let subs: Vec<(Reply, Reply)> = c.subcommands.iter().filter(|x| x.available(p)).map(|x| (s(x.fullname), docs_of(x, p))).collect();
+    let subs: Vec<(Reply, Reply)> =
+        c.subcommands.iter().filter(|x| x.available(p)).map(|x| (s(x.fullname), docs_of(x, p))).collect();
     if !subs.is_empty() {
         m.push((s("subcommands"), Reply::Map(subs)));
     }
@@ -386,7 +430,8 @@ pub fn command_docs(ctx: &mut Ctx<'_>, a: CommandDocs<'_>) -> CmdResult {
 /// COMMAND LIST [FILTERBY MODULE m | ACLCAT c | PATTERN p]: names, subcommands included.
 pub fn command_list(ctx: &mut Ctx<'_>, a: CommandList<'_>) -> CmdResult {
     let p = ctx.profile();
-    let all = available_commands(&p).flat_map(|c| std::iter::once(c).chain(c.subcommands.iter().copied().filter(|x| x.available(&p))));
+    let all = available_commands(&p)
+        .flat_map(|c| std::iter::once(c).chain(c.subcommands.iter().copied().filter(|x| x.available(&p))));
     let names: Vec<Reply> = all
         .filter(|c| match &a.filterby {
             None => true,
@@ -420,7 +465,10 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
             BeginSearch::Keyword { keyword, startfrom } => {
                 let from = i64::from(*startfrom);
                 let range: Vec<i64> = if from >= 0 { (from..n).collect() } else { (1..=(n + from)).rev().collect() };
-                match range.into_iter().find(|&i| owned.get(i as usize).is_some_and(|w| w.eq_ignore_ascii_case(keyword.as_bytes()))) {
+                match range
+                    .into_iter()
+                    .find(|&i| owned.get(i as usize).is_some_and(|w| w.eq_ignore_ascii_case(keyword.as_bytes())))
+                {
                     Some(i) => i + 1,
                     None => continue,
                 }
@@ -439,7 +487,10 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
                 (last, i64::from(*step).max(1))
             }
             FindKeys::Keynum { keynumidx, firstkey, step } => {
-                let num = owned.get((start + i64::from(*keynumidx)) as usize).and_then(|w| crate::spec::grammar::parse_i64(w)).unwrap_or(0);
+                let num = owned
+                    .get((start + i64::from(*keynumidx)) as usize)
+                    .and_then(|w| crate::spec::grammar::parse_i64(w))
+                    .unwrap_or(0);
                 let first = start + i64::from(*firstkey);
                 (first + (num - 1) * i64::from(*step), i64::from(*step).max(1))
             }
@@ -449,7 +500,11 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
         while i <= last && i < n {
             let flags = if cmd.fullname == "set" && k.flags.contains(&"VARIABLE_FLAGS") {
                 let get = owned[3..].iter().any(|w| w.eq_ignore_ascii_case(b"GET"));
-                if get { vec!["RW".into(), "access".into(), "update".into()] } else { vec!["OW".into(), "update".into()] }
+                if get {
+                    vec!["RW".into(), "access".into(), "update".into()]
+                } else {
+                    vec!["OW".into(), "update".into()]
+                }
             } else {
                 key_flags(k.flags)
             };
@@ -532,9 +587,17 @@ fn info_server(ctx: &Ctx<'_>) -> String {
         s.push_str("monotonic_clock:POSIX clock_gettime\r\n");
     }
     s.push_str("multiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\n");
-    s.push_str(&format!("process_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\n", std::process::id(), ctx.shared.run_id));
+    s.push_str(&format!(
+        "process_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\n",
+        std::process::id(),
+        ctx.shared.run_id
+    ));
     s.push_str(&format!("tcp_port:{}\r\n", ctx.shared.port.load(std::sync::atomic::Ordering::Relaxed)));
-    s.push_str(&format!("server_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\n", ctx.now_us, uptime / 86400));
+    s.push_str(&format!(
+        "server_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\n",
+        ctx.now_us,
+        uptime / 86400
+    ));
     s.push_str(&format!("hz:{}\r\nconfigured_hz:{}\r\n", ctx.st.config.get("hz"), ctx.st.config.get("hz")));
     s.push_str(&format!("lru_clock:{}\r\n", (ctx.now / 1000) & ((1 << 24) - 1)));
     s.push_str("executable:/usr/bin/redis-server\r\nconfig_file:\r\nio_threads_active:0\r\n");
@@ -582,7 +645,12 @@ fn info_keyspace(ctx: &Ctx<'_>) -> String {
     let mut s = String::from("# Keyspace\r\n");
     for (i, db) in ctx.st.dbs.iter().enumerate() {
         if !db.is_empty() {
-            s.push_str(&format!("db{i}:keys={},expires={},avg_ttl={}\r\n", db.len(), db.volatile_len(), db.avg_ttl(ctx.now)));
+            s.push_str(&format!(
+                "db{i}:keys={},expires={},avg_ttl={}\r\n",
+                db.len(),
+                db.volatile_len(),
+                db.avg_ttl(ctx.now)
+            ));
         }
     }
     s
@@ -602,8 +670,13 @@ pub fn info(ctx: &mut Ctx<'_>, a: Info<'_>) -> CmdResult {
     let want: Vec<String> = a.section.iter().map(|x| String::from_utf8_lossy(x).to_ascii_lowercase()).collect();
     let all = want.is_empty() || want.iter().any(|w| w == "all" || w == "everything" || w == "default");
     type Section = fn(&Ctx<'_>) -> String;
-    let sections: [(&str, Section); 5] =
-        [("server", info_server), ("clients", info_clients), ("memory", info_memory), ("stats", info_stats), ("keyspace", info_keyspace)];
+    let sections: [(&str, Section); 5] = [
+        ("server", info_server),
+        ("clients", info_clients),
+        ("memory", info_memory),
+        ("stats", info_stats),
+        ("keyspace", info_keyspace),
+    ];
     let mut parts = Vec::new();
     for (name, f) in sections {
         if all || want.iter().any(|w| w == name) {

@@ -399,7 +399,11 @@ pub fn lcs(ctx: &mut Ctx<'_>, a: Lcs<'_>) -> CmdResult {
     let mut get = |k: &[u8]| -> Result<Vec<u8>, Reply> {
         match ctx.db().peek(k, now) {
             None => Ok(Vec::new()),
-            Some(e) => e.value.as_str().map(|s| s.data.clone()).ok_or(Reply::err("ERR The specified keys must contain string values")),
+            Some(e) => e
+                .value
+                .as_str()
+                .map(|s| s.data.clone())
+                .ok_or(Reply::err("ERR The specified keys must contain string values")),
         }
     };
     let (x, y) = (get(a.key1)?, get(a.key2)?);
@@ -414,7 +418,11 @@ pub fn lcs(ctx: &mut Ctx<'_>, a: Lcs<'_>) -> CmdResult {
     let mut dp = vec![0u32; (n + 1) * w];
     for i in 1..=n {
         for j in 1..=m {
-            dp[i * w + j] = if x[i - 1] == y[j - 1] { dp[(i - 1) * w + j - 1] + 1 } else { dp[(i - 1) * w + j].max(dp[i * w + j - 1]) };
+            dp[i * w + j] = if x[i - 1] == y[j - 1] {
+                dp[(i - 1) * w + j - 1] + 1
+            } else {
+                dp[(i - 1) * w + j].max(dp[i * w + j - 1])
+            };
         }
     }
     let total = dp[n * w + m];

@@ -48,8 +48,9 @@ impl Db {
         (sum / self.expiry.len() as i128) as i64
     }
 
+    /// Redis keeps a key through its expiry millisecond: it is gone once `now > when`.
     fn is_expired(e: &Entry, now: i64) -> bool {
-        e.expire_at.is_some_and(|t| t <= now)
+        e.expire_at.is_some_and(|t| t < now)
     }
 
     /// Deletes `key` if it has expired; true when it did.
@@ -137,7 +138,7 @@ impl Db {
     pub fn purge_expired(&mut self, now: i64) -> Vec<Vec<u8>> {
         let mut gone = Vec::new();
         while let Some((t, _)) = self.expiry.first() {
-            if *t > now {
+            if *t >= now {
                 break;
             }
             if let Some((_, k)) = self.expiry.pop_first() {

@@ -14,7 +14,10 @@ fn line(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
 }
 
 fn num(b: &[u8]) -> Result<i64, String> {
-    std::str::from_utf8(b).ok().and_then(|s| s.parse().ok()).ok_or_else(|| format!("bad number {:?}", String::from_utf8_lossy(b)))
+    std::str::from_utf8(b)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("bad number {:?}", String::from_utf8_lossy(b)))
 }
 
 fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize)>, String> {

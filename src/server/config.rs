@@ -24,8 +24,16 @@ struct Param {
     since: (u16, u16),
 }
 
-const POLICIES: &[&str] =
-    &["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
+const POLICIES: &[&str] = &[
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
 
 const fn p(name: &'static str, default: &'static str, kind: Kind) -> Param {
     Param { name, alias: None, default, kind, since: (0, 0) }
@@ -106,7 +114,8 @@ impl Default for Config {
 
 fn find(name: &[u8], profile: &Profile) -> Option<usize> {
     PARAMS.iter().position(|p| {
-        (p.name.as_bytes().eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.as_bytes().eq_ignore_ascii_case(name)))
+        (p.name.as_bytes().eq_ignore_ascii_case(name)
+            || p.alias.is_some_and(|a| a.as_bytes().eq_ignore_ascii_case(name)))
             && profile.redis_at_least(p.since.0, p.since.1)
     })
 }
@@ -228,8 +237,10 @@ fn normalize(kind: Kind, v: &str) -> Result<String, String> {
 /// Redis's `memtoull`: a number with an optional k/kb/m/mb/g/gb unit.
 pub fn parse_memory(v: &str) -> Option<i64> {
     let l = v.to_ascii_lowercase();
-    let units: [(&str, i64); 6] = [("kb", 1024), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1000), ("m", 1_000_000), ("g", 1_000_000_000)];
-    let (num, mul) = units.iter().find(|(u, _)| l.ends_with(u)).map(|(u, m)| (&l[..l.len() - u.len()], *m)).unwrap_or((&l, 1));
+    let units: [(&str, i64); 6] =
+        [("kb", 1024), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1000), ("m", 1_000_000), ("g", 1_000_000_000)];
+    let (num, mul) =
+        units.iter().find(|(u, _)| l.ends_with(u)).map(|(u, m)| (&l[..l.len() - u.len()], *m)).unwrap_or((&l, 1));
     if l.is_empty() {
         return Some(0);
     }

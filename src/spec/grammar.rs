@@ -54,7 +54,11 @@ struct Parser<'a, 'p> {
 
 /// Parses `words` (the arguments after the command name, or after the subcommand name)
 /// against `specs`.
-pub fn parse<'a>(cmd: &'static CommandSpec, words: &'a [Vec<u8>], profile: &Profile) -> Result<Vec<PVal<'a>>, ArgError> {
+pub fn parse<'a>(
+    cmd: &'static CommandSpec,
+    words: &'a [Vec<u8>],
+    profile: &Profile,
+) -> Result<Vec<PVal<'a>>, ArgError> {
     parse_args(cmd.args, words, profile, cmd.errors.trailing_ok)
 }
 

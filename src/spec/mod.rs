@@ -74,12 +74,8 @@ pub struct Avail {
 }
 
 impl Avail {
-    pub const ALL: Avail = Avail {
-        redis: Some((Version::ZERO, None)),
-        valkey: Some((Version::ZERO, None)),
-        keydb: true,
-        dragonfly: true,
-    };
+    pub const ALL: Avail =
+        Avail { redis: Some((Version::ZERO, None)), valkey: Some((Version::ZERO, None)), keydb: true, dragonfly: true };
 
     pub fn allows(&self, p: &Profile) -> bool {
         let range = |r: &Option<(Version, Option<Version>)>| match r {
@@ -212,10 +208,7 @@ fn find_in(table: &'static [&'static CommandSpec], name: &[u8]) -> Option<&'stat
     let lower = &mut buf[..name.len()];
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
-    table
-        .binary_search_by(|c| c.name.as_bytes().cmp(lower))
-        .ok()
-        .map(|i| table[i])
+    table.binary_search_by(|c| c.name.as_bytes().cmp(lower)).ok().map(|i| table[i])
 }
 
 /// A top-level command by name, case-insensitively, whatever the profile.
