@@ -52,11 +52,14 @@ fn expiry_follows_the_virtual_clock() {
     server.advance(Duration::from_secs(4));
     assert_eq!(con.ttl::<_, i64>("k").unwrap(), 6);
     assert_eq!(con.pttl::<_, i64>("k").unwrap(), 6000);
+    // As in Redis, a key lives through its expiry millisecond and is gone after it.
     server.advance(Duration::from_secs(6));
+    assert_eq!(con.pttl::<_, i64>("k").unwrap(), 0);
+    server.advance(Duration::from_millis(1));
     assert_eq!(con.get::<_, Option<String>>("k").unwrap(), None);
     assert_eq!(con.ttl::<_, i64>("k").unwrap(), -2);
     let () = con.set_ex("s", "v", 5).unwrap();
-    server.advance(Duration::from_millis(4999));
+    server.advance(Duration::from_millis(5000));
     assert!(con.exists::<_, bool>("s").unwrap());
     server.advance(Duration::from_millis(1));
     assert!(!con.exists::<_, bool>("s").unwrap());
