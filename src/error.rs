@@ -30,6 +30,18 @@ pub const EXPIRE_GT_LT_CONFLICT: &str = "ERR GT and LT options at the same time 
 pub const GETEX_PERSIST: &str = SYNTAX;
 pub const LCS_IDX_AND_LEN: &str = "ERR If you want both the length and indexes, please just use IDX.";
 pub const CONNECTION_DROPPED: &str = "connection dropped (simulated by fakeredis)";
+pub const INVALID_CLIENT_ID: &str = "ERR Invalid client ID";
+pub const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+pub const DECR_OVERFLOW: &str = "ERR decrement would overflow";
+pub const LCS_NOT_STRINGS: &str = "ERR The specified keys must contain string values";
+pub const LCS_TOO_BIG: &str = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+pub const SET_DIGEST_UNSUPPORTED: &str = "ERR IFDEQ/IFDNE (value digests) are not supported by fakeredis yet";
+pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
+pub const GETKEYS_INVALID_COMMAND: &str = "ERR Invalid command specified";
+pub const GETKEYS_BAD_ARITY: &str = "ERR Invalid number of arguments specified for command";
+pub const GETKEYS_NO_KEYS: &str = "ERR The command has no key arguments";
+pub const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+pub const LFU_SELECTED: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 pub const MSETNX_ARITY: &str = "ERR wrong number of arguments for 'msetnx' command";
 
 /// `ERR invalid expire time in 'set' command`.
@@ -129,4 +141,19 @@ pub fn sanitize(mut s: String) -> String {
         s = s.replace(['\r', '\n'], " ");
     }
     s
+}
+
+/// CLIENT LIST TYPE with an unknown type name.
+pub fn unknown_client_type(t: &str) -> String {
+    sanitize(format!("ERR Unknown client type '{t}'"))
+}
+
+/// CLIENT SETINFO with a value that has spaces or special characters.
+pub fn bad_lib_attr(attr: &str) -> String {
+    format!("ERR {attr} cannot contain spaces, newlines or special characters.")
+}
+
+/// Dragonfly's answer to HELLO with a protocol other than 2 or 3.
+pub fn dragonfly_hello_protover(v: i64) -> String {
+    format!("ERR unknown command 'HELLO' with args beginning with: `{v}`")
 }

@@ -93,10 +93,7 @@ pub fn hello(ctx: &mut Ctx<'_>, a: Hello<'_>) -> CmdResult {
     if let Some(args) = &a.arguments {
         if !(2..=3).contains(&args.protover) {
             if ctx.profile().is(ServerKind::Dragonfly) {
-                return Err(Reply::err(format!(
-                    "ERR unknown command 'HELLO' with args beginning with: `{}`",
-                    args.protover
-                )));
+                return Err(Reply::err(error::dragonfly_hello_protover(args.protover)));
             }
             return Err(Reply::err(error::NOPROTO));
         }
@@ -111,9 +108,7 @@ pub fn hello(ctx: &mut Ctx<'_>, a: Hello<'_>) -> CmdResult {
         ctx.sess.authenticated = true;
     }
     if !is_authenticated(ctx) {
-        return Err(Reply::err(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
-        ));
+        return Err(Reply::err(error::HELLO_NOAUTH));
     }
     if let Some(name) = setname {
         if !valid_name(name) {
@@ -196,7 +191,7 @@ pub fn client_setinfo(ctx: &mut Ctx<'_>, a: ClientSetinfo<'_>) -> CmdResult {
         ClientSetinfoAttr::Libver(v) => ("lib-ver", v),
     };
     if !valid_name(val) {
-        return Err(Reply::err(format!("ERR {attr} cannot contain spaces, newlines or special characters.")));
+        return Err(Reply::err(error::bad_lib_attr(attr)));
     }
     match attr {
         "lib-name" => ctx.sess.lib_name = val.to_vec(),
@@ -266,14 +261,14 @@ pub fn client_list(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
             "normal" => {}
             "master" | "replica" | "slave" | "pubsub" => return Ok(verbatim(String::new())),
             "primary" if ctx.profile().is(ServerKind::Valkey) => return Ok(verbatim(String::new())),
-            _ => return Err(Reply::err(error::sanitize(format!("ERR Unknown client type '{t}'")))),
+            _ => return Err(Reply::err(error::unknown_client_type(&t))),
         }
     }
     let mut ids = Vec::new();
     for id in &a.client_id {
         match crate::spec::grammar::parse_i64(id) {
             Some(n) => ids.push(n),
-            None => return Err(Reply::err("ERR Invalid client ID")),
+            None => return Err(Reply::err(error::INVALID_CLIENT_ID)),
         }
     }
     let metas: Vec<ClientMeta> =

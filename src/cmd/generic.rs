@@ -335,9 +335,6 @@ pub fn persist(ctx: &mut Ctx<'_>, a: Persist<'_>) -> CmdResult {
     Ok(Reply::Int(i64::from(had)))
 }
 
-const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
-const LFU_SELECTED: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
-
 fn lfu_policy(ctx: &Ctx<'_>) -> bool {
     ctx.st.config.get("maxmemory-policy").contains("lfu")
 }
@@ -368,7 +365,7 @@ pub fn object_idletime(ctx: &mut Ctx<'_>, a: ObjectIdletime<'_>) -> CmdResult {
     let now = ctx.now;
     let Some(accessed) = ctx.db().peek(a.key, now).map(|e| e.accessed_ms) else { return Ok(Reply::Nil) };
     if lfu_policy(ctx) {
-        return Err(Reply::err(LFU_SELECTED));
+        return Err(Reply::err(error::LFU_SELECTED));
     }
     Ok(Reply::Int((now - accessed).max(0) / 1000))
 }
@@ -380,7 +377,7 @@ pub fn object_freq(ctx: &mut Ctx<'_>, a: ObjectFreq<'_>) -> CmdResult {
         return Ok(Reply::Nil);
     }
     if !lfu_policy(ctx) {
-        return Err(Reply::err(LFU_NOT_SELECTED));
+        return Err(Reply::err(error::LFU_NOT_SELECTED));
     }
     Ok(Reply::Int(5))
 }

@@ -88,7 +88,7 @@ pub fn config_resetstat(ctx: &mut Ctx<'_>, _a: ConfigResetstat) -> CmdResult {
 
 /// CONFIG REWRITE: the fake has no config file, like a server started without one.
 pub fn config_rewrite(_ctx: &mut Ctx<'_>, _a: ConfigRewrite) -> CmdResult {
-    Err(Reply::err("ERR The server is running without a config file"))
+    Err(Reply::err(error::NO_CONFIG_FILE))
 }
 
 /// CONFIG HELP.
@@ -453,9 +453,9 @@ type KeyAndFlags = (Vec<u8>, Vec<String>);
 
 fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
     let owned: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
-    let cmd = crate::dispatch::resolve(p, &owned).map_err(|_| Reply::err("ERR Invalid command specified"))?;
+    let cmd = crate::dispatch::resolve(p, &owned).map_err(|_| Reply::err(error::GETKEYS_INVALID_COMMAND))?;
     if !cmd.arity_ok(p, owned.len()) {
-        return Err(Reply::err("ERR Invalid number of arguments specified for command"));
+        return Err(Reply::err(error::GETKEYS_BAD_ARITY));
     }
     let mut out = Vec::new();
     let n = owned.len() as i64;
@@ -513,7 +513,7 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
         }
     }
     if out.is_empty() {
-        return Err(Reply::err("ERR The command has no key arguments"));
+        return Err(Reply::err(error::GETKEYS_NO_KEYS));
     }
     Ok(out)
 }

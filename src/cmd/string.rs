@@ -72,7 +72,7 @@ pub fn set(ctx: &mut Ctx<'_>, a: Set<'_>) -> CmdResult {
         Some(SetCondition::IfeqValue(v)) => cond_value(ctx, a.key, |cur| cur == *v)?,
         Some(SetCondition::IfneValue(v)) => cond_value(ctx, a.key, |cur| cur != *v)? || !found,
         Some(SetCondition::IfdeqDigest(_)) | Some(SetCondition::IfdneDigest(_)) => {
-            return Err(Reply::err("ERR IFDEQ/IFDNE (value digests) are not supported by fakeredis yet"));
+            return Err(Reply::err(error::SET_DIGEST_UNSUPPORTED));
         }
     };
     if proceed {
@@ -340,7 +340,7 @@ pub fn incrby(ctx: &mut Ctx<'_>, a: Incrby<'_>) -> CmdResult {
 /// DECRBY key decrement: negating i64::MIN is its own error.
 pub fn decrby(ctx: &mut Ctx<'_>, a: Decrby<'_>) -> CmdResult {
     if a.decrement == i64::MIN {
-        return Err(Reply::err("ERR decrement would overflow"));
+        return Err(Reply::err(error::DECR_OVERFLOW));
     }
     incr_by(ctx, a.key, -a.decrement)
 }
@@ -399,11 +399,7 @@ pub fn lcs(ctx: &mut Ctx<'_>, a: Lcs<'_>) -> CmdResult {
     let mut get = |k: &[u8]| -> Result<Vec<u8>, Reply> {
         match ctx.db().peek(k, now) {
             None => Ok(Vec::new()),
-            Some(e) => e
-                .value
-                .as_str()
-                .map(|s| s.data.clone())
-                .ok_or(Reply::err("ERR The specified keys must contain string values")),
+            Some(e) => e.value.as_str().map(|s| s.data.clone()).ok_or(Reply::err(error::LCS_NOT_STRINGS)),
         }
     };
     let (x, y) = (get(a.key1)?, get(a.key2)?);
@@ -412,7 +408,7 @@ pub fn lcs(ctx: &mut Ctx<'_>, a: Lcs<'_>) -> CmdResult {
     }
     let (n, m) = (x.len(), y.len());
     if (n as u64 + 1) * (m as u64 + 1) > LCS_MAX_CELLS {
-        return Err(Reply::err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"));
+        return Err(Reply::err(error::LCS_TOO_BIG));
     }
     let w = m + 1;
     let mut dp = vec![0u32; (n + 1) * w];
