@@ -491,8 +491,8 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
                     .get((start + i64::from(*keynumidx)) as usize)
                     .and_then(|w| crate::spec::grammar::parse_i64(w))
                     .unwrap_or(0);
-                let first = start + i64::from(*firstkey);
-                (first + (num - 1) * i64::from(*step), i64::from(*step).max(1))
+                let first = start.saturating_add(i64::from(*firstkey));
+                (first.saturating_add(num.saturating_sub(1).saturating_mul(i64::from(*step))), i64::from(*step).max(1))
             }
             FindKeys::Unknown => continue,
         };

@@ -269,12 +269,9 @@ pub fn substr(ctx: &mut Ctx<'_>, a: Substr<'_>) -> CmdResult {
 
 /// SETRANGE key offset value: pads with zero bytes; the new length.
 pub fn setrange(ctx: &mut Ctx<'_>, a: Setrange<'_>) -> CmdResult {
-    if a.offset < 0 || a.offset > i64::from(i32::MAX) * 4 {
-        // Redis reads the offset as a `long` and rejects negatives; anything past
-        // proto-max-bulk-len fails the length check below.
-        if a.offset < 0 {
-            return Err(Reply::err(error::OFFSET_OUT_OF_RANGE));
-        }
+    // Negative offsets are refused; anything past proto-max-bulk-len fails the length check.
+    if a.offset < 0 {
+        return Err(Reply::err(error::OFFSET_OUT_OF_RANGE));
     }
     let offset = usize::try_from(a.offset).unwrap_or(usize::MAX);
     let cur = get_str(ctx, a.key)?.map(|s| s.data.len());
@@ -390,7 +387,7 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, a: Incrbyfloat<'_>) -> CmdResult {
 }
 
 /// Largest DP table (cells) LCS will build.
-const LCS_MAX_CELLS: u64 = 1 << 31;
+const LCS_MAX_CELLS: u64 = 1 << 28;
 
 /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]: Redis's dynamic programming
 /// and backtracking, so the chosen subsequence and the ranges are the ones Redis reports.
