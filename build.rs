@@ -364,9 +364,17 @@ struct CmdOverlay {
     arity: Vec<(String, i64)>,
     args: BTreeMap<String, AvailRule>,
     syntax: Option<String>,
-    values: Vec<(String, String)>,
+    values: BTreeMap<String, String>,
     flags: BTreeSet<String>,
+    /// Words handed to the handler unconverted: `raw`, and every argument with a format.
     raw: BTreeSet<String>,
+    formats: BTreeMap<String, String>,
+    late: BTreeSet<String>,
+    handler: BTreeSet<String>,
+    /// Per argument: `(min, max, error)`.
+    ranges: BTreeMap<String, Vec<(i64, i64, Option<String>)>>,
+    keys_first: Option<(String, String)>,
+    walk: bool,
     trailing_ok: bool,
 }
 
@@ -444,16 +452,54 @@ impl Overlay {
                 let o = e.as_object().ok_or_else(|| format!("errors.json: key \"{ctx}\" must be an object"))?;
                 let entry = ov.cmds.entry(name.to_ascii_uppercase()).or_default();
                 entry.syntax = s_opt("errors.json", &ctx, o, "syntax")?;
-                if let Some(vals) = o.get("values").and_then(Value::as_object) {
-                    for (arg, text) in vals {
+                let strings = |key: &str| -> Res<BTreeMap<String, String>> {
+                    let mut m = BTreeMap::new();
+                    for (arg, text) in o.get(key).and_then(Value::as_object).into_iter().flatten() {
                         let t = text
                             .as_str()
-                            .ok_or_else(|| format!("errors.json: key \"{ctx}.values.{arg}\" must be a string"))?;
-                        entry.values.push((arg.clone(), t.to_string()));
+                            .ok_or_else(|| format!("errors.json: key \"{ctx}.{key}.{arg}\" must be a string"))?;
+                        m.insert(arg.clone(), t.to_string());
+                    }
+                    Ok(m)
+                };
+                entry.values = strings("values")?;
+                entry.formats = strings("formats")?;
+                for (arg, f) in &entry.formats {
+                    if f != "cursor" {
+                        return Err(format!("errors.json: key \"{ctx}.formats.{arg}\": unknown format \"{f}\""));
                     }
                 }
                 entry.flags = list("errors.json", &ctx, o, "flags")?.into_iter().collect();
                 entry.raw = list("errors.json", &ctx, o, "raw")?.into_iter().collect();
+                entry.raw.extend(entry.formats.keys().cloned());
+                entry.late = list("errors.json", &ctx, o, "late")?.into_iter().collect();
+                entry.handler = list("errors.json", &ctx, o, "handler")?.into_iter().collect();
+                for (arg, rs) in o.get("ranges").and_then(Value::as_object).into_iter().flatten() {
+                    let rctx = format!("{ctx}.ranges.{arg}");
+                    let rs = rs.as_array().ok_or_else(|| format!("errors.json: key \"{rctx}\" must be a list"))?;
+                    let mut out = Vec::new();
+                    for r in rs {
+                        let r =
+                            r.as_object().ok_or_else(|| format!("errors.json: key \"{rctx}[]\" must be an object"))?;
+                        let min = i_opt("errors.json", &rctx, r, "min", i64::MIN)?;
+                        let max = i_opt("errors.json", &rctx, r, "max", i64::MAX)?;
+                        out.push((min, max, s_opt("errors.json", &rctx, r, "error")?));
+                    }
+                    entry.ranges.insert(arg.clone(), out);
+                }
+                if let Some(k) = o.get("keys_first") {
+                    let k = k
+                        .as_object()
+                        .ok_or_else(|| format!("errors.json: key \"{ctx}.keys_first\" must be an object"))?;
+                    let kctx = format!("{ctx}.keys_first");
+                    let t = s_opt("errors.json", &kctx, k, "type")?;
+                    let e = s_opt("errors.json", &kctx, k, "error")?;
+                    entry.keys_first = Some((
+                        t.ok_or_else(|| format!("errors.json: key \"{kctx}.type\" is required"))?,
+                        e.ok_or_else(|| format!("errors.json: key \"{kctx}.error\" is required"))?,
+                    ));
+                }
+                entry.walk = b_opt("errors.json", &ctx, o, "walk")?;
                 entry.trailing_ok = s_opt("errors.json", &ctx, o, "trailing")?.as_deref() == Some("ignore");
             }
         }
@@ -626,11 +672,11 @@ struct Gen<'o> {
     types: Vec<TokenStream>,
 }
 
-fn needs_lt_in(a: &Arg, raw: &BTreeSet<String>) -> bool {
+fn needs_lt_in(a: &Arg, o: Option<&CmdOverlay>) -> bool {
     match a.kind.as_str() {
         "key" | "string" | "pattern" => true,
-        "oneof" | "block" => a.args.iter().any(|x| needs_lt_in(x, raw)),
-        _ => raw.contains(&a.name),
+        "oneof" | "block" => a.args.iter().any(|x| needs_lt_in(x, o)),
+        _ => o.is_some_and(|o| o.raw.contains(&a.name) || o.handler.contains(&a.name)),
     }
 }
 
@@ -648,12 +694,17 @@ impl Gen<'_> {
     }
 
     fn needs_lt(&self, a: &Arg) -> bool {
-        let empty = BTreeSet::new();
-        needs_lt_in(a, self.ov.map_or(&empty, |o| &o.raw))
+        needs_lt_in(a, self.ov)
     }
 
     fn is_raw(&self, a: &Arg) -> bool {
         self.ov.is_some_and(|o| o.raw.contains(&a.name))
+    }
+
+    /// A number its handler checks: typed as `Num`.
+    fn is_deferred(&self, a: &Arg) -> bool {
+        matches!(a.kind.as_str(), "integer" | "unix-time" | "double")
+            && self.ov.is_some_and(|o| o.handler.contains(&a.name))
     }
 
     fn arg_static(&self, a: &Arg) -> Res<TokenStream> {
@@ -687,6 +738,28 @@ impl Gen<'_> {
             (a.optional, a.multiple, a.multiple_token, a.key_spec_index as i32);
         let flag_set = self.is_flag_set(a);
         let raw = self.is_raw(a);
+        let o = self.ov;
+        let format = match o.and_then(|o| o.formats.get(&a.name)) {
+            Some(_) => quote!(Some(Format::Cursor)),
+            None => quote!(None),
+        };
+        let check = if o.is_some_and(|o| o.late.contains(&a.name)) {
+            quote!(Check::Late)
+        } else if o.is_some_and(|o| o.handler.contains(&a.name)) {
+            quote!(Check::Handler)
+        } else {
+            quote!(Check::Read)
+        };
+        let value_error = opt(&o.and_then(|o| o.values.get(&a.name)).cloned());
+        let ranges: Vec<TokenStream> = o
+            .and_then(|o| o.ranges.get(&a.name))
+            .into_iter()
+            .flatten()
+            .map(|(min, max, e)| {
+                let e = opt(e);
+                quote!(Range { min: #min, max: #max, error: #e })
+            })
+            .collect();
         let rule_key = a.token.clone().unwrap_or_else(|| a.name.clone()).to_ascii_uppercase();
         let rule = self.ov.and_then(|o| o.args.get(&rule_key)).cloned().unwrap_or_default();
         let avail = if a.since.is_none()
@@ -701,7 +774,8 @@ impl Gen<'_> {
         };
         Ok(quote!(ArgSpec {
             name: #name, kind: #kind, token: #token, optional: #optional, multiple: #multiple,
-            multiple_token: #multiple_token, flag_set: #flag_set, raw: #raw, since: #since, display: #display,
+            multiple_token: #multiple_token, flag_set: #flag_set, raw: #raw, format: #format, check: #check,
+            value_error: #value_error, ranges: &[#(#ranges),*], since: #since, display: #display,
             key_spec_index: #ksi, deprecated_since: #dep, avail: #avail,
         }))
     }
@@ -711,6 +785,9 @@ impl Gen<'_> {
     fn base_type(&mut self, a: &Arg, tname: &str) -> TokenStream {
         if self.is_raw(a) {
             return quote!(&'a [u8]);
+        }
+        if self.is_deferred(a) {
+            return quote!(grammar::Num<'a>);
         }
         match a.kind.as_str() {
             "key" | "string" | "pattern" => quote!(&'a [u8]),
@@ -735,6 +812,9 @@ impl Gen<'_> {
     fn base_conv(&self, a: &Arg, tname: &str, v: TokenStream) -> TokenStream {
         if self.is_raw(a) {
             return quote!(pv_word(#v));
+        }
+        if self.is_deferred(a) {
+            return quote!(grammar::pv_num(#v));
         }
         match a.kind.as_str() {
             "key" | "string" | "pattern" => quote!(pv_word(#v)),
@@ -836,6 +916,33 @@ impl Gen<'_> {
     }
 }
 
+/// Every argument name errors.json gives for `c` must be one of its arguments.
+fn check_overlay_args(c: &Cmd, o: &CmdOverlay) -> Res<()> {
+    fn names(args: &[Arg], out: &mut BTreeSet<String>) {
+        for a in args {
+            out.insert(a.name.clone());
+            names(&a.args, out);
+        }
+    }
+    let mut known = BTreeSet::new();
+    names(&c.args, &mut known);
+    let given = o
+        .values
+        .keys()
+        .chain(o.formats.keys())
+        .chain(o.ranges.keys())
+        .chain(&o.flags)
+        .chain(&o.raw)
+        .chain(&o.late)
+        .chain(&o.handler);
+    for n in given {
+        if !known.contains(n) {
+            return Err(format!("errors.json: commands.{} names argument \"{n}\", which {} lacks", c.key, c.file));
+        }
+    }
+    Ok(())
+}
+
 fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<String, String>) -> Res<TokenStream> {
     let mut items = Vec::new();
     let mut top = Vec::new();
@@ -852,6 +959,9 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
     known_keys.extend(ov.cmds.keys().map(String::as_str));
     for c in specs.values() {
         let o = ov.cmds.get(&c.key);
+        if let Some(o) = o {
+            check_overlay_args(c, o)?;
+        }
         let mut g = Gen { ov: o, types: Vec::new() };
         let spec_ident = format_ident!("SPEC_{}", c.handler_name().to_ascii_uppercase());
         let tname = c.type_name();
@@ -868,12 +978,29 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
                         .parse()
                         .map_err(|_| "bad handler path".to_string())?;
                     let skip = if c.container.is_some() { 2usize } else { 1usize };
-                    items.push(quote! {
-                        fn #run_ident(ctx: &mut crate::server::Ctx<'_>, argv: &[Vec<u8>]) -> crate::reply::CmdResult {
-                            let words = argv.get(#skip..).unwrap_or(&[]);
+                    let walk = o.is_some_and(|o| o.walk);
+                    let keys_first = o.is_some_and(|o| o.keys_first.is_some());
+                    let body = if walk {
+                        // Overlay `walk`: the handler reads its words itself, applying each
+                        // option as it reads it (HELLO).
+                        quote!(#path(ctx, words))
+                    } else {
+                        let pre = if keys_first {
+                            quote!(crate::dispatch::check_keys_first(ctx, &#spec_ident, words)?;)
+                        } else {
+                            quote!()
+                        };
+                        quote! {
+                            #pre
                             let parsed = grammar::parse(&#spec_ident, words, &ctx.profile())
                                 .map_err(|e| crate::dispatch::arg_error(&#spec_ident, words, e, &ctx.profile()))?;
                             #path(ctx, #t::from_block(&parsed))
+                        }
+                    };
+                    items.push(quote! {
+                        fn #run_ident(ctx: &mut crate::server::Ctx<'_>, argv: &[Vec<u8>]) -> crate::reply::CmdResult {
+                            let words = argv.get(#skip..).unwrap_or(&[]);
+                            #body
                         }
                     });
                     quote!(Some(#run_ident))
@@ -932,11 +1059,14 @@ fn generate(specs: &BTreeMap<String, Cmd>, ov: &Overlay, handlers: &BTreeMap<Str
             })
             .collect();
         let errors = match o {
-            Some(o) if o.syntax.is_some() || !o.values.is_empty() || o.trailing_ok => {
+            Some(o) if o.syntax.is_some() || o.trailing_ok || o.keys_first.is_some() => {
                 let syntax = o.syntax.clone().unwrap_or_else(|| "ERR syntax error".into());
-                let vals: Vec<TokenStream> = o.values.iter().map(|(a, t)| quote!((#a, #t))).collect();
                 let trailing_ok = o.trailing_ok;
-                quote!(&Errors { syntax: #syntax, value: &[#(#vals),*], trailing_ok: #trailing_ok })
+                let keys_first = match &o.keys_first {
+                    Some((t, e)) => quote!(Some((#t, #e))),
+                    None => quote!(None),
+                };
+                quote!(&Errors { syntax: #syntax, trailing_ok: #trailing_ok, keys_first: #keys_first })
             }
             _ => quote!(&Errors::DEFAULT),
         };

@@ -105,16 +105,22 @@ pub fn arg_error(cmd: &CommandSpec, words: &[Vec<u8>], e: ArgError, p: &Profile)
     match e {
         ArgError::Syntax { word } => syntax(cmd, words, word),
         ArgError::Conflict { word } => syntax(cmd, words, Some(word)),
-        ArgError::Value { arg, kind } => {
-            if let Some((_, text)) = cmd.errors.value.iter().find(|(a, _)| *a == arg) {
-                return Reply::err(*text);
-            }
-            Reply::err(match kind {
-                spec::grammar::ValueKind::Integer => error::NOT_INTEGER,
-                spec::grammar::ValueKind::Double => error::NOT_FLOAT,
-            })
+        other => other.value_reply().unwrap_or(Reply::err(error::SYNTAX)),
+    }
+}
+
+/// Overlay `keys_first`: the leading key arguments must be missing or hold `want`, checked
+/// before the options are parsed (Redis's LCS looks its keys up first).
+pub fn check_keys_first(ctx: &mut Ctx<'_>, cmd: &CommandSpec, words: &[Vec<u8>]) -> Result<(), Reply> {
+    let Some((want, err)) = cmd.errors.keys_first else { return Ok(()) };
+    let leading = cmd.args.iter().take_while(|a| matches!(a.kind, spec::ArgKind::Key) && !a.optional).count();
+    let now = ctx.now;
+    for key in words.iter().take(leading) {
+        if ctx.db().peek(key, now).is_some_and(|e| e.value.type_name() != want) {
+            return Err(Reply::err(err));
         }
     }
+    Ok(())
 }
 
 fn syntax(cmd: &CommandSpec, words: &[Vec<u8>], word: Option<usize>) -> Reply {

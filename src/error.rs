@@ -39,10 +39,16 @@ pub const SET_DIGEST_UNSUPPORTED: &str = "ERR IFDEQ/IFDNE (value digests) are no
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
 pub const GETKEYS_INVALID_COMMAND: &str = "ERR Invalid command specified";
 pub const GETKEYS_BAD_ARITY: &str = "ERR Invalid number of arguments specified for command";
+pub const GETKEYS_INVALID_ARGS: &str = "ERR Invalid arguments specified for command";
 pub const GETKEYS_NO_KEYS: &str = "ERR The command has no key arguments";
 pub const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 pub const LFU_SELECTED: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 pub const MSETNX_ARITY: &str = "ERR wrong number of arguments for 'msetnx' command";
+
+/// A number outside an argument's range (Redis's `getRangeLongFromObjectOrReply`).
+pub fn out_of_range(min: i64, max: i64) -> String {
+    format!("ERR value is out of range, value must between {min} and {max}")
+}
 
 /// `ERR invalid expire time in 'set' command`.
 pub fn invalid_expire(cmd: &str) -> String {

@@ -20,31 +20,21 @@ pub fn echo(_ctx: &mut Ctx<'_>, a: Echo<'_>) -> CmdResult {
     Ok(Reply::bulk(a.message))
 }
 
-/// A db index as Redis's `getIntFromObjectOrReply` reads it: must fit an `int`.
-fn db_index(n: i64, not_int: &'static str) -> Result<i64, Reply> {
-    if i32::try_from(n).is_err() {
-        return Err(Reply::err(not_int));
-    }
-    Ok(n)
-}
-
 fn db_in_range(n: i64) -> Option<usize> {
     usize::try_from(n).ok().filter(|&i| i < DATABASES)
 }
 
-/// SELECT index.
+/// SELECT index (its ranges, `int` then the databases, are in the overlay).
 pub fn select(ctx: &mut Ctx<'_>, a: Select) -> CmdResult {
-    let n = db_index(a.index, error::NOT_INTEGER)?;
-    let i = db_in_range(n).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))?;
+    let i = db_in_range(a.index).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))?;
     ctx.sess.db = i;
     Ok(Reply::OK)
 }
 
-/// SWAPDB index1 index2: swaps the contents; clients keep their selected index.
+/// SWAPDB index1 index2: swaps the contents; clients keep their selected index. Both
+/// indexes are read as `int`s (overlay ranges) before either is checked against the databases.
 pub fn swapdb(ctx: &mut Ctx<'_>, a: Swapdb) -> CmdResult {
-    let x = db_index(a.index1, error::INVALID_FIRST_DB)?;
-    let y = db_index(a.index2, error::INVALID_SECOND_DB)?;
-    let (Some(x), Some(y)) = (db_in_range(x), db_in_range(y)) else {
+    let (Some(x), Some(y)) = (db_in_range(a.index1), db_in_range(a.index2)) else {
         return Err(Reply::err(error::DB_INDEX_OUT_OF_RANGE));
     };
     ctx.st.dbs.swap(x, y);
@@ -87,39 +77,79 @@ fn valid_name(name: &[u8]) -> bool {
 }
 
 /// HELLO [protover [AUTH username password] [SETNAME clientname]]: the server's identity.
-pub fn hello(ctx: &mut Ctx<'_>, a: Hello<'_>) -> CmdResult {
+///
+/// The handler walks its words itself (overlay `walk`), as Redis's loop applies each option
+/// as it reads it: up to 7.0 (and KeyDB) AUTH authenticates and SETNAME names the client on
+/// the spot, so a later bad option leaves them done; from 7.2 (and Valkey) SETNAME is only
+/// validated in the loop and the last AUTH and SETNAME take effect after it.
+pub fn hello(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let p = ctx.profile();
     let mut ver = None;
-    let (mut auth, mut setname) = (None, None);
-    if let Some(args) = &a.arguments {
-        if !(2..=3).contains(&args.protover) {
-            if ctx.profile().is(ServerKind::Dragonfly) {
-                return Err(Reply::err(error::dragonfly_hello_protover(args.protover)));
+    let mut j = 0;
+    if let Some(w) = words.first() {
+        let v = crate::spec::grammar::parse_i64(w).ok_or(Reply::err(error::PROTOVER_NOT_INTEGER))?;
+        if !(2..=3).contains(&v) {
+            if p.is(ServerKind::Dragonfly) {
+                return Err(Reply::err(error::dragonfly_hello_protover(v)));
             }
             return Err(Reply::err(error::NOPROTO));
         }
-        ver = Some(args.protover as u8);
-        auth = args.auth.as_ref().map(|x| (x.username, x.password));
-        setname = args.clientname;
+        ver = Some(v as u8);
+        j = 1;
+    }
+    let at_once = match p.kind {
+        ServerKind::Redis => !p.redis_at_least(7, 2),
+        ServerKind::KeyDB => true,
+        ServerKind::Valkey | ServerKind::Dragonfly => false,
+    };
+    let (mut auth, mut setname) = (None, None);
+    while let Some(opt) = words.get(j) {
+        let more = words.len() - 1 - j;
+        if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
+            let (user, pass) = (&words[j + 1], &words[j + 2]);
+            if at_once {
+                hello_auth(ctx, user, pass)?;
+            } else {
+                auth = Some((user, pass));
+            }
+            j += 3;
+        } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
+            let name = &words[j + 1];
+            if !valid_name(name) {
+                return Err(Reply::err(error::CLIENT_NAME_SPACES));
+            }
+            if at_once {
+                ctx.sess.name.clone_from(name);
+            } else {
+                setname = Some(name);
+            }
+            j += 2;
+        } else {
+            let e = crate::spec::ArgError::Syntax { word: Some(j) };
+            return Err(crate::dispatch::arg_error(&SPEC_HELLO, words, e, &p));
+        }
     }
     if let Some((user, pass)) = auth {
-        if !check_password(ctx, user, pass) {
-            return Err(Reply::err(error::WRONGPASS));
-        }
-        ctx.sess.authenticated = true;
+        hello_auth(ctx, user, pass)?;
     }
     if !is_authenticated(ctx) {
         return Err(Reply::err(error::HELLO_NOAUTH));
     }
     if let Some(name) = setname {
-        if !valid_name(name) {
-            return Err(Reply::err(error::CLIENT_NAME_SPACES));
-        }
-        ctx.sess.name = name.to_vec();
+        ctx.sess.name.clone_from(name);
     }
     if let Some(v) = ver {
         ctx.sess.resp = v;
     }
     Ok(hello_reply(ctx))
+}
+
+fn hello_auth(ctx: &mut Ctx<'_>, user: &[u8], pass: &[u8]) -> Result<(), Reply> {
+    if !check_password(ctx, user, pass) {
+        return Err(Reply::err(error::WRONGPASS));
+    }
+    ctx.sess.authenticated = true;
+    Ok(())
 }
 
 fn hello_reply(ctx: &Ctx<'_>) -> Reply {

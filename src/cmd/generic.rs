@@ -6,6 +6,7 @@ use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::{Ctx, DATABASES};
 use crate::spec::generated::*;
+use crate::spec::Num;
 
 fn count_keys(ctx: &mut Ctx<'_>, keys: &[&[u8]], mut f: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool) -> Reply {
     Reply::Int(keys.iter().filter(|k| f(ctx, k)).count() as i64)
@@ -82,35 +83,13 @@ pub fn scan_hash(key: &[u8]) -> u64 {
     h.max(1)
 }
 
-/// Redis's SCAN cursor parse (`strtoul`): optional sign (a minus wraps), digits, "" is 0.
-fn parse_cursor(s: &[u8]) -> Option<u64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if s.is_empty() {
-        return Some(0);
-    }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. Keys are visited in the order of
 /// a fixed hash and the cursor is the hash of the next key, so every key present for the
 /// whole iteration is returned exactly once, however the keyspace changes in between.
 pub fn scan(ctx: &mut Ctx<'_>, a: Scan<'_>) -> CmdResult {
-    let cursor = parse_cursor(a.cursor).ok_or(Reply::err(error::INVALID_CURSOR))?;
+    // The parser has checked the cursor's format and COUNT >= 1 as Redis's loop does.
+    let cursor = crate::spec::grammar::parse_cursor(a.cursor).ok_or(Reply::err(error::INVALID_CURSOR))?;
     let count = a.count.unwrap_or(10);
-    if count < 1 {
-        return Err(Reply::err(error::SYNTAX));
-    }
     let now = ctx.now;
     let mut keys: Vec<(u64, &Vec<u8>, &'static str)> = ctx
         .db()
@@ -164,10 +143,8 @@ pub fn renamenx(ctx: &mut Ctx<'_>, a: Renamenx<'_>) -> CmdResult {
     rename_generic(ctx, a.key, a.newkey, true)
 }
 
+/// A db index the parser has range-checked (overlay ranges: `int`, then the databases).
 fn db_arg(n: i64) -> Result<usize, Reply> {
-    if i32::try_from(n).is_err() {
-        return Err(Reply::err(error::NOT_INTEGER));
-    }
     usize::try_from(n).ok().filter(|&i| i < DATABASES).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))
 }
 
@@ -218,12 +195,13 @@ enum Cond {
 }
 
 /// The shared body of EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT (Redis's
-/// `expireGenericCommand`): `when` in `unit_ms` units, relative to `base` ms.
+/// `expireGenericCommand`): `when` in `unit_ms` units, relative to `base` ms. The flags
+/// are judged before the number is read, as Redis does.
 fn expire_generic(
     ctx: &mut Ctx<'_>,
     name: &str,
     key: &[u8],
-    when: i64,
+    when: Num<'_>,
     unit_ms: i64,
     base: i64,
     conds: &[Cond],
@@ -235,6 +213,7 @@ fn expire_generic(
     if has(Cond::Gt) && has(Cond::Lt) {
         return Err(Reply::err(error::EXPIRE_GT_LT_CONFLICT));
     }
+    let when = when.int()?;
     let when = when
         .checked_mul(unit_ms)
         .and_then(|w| w.checked_add(base))

@@ -454,6 +454,10 @@ type KeyAndFlags = (Vec<u8>, Vec<String>);
 fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
     let owned: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
     let cmd = crate::dispatch::resolve(p, &owned).map_err(|_| Reply::err(error::GETKEYS_INVALID_COMMAND))?;
+    // Redis asks whether the command has keys at all before it checks the arity.
+    if cmd.key_specs.is_empty() {
+        return Err(Reply::err(error::GETKEYS_NO_KEYS));
+    }
     if !cmd.arity_ok(p, owned.len()) {
         return Err(Reply::err(error::GETKEYS_BAD_ARITY));
     }
@@ -512,8 +516,8 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
             i += step;
         }
     }
-    if out.is_empty() {
-        return Err(Reply::err(error::GETKEYS_NO_KEYS));
+    if out.is_empty() && !cmd.has_flag("NO_MANDATORY_KEYS") {
+        return Err(Reply::err(error::GETKEYS_INVALID_ARGS));
     }
     Ok(out)
 }

@@ -106,7 +106,7 @@ pub fn getdel(ctx: &mut Ctx<'_>, a: Getdel<'_>) -> CmdResult {
 }
 
 /// GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST]: a missing key answers nil
-/// before the expiry is validated, as in Redis.
+/// and a key of another type WRONGTYPE before the expiry is read (overlay `handler`), as in Redis.
 pub fn getex(ctx: &mut Ctx<'_>, a: Getex<'_>) -> CmdResult {
     let Some(v) = read_str(ctx, a.key)? else { return Ok(Reply::Nil) };
     let (at, absolute) = match a.expiration {
@@ -119,10 +119,10 @@ pub fn getex(ctx: &mut Ctx<'_>, a: Getex<'_>) -> CmdResult {
             }
             return Ok(Reply::bulk(v));
         }
-        Some(GetexExpiration::Seconds(n)) => (expire_at(ctx, "getex", n, 1000, true)?, false),
-        Some(GetexExpiration::Milliseconds(n)) => (expire_at(ctx, "getex", n, 1, true)?, false),
-        Some(GetexExpiration::UnixTimeSeconds(n)) => (expire_at(ctx, "getex", n, 1000, false)?, true),
-        Some(GetexExpiration::UnixTimeMilliseconds(n)) => (expire_at(ctx, "getex", n, 1, false)?, true),
+        Some(GetexExpiration::Seconds(n)) => (expire_at(ctx, "getex", n.int()?, 1000, true)?, false),
+        Some(GetexExpiration::Milliseconds(n)) => (expire_at(ctx, "getex", n.int()?, 1, true)?, false),
+        Some(GetexExpiration::UnixTimeSeconds(n)) => (expire_at(ctx, "getex", n.int()?, 1000, false)?, true),
+        Some(GetexExpiration::UnixTimeMilliseconds(n)) => (expire_at(ctx, "getex", n.int()?, 1, false)?, true),
     };
     if absolute && at <= ctx.now {
         ctx.db().remove(a.key);
@@ -392,6 +392,7 @@ const LCS_MAX_CELLS: u64 = 1 << 28;
 /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]: Redis's dynamic programming
 /// and backtracking, so the chosen subsequence and the ranges are the ones Redis reports.
 pub fn lcs(ctx: &mut Ctx<'_>, a: Lcs<'_>) -> CmdResult {
+    // The key types were checked before the options (overlay `keys_first`).
     let now = ctx.now;
     let mut get = |k: &[u8]| -> Result<Vec<u8>, Reply> {
         match ctx.db().peek(k, now) {

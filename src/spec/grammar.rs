@@ -3,12 +3,19 @@
 //! It reads words against an [`ArgSpec`] tree the way Redis's handwritten parsers do:
 //! required arguments are positional; a run of optional arguments that start with a token
 //! (`NX`, `EX 10`, `MATCH p`) is accepted in any order; repeating the same option keeps
-//! the last value; a second, different alternative of a `oneof` is a conflict. Errors are
-//! ranked like Redis ranks them: a word that fits nowhere (syntax) beats a conflict, which
-//! beats a value that is not a number, because Redis scans the options before it converts
-//! their values. The generated code turns the resulting [`PVal`] tree into typed structs.
+//! the last value; a second, different alternative of a `oneof` is a conflict.
+//!
+//! Errors come in the order Redis's own loop meets them (see `commands/README.md`, "Parsing
+//! order"): the walk goes left to right and stops at the first word that fits nowhere, the
+//! first conflicting alternative, or the first value that fails a check made on reading
+//! ([`Check::Read`], the default: number format, then the argument's ranges). A value checked
+//! late ([`Check::Late`], SET's EX) is judged after the walk, and only its last occurrence; a
+//! value the handler checks ([`Check::Handler`], GETEX's EX after its key lookup) reaches the
+//! handler as a [`Num`]. The generated code turns the resulting [`PVal`] tree into typed
+//! structs.
 
-use super::{ArgKind, ArgSpec, CommandSpec, Profile};
+use super::{ArgKind, ArgSpec, Check, CommandSpec, Format, Profile, Range};
+use crate::reply::Reply;
 
 /// A parsed argument, before the generated code types it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +30,10 @@ pub enum PVal<'a> {
     OneOf(usize, Box<PVal<'a>>),
     Block(Vec<PVal<'a>>),
     Many(Vec<PVal<'a>>),
+    /// A late-checked value that failed its check; a later occurrence may still replace it.
+    Bad(ArgError),
+    /// A value its handler checks (overlay `handler`), with the argument it belongs to.
+    Deferred(&'a [u8], &'static ArgSpec),
 }
 
 /// Why the words did not parse; the generated code turns it into the command's error text.
@@ -33,8 +44,88 @@ pub enum ArgError {
     Syntax { word: Option<usize> },
     /// Two different alternatives of one `oneof` were given.
     Conflict { word: usize },
-    /// A value that must be a number is not one.
-    Value { arg: &'static str, kind: ValueKind },
+    /// A value that must be a number (or have the argument's format) is not one.
+    Value { spec: &'static ArgSpec, kind: ValueKind },
+    /// A number outside one of the argument's ranges.
+    Range { spec: &'static ArgSpec, range: &'static Range },
+}
+
+impl ArgError {
+    /// The reply for a value or range error (syntax errors need the command: see
+    /// `dispatch::arg_error`).
+    pub fn value_reply(&self) -> Option<Reply> {
+        match self {
+            ArgError::Value { spec, kind } => Some(Reply::err(spec.value_error.unwrap_or(match kind {
+                ValueKind::Integer => crate::error::NOT_INTEGER,
+                ValueKind::Double => crate::error::NOT_FLOAT,
+            }))),
+            ArgError::Range { spec, range } => Some(match range.error.or(spec.value_error) {
+                Some(t) => Reply::err(t),
+                None => Reply::err(crate::error::out_of_range(range.min, range.max)),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A number its handler checks where Redis checks it (overlay `handler`): the word as
+/// given, and the argument's error texts and ranges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num<'a> {
+    pub word: &'a [u8],
+    spec: &'static ArgSpec,
+}
+
+impl<'a> Num<'a> {
+    /// The value as an integer, or the argument's error reply.
+    pub fn int(&self) -> Result<i64, Reply> {
+        check_int(self.spec, self.word).map_err(|e| e.value_reply().unwrap_or(Reply::err(crate::error::SYNTAX)))
+    }
+
+    /// The value as a double, or the argument's error reply.
+    pub fn double(&self) -> Result<f64, Reply> {
+        parse_f64(self.word).ok_or_else(|| {
+            ArgError::Value { spec: self.spec, kind: ValueKind::Double }
+                .value_reply()
+                .unwrap_or(Reply::err(crate::error::NOT_FLOAT))
+        })
+    }
+}
+
+/// An integer word checked against the argument's format and ranges.
+fn check_int(spec: &'static ArgSpec, w: &[u8]) -> Result<i64, ArgError> {
+    let n = parse_i64(w).ok_or(ArgError::Value { spec, kind: ValueKind::Integer })?;
+    match spec.ranges.iter().find(|r| n < r.min || n > r.max) {
+        Some(range) => Err(ArgError::Range { spec, range }),
+        None => Ok(n),
+    }
+}
+
+/// A word in one of the named formats a handler reads itself (overlay `formats`).
+fn format_ok(f: Format, w: &[u8]) -> bool {
+    match f {
+        Format::Cursor => parse_cursor(w).is_some(),
+    }
+}
+
+/// Redis's SCAN cursor parse (`strtoul`): optional sign (a minus wraps), digits, "" is 0.
+pub fn parse_cursor(s: &[u8]) -> Option<u64> {
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if s.is_empty() {
+        return Some(0);
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,9 +138,8 @@ struct Parser<'a, 'p> {
     words: &'a [Vec<u8>],
     pos: usize,
     profile: &'p Profile,
-    syntax: Option<Option<usize>>,
-    conflict: Option<usize>,
-    value: Option<(&'static str, ValueKind)>,
+    /// The first error of the walk; it ends the walk.
+    err: Option<ArgError>,
 }
 
 /// Parses `words` (the arguments after the command name, or after the subcommand name)
@@ -69,21 +159,28 @@ pub fn parse_args<'a>(
     profile: &Profile,
     trailing_ok: bool,
 ) -> Result<Vec<PVal<'a>>, ArgError> {
-    let mut p = Parser { words, pos: 0, profile, syntax: None, conflict: None, value: None };
+    let mut p = Parser { words, pos: 0, profile, err: None };
     let out = p.seq(specs, &[]);
-    if p.syntax.is_none() && p.pos < words.len() && !trailing_ok {
-        p.syntax = Some(Some(p.pos));
+    if p.err.is_none() && p.pos < words.len() && !trailing_ok {
+        p.err = Some(ArgError::Syntax { word: Some(p.pos) });
     }
-    if let Some(word) = p.syntax {
-        return Err(ArgError::Syntax { word });
+    if let Some(e) = p.err {
+        return Err(e);
     }
-    if let Some(word) = p.conflict {
-        return Err(ArgError::Conflict { word });
+    // After the walk: the late checks, on the occurrences that won.
+    match first_bad(&out) {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
-    if let Some((arg, kind)) = p.value {
-        return Err(ArgError::Value { arg, kind });
-    }
-    Ok(out)
+}
+
+fn first_bad(vals: &[PVal<'_>]) -> Option<ArgError> {
+    vals.iter().find_map(|v| match v {
+        PVal::Bad(e) => Some(e.clone()),
+        PVal::OneOf(_, inner) => first_bad(std::slice::from_ref(inner)),
+        PVal::Block(items) | PVal::Many(items) => first_bad(items),
+        _ => None,
+    })
 }
 
 /// Smallest number of words `spec` can take.
@@ -120,13 +217,26 @@ fn floating(spec: &ArgSpec) -> bool {
 
 impl<'a> Parser<'a, '_> {
     fn fail(&mut self, at: Option<usize>) {
-        if self.syntax.is_none() {
-            self.syntax = Some(at);
+        self.fail_with(ArgError::Syntax { word: at });
+    }
+
+    fn fail_with(&mut self, e: ArgError) {
+        if self.err.is_none() {
+            self.err = Some(e);
         }
     }
 
     fn failed(&self) -> bool {
-        self.syntax.is_some()
+        self.err.is_some()
+    }
+
+    /// A value check failed: on reading it ends the walk; a late one is kept in the tree.
+    fn bad_value(&mut self, spec: &ArgSpec, e: ArgError) -> PVal<'a> {
+        if spec.check == Check::Late {
+            return PVal::Bad(e);
+        }
+        self.fail_with(e);
+        PVal::Absent
     }
 
     fn peek(&self) -> Option<&'a [u8]> {
@@ -165,12 +275,17 @@ impl<'a> Parser<'a, '_> {
                     let Some(word) = self.peek() else { break };
                     let Some(k) = group.iter().position(|s| self.starts(s, word)) else { break };
                     let at = self.pos;
-                    let v = self.one(&group[k], 0, &stop);
-                    if self.syntax == Some(None) {
-                        // An option cut short: blame the option's own word.
-                        self.syntax = Some(Some(at));
+                    if self.conflicts(&group[k], &out[i + k], word) {
+                        // Redis's loop refuses the second alternative's token itself.
+                        self.fail_with(ArgError::Conflict { word: at });
+                        break;
                     }
-                    self.merge(&group[k], &mut out[i + k], v, at);
+                    let v = self.one(&group[k], 0, &stop);
+                    if self.err == Some(ArgError::Syntax { word: None }) {
+                        // An option cut short: blame the option's own word.
+                        self.err = Some(ArgError::Syntax { word: Some(at) });
+                    }
+                    self.merge(&group[k], &mut out[i + k], v);
                 }
                 i = j;
                 continue;
@@ -196,19 +311,23 @@ impl<'a> Parser<'a, '_> {
         out
     }
 
-    /// Folds a repeated floating option into what was parsed before.
-    fn merge(&mut self, spec: &ArgSpec, slot: &mut PVal<'a>, v: PVal<'a>, at: usize) {
+    /// Whether `word` starts an alternative of the `oneof` `spec` other than the one given before.
+    fn conflicts(&self, spec: &ArgSpec, slot: &PVal<'a>, word: &[u8]) -> bool {
+        let (PVal::OneOf(old, _), ArgKind::OneOf(alts)) = (slot, &spec.kind) else { return false };
+        if spec.flag_set || spec.multiple_token {
+            return false;
+        }
+        alts.iter().position(|a| leads_with_token(a) && self.starts(a, word)).is_some_and(|new| new != *old)
+    }
+
+    /// Folds a repeated floating option into what was parsed before: the last one wins.
+    fn merge(&mut self, spec: &ArgSpec, slot: &mut PVal<'a>, v: PVal<'a>) {
         if spec.multiple_token || spec.flag_set {
             match slot {
                 PVal::Many(items) => items.push(v),
                 _ => *slot = PVal::Many(vec![v]),
             }
             return;
-        }
-        if let (PVal::OneOf(old, _), PVal::OneOf(new, _)) = (&*slot, &v) {
-            if old != new && self.conflict.is_none() {
-                self.conflict = Some(at);
-            }
         }
         *slot = v;
     }
@@ -287,7 +406,11 @@ impl<'a> Parser<'a, '_> {
 
     fn value(&mut self, spec: &'static ArgSpec, stop: &[&'static [ArgSpec]]) -> PVal<'a> {
         if spec.raw {
-            return self.take().map_or(PVal::Absent, PVal::Word);
+            let Some(w) = self.take() else { return PVal::Absent };
+            return match spec.format {
+                Some(f) if !format_ok(f, w) => self.bad_value(spec, ArgError::Value { spec, kind: ValueKind::Integer }),
+                _ => PVal::Word(w),
+            };
         }
         match spec.kind {
             ArgKind::PureToken => match self.token(spec) {
@@ -299,22 +422,18 @@ impl<'a> Parser<'a, '_> {
                 None => PVal::Absent,
             },
             ArgKind::Integer | ArgKind::UnixTime => match self.take() {
-                Some(w) => match parse_i64(w) {
-                    Some(n) => PVal::Int(n),
-                    None => {
-                        self.value.get_or_insert((spec.name, ValueKind::Integer));
-                        PVal::Int(0)
-                    }
+                Some(w) if spec.check == Check::Handler => PVal::Deferred(w, spec),
+                Some(w) => match check_int(spec, w) {
+                    Ok(n) => PVal::Int(n),
+                    Err(e) => self.bad_value(spec, e),
                 },
                 None => PVal::Absent,
             },
             ArgKind::Double => match self.take() {
+                Some(w) if spec.check == Check::Handler => PVal::Deferred(w, spec),
                 Some(w) => match parse_f64(w) {
                     Some(d) => PVal::Double(d),
-                    None => {
-                        self.value.get_or_insert((spec.name, ValueKind::Double));
-                        PVal::Double(0.0)
-                    }
+                    None => self.bad_value(spec, ArgError::Value { spec, kind: ValueKind::Double }),
                 },
                 None => PVal::Absent,
             },
@@ -433,6 +552,13 @@ pub fn pv_f64(v: &PVal<'_>) -> f64 {
     match v {
         PVal::Double(d) => *d,
         _ => 0.0,
+    }
+}
+
+pub fn pv_num<'a>(v: &PVal<'a>) -> Num<'a> {
+    match v {
+        PVal::Deferred(w, spec) => Num { word: w, spec },
+        _ => Num { word: b"", spec: &super::NO_ARG },
     }
 }
 

@@ -9,7 +9,7 @@
 pub mod grammar;
 mod profile;
 
-pub use grammar::{ArgError, PVal};
+pub use grammar::{ArgError, Num, PVal};
 pub use profile::{Profile, ServerKind, Version};
 
 /// One argument of a command's grammar (upstream schema `arguments[]`).
@@ -24,14 +24,83 @@ pub struct ArgSpec {
     /// Parsed as a set of flags (overlay `flags`): alternatives may combine and repeat.
     pub flag_set: bool,
     /// Handed to the handler as the raw word (overlay `raw`): the handler reads a number
-    /// format of its own (SCAN's unsigned cursor).
+    /// format of its own (INCRBYFLOAT's long double).
     pub raw: bool,
+    /// A format the parser checks before handing on the raw word (overlay `formats`).
+    pub format: Option<Format>,
+    /// When the value is checked (overlay `late`, `handler`; on reading by default).
+    pub check: Check,
+    /// The reply when the value does not parse (overlay `values`), instead of the generic one.
+    pub value_error: Option<&'static str>,
+    /// Ranges the number must be in, checked in order with the value (overlay `ranges`).
+    pub ranges: &'static [Range],
     pub since: Option<&'static str>,
     pub display: Option<&'static str>,
     pub key_spec_index: i32,
     pub deprecated_since: Option<&'static str>,
     pub avail: Avail,
 }
+
+/// Arguments are static table entries: two are equal when they are the same entry.
+impl PartialEq for ArgSpec {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl PartialEq for Range {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+/// When an argument's value is checked, relative to the rest of the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// As the left-to-right walk reads it: an error here ends the walk.
+    Read,
+    /// After the walk, on the last occurrence only (SET's EX: Redis keeps the word and
+    /// converts it after its option loop).
+    Late,
+    /// By the handler, where Redis converts it (it gets a [`Num`]).
+    Handler,
+}
+
+/// A number range an argument must fall in; `error` replaces the generic out-of-range text.
+#[derive(Debug)]
+pub struct Range {
+    pub min: i64,
+    pub max: i64,
+    pub error: Option<&'static str>,
+}
+
+/// Word formats the parser knows besides the schema's types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// SCAN's cursor: C's `strtoul` over the whole word.
+    Cursor,
+}
+
+/// The argument a [`Num`] falls back to on a parse that already failed.
+pub static NO_ARG: ArgSpec = ArgSpec {
+    name: "",
+    kind: ArgKind::String,
+    token: None,
+    optional: false,
+    multiple: false,
+    multiple_token: false,
+    flag_set: false,
+    raw: false,
+    format: None,
+    check: Check::Read,
+    value_error: None,
+    ranges: &[],
+    since: None,
+    display: None,
+    key_spec_index: -1,
+    deprecated_since: None,
+    avail: Avail::ALL,
+};
 
 #[derive(Debug)]
 pub enum ArgKind {
@@ -147,19 +216,20 @@ pub struct CommandSpec {
     pub errors: &'static Errors,
 }
 
-/// Command-specific texts for parse errors (overlay `commands/overlay/errors.json`).
+/// How a command's parser differs from the default walk (overlay `commands/overlay/errors.json`).
 #[derive(Debug)]
 pub struct Errors {
     /// Reply when the words do not fit the grammar; `{word}` is the first word that did not fit.
     pub syntax: &'static str,
-    /// Per argument name: reply when its value is not a valid integer/double.
-    pub value: &'static [(&'static str, &'static str)],
     /// Words after the grammar's end are ignored (QUIT), instead of a syntax error.
     pub trailing_ok: bool,
+    /// The leading key arguments must hold this type (or be missing) before the options are
+    /// parsed, else this error (LCS looks its keys up first): `(type name, error)`.
+    pub keys_first: Option<(&'static str, &'static str)>,
 }
 
 impl Errors {
-    pub const DEFAULT: Errors = Errors { syntax: crate::error::SYNTAX, value: &[], trailing_ok: false };
+    pub const DEFAULT: Errors = Errors { syntax: crate::error::SYNTAX, trailing_ok: false, keys_first: None };
 }
 
 impl CommandSpec {
