@@ -283,9 +283,14 @@ fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(i64, i64) -> i64) -> Cm
     }))
 }
 
+/// Milliseconds to seconds, rounded half up, without overflow near `i64::MAX`.
+fn round_to_seconds(ms: i64) -> i64 {
+    ((i128::from(ms) + 500) / 1000) as i64
+}
+
 /// TTL key: seconds left, rounded.
 pub fn ttl(ctx: &mut Ctx<'_>, a: Ttl<'_>) -> CmdResult {
-    ttl_generic(ctx, a.key, |t, now| ((t - now).max(0) + 500) / 1000)
+    ttl_generic(ctx, a.key, |t, now| round_to_seconds((t - now).max(0)))
 }
 
 /// PTTL key.
@@ -295,7 +300,7 @@ pub fn pttl(ctx: &mut Ctx<'_>, a: Pttl<'_>) -> CmdResult {
 
 /// EXPIRETIME key: the absolute expiry in seconds, rounded.
 pub fn expiretime(ctx: &mut Ctx<'_>, a: Expiretime<'_>) -> CmdResult {
-    ttl_generic(ctx, a.key, |t, _| (t + 500) / 1000)
+    ttl_generic(ctx, a.key, |t, _| round_to_seconds(t))
 }
 
 /// PEXPIRETIME key.

@@ -342,6 +342,9 @@ pub fn decrby(ctx: &mut Ctx<'_>, a: Decrby<'_>) -> CmdResult {
     incr_by(ctx, a.key, -a.decrement)
 }
 
+/// Redis's `MAX_LONG_DOUBLE_CHARS`: longer texts are not numbers.
+const LONG_DOUBLE_MAX_CHARS: usize = 5 * 1024;
+
 extern "C" {
     fn fakeredis_incrbyfloat(
         cur: *const u8,
@@ -356,6 +359,10 @@ extern "C" {
 
 /// `cur + incr` in C long double with Redis's parsing and `%.17Lf` formatting.
 pub fn long_double_add(cur: Option<&[u8]>, incr: &[u8]) -> Result<Vec<u8>, &'static str> {
+    // Redis's string2ld refuses 5 KiB or more before it copies anything.
+    if cur.is_some_and(|c| c.len() >= LONG_DOUBLE_MAX_CHARS) || incr.len() >= LONG_DOUBLE_MAX_CHARS {
+        return Err(error::NOT_FLOAT);
+    }
     let mut out = vec![0u8; 5 * 1024 + 64];
     let (cp, cl) = cur.map_or((std::ptr::null(), 0), |c| (c.as_ptr(), c.len()));
     // SAFETY: every pointer/length pair describes a live buffer; the C side writes at most
@@ -378,38 +385,47 @@ pub fn long_double_add(cur: Option<&[u8]>, incr: &[u8]) -> Result<Vec<u8>, &'sta
 /// INCRBYFLOAT key increment: long double arithmetic, as Redis. The type check comes
 /// before the increment is parsed, as in Redis.
 pub fn incrbyfloat(ctx: &mut Ctx<'_>, a: Incrbyfloat<'_>) -> CmdResult {
-    let cur = get_str(ctx, a.key)?.map(|s| s.data.clone());
-    let text = long_double_add(cur.as_deref(), a.increment).map_err(Reply::err)?;
+    // The stored value is read in place: a long one fails the parse without being copied.
+    let text = match get_str(ctx, a.key)? {
+        Some(s) => long_double_add(Some(&s.data), a.increment),
+        None => long_double_add(None, a.increment),
+    }
+    .map_err(Reply::err)?;
     let now = ctx.now;
     ctx.db().set_keep_ttl(a.key, Value::Str(StrValue::fresh(text.clone())), now);
     ctx.touched(a.key);
     Ok(Reply::bulk(text))
 }
 
-/// Largest DP table (cells) LCS will build.
-const LCS_MAX_CELLS: u64 = 1 << 28;
-
 /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]: Redis's dynamic programming
 /// and backtracking, so the chosen subsequence and the ranges are the ones Redis reports.
+/// The table is bounded as Redis bounds it: 4 bytes a cell, at most proto-max-bulk-len, and
+/// an allocation that fails is an error reply. The values are read in place, not copied.
 pub fn lcs(ctx: &mut Ctx<'_>, a: Lcs<'_>) -> CmdResult {
     // The key types were checked before the options (overlay `keys_first`).
-    let now = ctx.now;
-    let mut get = |k: &[u8]| -> Result<Vec<u8>, Reply> {
-        match ctx.db().peek(k, now) {
-            None => Ok(Vec::new()),
-            Some(e) => e.value.as_str().map(|s| s.data.clone()).ok_or(Reply::err(error::LCS_NOT_STRINGS)),
-        }
-    };
-    let (x, y) = (get(a.key1)?, get(a.key2)?);
     if a.idx && a.len {
         return Err(Reply::err(error::LCS_IDX_AND_LEN));
     }
+    let max_bulk = ctx.st.config.get_i64("proto-max-bulk-len").max(0) as u128;
+    let now = ctx.now;
+    let db = ctx.db();
+    db.expire_if_needed(a.key1, now);
+    db.expire_if_needed(a.key2, now);
+    let text = |k: &[u8]| db.get_live(k, now).and_then(|e| e.value.as_str()).map_or(&[][..], |s| &s.data[..]);
+    let (x, y) = (text(a.key1), text(a.key2));
     let (n, m) = (x.len(), y.len());
-    if (n as u64 + 1) * (m as u64 + 1) > LCS_MAX_CELLS {
+    if n as u64 >= u64::from(u32::MAX - 1) || m as u64 >= u64::from(u32::MAX - 1) {
+        return Err(Reply::err(error::LCS_STRING_TOO_LONG));
+    }
+    let cells = (n as u128 + 1) * (m as u128 + 1);
+    if cells * 4 > max_bulk {
         return Err(Reply::err(error::LCS_TOO_BIG));
     }
+    let cells = usize::try_from(cells).map_err(|_| Reply::err(error::LCS_ALLOC_FAILED))?;
+    let mut dp: Vec<u32> = Vec::new();
+    dp.try_reserve_exact(cells).map_err(|_| Reply::err(error::LCS_ALLOC_FAILED))?;
+    dp.resize(cells, 0);
     let w = m + 1;
-    let mut dp = vec![0u32; (n + 1) * w];
     for i in 1..=n {
         for j in 1..=m {
             dp[i * w + j] = if x[i - 1] == y[j - 1] {

@@ -78,6 +78,11 @@ impl Db {
         self.map.get(key)
     }
 
+    /// The entry of `key` if it is live at `now`, without expiring or touching anything.
+    pub fn get_live(&self, key: &[u8], now: i64) -> Option<&Entry> {
+        self.map.get(key).filter(|e| !Self::is_expired(e, now))
+    }
+
     pub fn contains(&mut self, key: &[u8], now: i64) -> bool {
         self.peek(key, now).is_some()
     }
