@@ -1,68 +1,52 @@
 //! Redis's glob-style pattern matching (`stringmatchlen`): `*`, `?`, `[abc]`, `[^a-z]`,
-//! `\x` escapes, with Redis's handling of malformed patterns (an unterminated `[` class
-//! runs to the end of the pattern; a trailing `\` is a literal backslash).
+//! `\\x` escapes, with Redis's handling of malformed patterns (an unterminated `[` class
+//! runs to the end of the pattern; a trailing `\\` is a literal backslash; `[a-]` is a range
+//! up to `]`; an escape inside a class compares case-sensitively even with `nocase`).
 //!
-//! The pattern is compiled to tokens and matched with the linear backtracking algorithm
-//! (retry from the last `*` only), so no pattern can make matching exponential.
+//! The matcher reads the pattern in place: nothing is compiled or allocated, so a pattern
+//! costs no memory beyond itself however long it is, and a command matching many keys pays
+//! nothing per key before the first byte comparison. It backtracks only to the last `*`
+//! (the linear algorithm), so no pattern makes matching exponential: at worst
+//! O(pattern x string).
 
+/// One pattern token; a class is kept as the span of its body in the pattern.
 enum Tok {
     Star,
     Any,
     Lit(u8),
-    /// Negated?, single bytes, inclusive ranges.
-    Class(bool, Vec<u8>, Vec<(u8, u8)>),
+    Class { body: usize, end: usize, neg: bool },
 }
 
-fn compile(p: &[u8]) -> Vec<Tok> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < p.len() {
-        match p[i] {
-            b'*' => {
-                if !matches!(out.last(), Some(Tok::Star)) {
-                    out.push(Tok::Star);
+/// The token at `i` (< `p.len()`) and the index of the next one.
+fn token(p: &[u8], i: usize) -> (Tok, usize) {
+    match p[i] {
+        b'*' => (Tok::Star, i + 1),
+        b'?' => (Tok::Any, i + 1),
+        b'\\' if i + 1 < p.len() => (Tok::Lit(p[i + 1]), i + 2),
+        b'[' => {
+            let mut j = i + 1;
+            let neg = p.get(j) == Some(&b'^');
+            if neg {
+                j += 1;
+            }
+            let body = j;
+            loop {
+                if j >= p.len() {
+                    return (Tok::Class { body, end: p.len(), neg }, p.len());
+                }
+                if p[j] == b'\\' && p.len() - j >= 2 {
+                    j += 2;
+                } else if p[j] == b']' {
+                    return (Tok::Class { body, end: j, neg }, j + 1);
+                } else if p.len() - j >= 3 && p[j + 1] == b'-' {
+                    j += 3;
+                } else {
+                    j += 1;
                 }
             }
-            b'?' => out.push(Tok::Any),
-            b'\\' => {
-                if i + 1 < p.len() {
-                    i += 1;
-                }
-                out.push(Tok::Lit(p[i]));
-            }
-            b'[' => {
-                i += 1;
-                let neg = p.get(i) == Some(&b'^');
-                if neg {
-                    i += 1;
-                }
-                let (mut singles, mut ranges) = (Vec::new(), Vec::new());
-                loop {
-                    if i >= p.len() {
-                        break;
-                    }
-                    let c = p[i];
-                    if c == b'\\' && p.len() - i >= 2 {
-                        i += 1;
-                        singles.push(p[i]);
-                    } else if c == b']' {
-                        break;
-                    } else if p.len() - i >= 3 && p[i + 1] == b'-' {
-                        let (a, b) = (p[i], p[i + 2]);
-                        ranges.push((a.min(b), a.max(b)));
-                        i += 2;
-                    } else {
-                        singles.push(c);
-                    }
-                    i += 1;
-                }
-                out.push(Tok::Class(neg, singles, ranges));
-            }
-            c => out.push(Tok::Lit(c)),
         }
-        i += 1;
+        c => (Tok::Lit(c), i + 1),
     }
-    out
 }
 
 fn fold(c: u8, nocase: bool) -> u8 {
@@ -73,19 +57,32 @@ fn fold(c: u8, nocase: bool) -> u8 {
     }
 }
 
-fn tok_matches(t: &Tok, c: u8, nocase: bool) -> bool {
-    match t {
-        Tok::Star | Tok::Any => true,
-        Tok::Lit(l) => fold(*l, nocase) == fold(c, nocase),
-        Tok::Class(neg, singles, ranges) => {
-            let c = fold(c, nocase);
-            let hit = singles.iter().any(|s| fold(*s, nocase) == c)
-                || ranges.iter().any(|(a, b)| {
-                    let (a, b) = (fold(*a, nocase), fold(*b, nocase));
-                    c >= a.min(b) && c <= a.max(b)
-                });
-            hit != *neg
+/// Whether `c` is in the class body `p[body..end]`, read with the same steps as [`token`].
+fn class_has(p: &[u8], body: usize, end: usize, c: u8, nocase: bool) -> bool {
+    let mut j = body;
+    let mut hit = false;
+    while j < end {
+        if p[j] == b'\\' && p.len() - j >= 2 {
+            hit |= p[j + 1] == c;
+            j += 2;
+        } else if p.len() - j >= 3 && p[j + 1] == b'-' {
+            let (a, b) = (p[j].min(p[j + 2]), p[j].max(p[j + 2]));
+            let (a, b, x) = (fold(a, nocase), fold(b, nocase), fold(c, nocase));
+            hit |= x >= a && x <= b;
+            j += 3;
+        } else {
+            hit |= fold(p[j], nocase) == fold(c, nocase);
+            j += 1;
         }
+    }
+    hit
+}
+
+fn tok_matches(p: &[u8], t: &Tok, c: u8, nocase: bool) -> bool {
+    match *t {
+        Tok::Star | Tok::Any => true,
+        Tok::Lit(l) => fold(l, nocase) == fold(c, nocase),
+        Tok::Class { body, end, neg } => class_has(p, body, end, c, nocase) != neg,
     }
 }
 
@@ -95,30 +92,35 @@ pub fn matches(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
         // Redis's matcher never runs its loop on an empty string: only "" matches it.
         return pattern.is_empty();
     }
-    let toks = compile(pattern);
-    let (mut ti, mut si) = (0usize, 0usize);
+    let p = pattern;
+    let (mut pi, mut si) = (0usize, 0usize);
+    // After the last `*`: where its rest of the pattern starts, and the string position
+    // that rest was last tried at.
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {
-        match toks.get(ti) {
-            Some(Tok::Star) => {
-                star = Some((ti, si));
-                ti += 1;
+        if pi < p.len() {
+            let (t, next) = token(p, pi);
+            if let Tok::Star = t {
+                star = Some((next, si));
+                pi = next;
+                continue;
             }
-            Some(t) if tok_matches(t, s[si], nocase) => {
-                ti += 1;
+            if tok_matches(p, &t, s[si], nocase) {
+                pi = next;
                 si += 1;
+                continue;
             }
-            _ => match star {
-                Some((st, ss)) => {
-                    ti = st + 1;
-                    si = ss + 1;
-                    star = Some((st, ss + 1));
-                }
-                None => return false,
-            },
+        }
+        match star {
+            Some((rest, tried)) => {
+                pi = rest;
+                si = tried + 1;
+                star = Some((rest, tried + 1));
+            }
+            None => return false,
         }
     }
-    toks[ti..].iter().all(|t| matches!(t, Tok::Star))
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -143,5 +145,28 @@ mod tests {
         assert!(matches(b"FOO*", b"foobar", true));
         assert!(!matches(b"FOO*", b"foobar", false));
         assert!(!matches(b"a*a*a*a*a*a*a*a*a*a*a*b", &[b'a'; 200], false));
+        // Checked against redis-server 7.0.15 with KEYS.
+        assert!(matches(b"[a-]", b"]", false));
+        assert!(matches(b"[a-]", b"a", false));
+        assert!(matches(b"[a-]x", b"x", false));
+        assert!(!matches(b"[a-]x", b"b", false));
+        assert!(!matches(b"[a-]x", b"bx", false));
+        assert!(matches(b"[\\A]", b"A", true));
+        assert!(!matches(b"[\\A]", b"a", true));
+        assert!(matches(b"[A]", b"a", true));
+        assert!(!matches(b"*[", b"x", false));
+        assert!(matches(b"a\\", b"a\\", false));
+        assert!(matches(b"**a*", b"xxa", false));
+        assert!(matches(b"[^]", b"x", false));
+        assert!(!matches(b"[^]", b"bx", false));
+    }
+
+    #[test]
+    fn long_patterns_match_without_memory() {
+        // A 1 MiB pattern of classes is read in place: nothing to compile.
+        let pat: Vec<u8> = b"[a-z]".iter().copied().cycle().take(5 << 20).collect();
+        assert!(!matches(&pat, b"abc", false));
+        let key = vec![b'q'; 1 << 20];
+        assert!(matches(&pat[..5 << 20], &key, false));
     }
 }

@@ -72,40 +72,32 @@ pub fn keys(ctx: &mut Ctx<'_>, a: Keys<'_>) -> CmdResult {
     Ok(Reply::Array(out))
 }
 
-/// The position of a key in SCAN order: a fixed hash, never 0 (0 ends the iteration).
-pub fn scan_hash(key: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h ^= h >> 33;
-    h.max(1)
-}
-
-/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. Keys are visited in the order of
-/// a fixed hash and the cursor is the hash of the next key, so every key present for the
-/// whole iteration is returned exactly once, however the keyspace changes in between.
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The keyspace's SCAN index (see
+/// `db::scan`) hands out whole groups of keys in a fixed hash order and the cursor is the
+/// next hash, so every key present for the whole iteration is returned exactly once and a
+/// call costs O(log n + COUNT). COUNT counts keys visited, expired and filtered ones
+/// included, as in Redis; expired keys met are deleted.
 pub fn scan(ctx: &mut Ctx<'_>, a: Scan<'_>) -> CmdResult {
     // The parser has checked the cursor's format and COUNT >= 1 as Redis's loop does.
     let cursor = crate::spec::grammar::parse_cursor(a.cursor).ok_or(Reply::err(error::INVALID_CURSOR))?;
-    let count = a.count.unwrap_or(10);
+    let count = usize::try_from(a.count.unwrap_or(10)).unwrap_or(usize::MAX);
     let now = ctx.now;
-    let mut keys: Vec<(u64, &Vec<u8>, &'static str)> = ctx
-        .db()
-        .live_keys(now)
-        .map(|(k, e)| (scan_hash(k), k, e.value.type_name()))
-        .filter(|(h, _, _)| *h >= cursor)
-        .collect();
-    keys.sort_unstable();
-    let take = usize::try_from(count).unwrap_or(usize::MAX).min(keys.len());
-    let next = keys.get(take).map_or(0, |(h, _, _)| *h);
-    let items: Vec<Reply> = keys[..take]
-        .iter()
-        .filter(|(_, k, _)| a.pattern.is_none_or(|p| pattern_matches(p, k)))
-        .filter(|(_, _, t)| a.type_.is_none_or(|want| want.eq_ignore_ascii_case(t.as_bytes())))
-        .map(|(_, k, _)| Reply::bulk((*k).clone()))
-        .collect();
+    let db = ctx.db();
+    let (next, keys) = db.scan(cursor, count);
+    let mut items = Vec::new();
+    for k in keys {
+        if db.expire_if_needed(&k, now) {
+            continue;
+        }
+        if a.pattern.is_some_and(|p| !pattern_matches(p, &k)) {
+            continue;
+        }
+        let t = db.get_live(&k, now).map_or("none", |e| e.value.type_name());
+        if a.type_.is_some_and(|want| !want.eq_ignore_ascii_case(t.as_bytes())) {
+            continue;
+        }
+        items.push(Reply::bulk(k.to_vec()));
+    }
     Ok(Reply::Array(vec![Reply::bulk(next.to_string()), Reply::Array(items)]))
 }
 

@@ -3,10 +3,14 @@
 //! Expiry is lazy (a read of an expired key deletes it first) and active (the dispatcher
 //! sweeps the index every 100 ms of server time, and whenever the virtual clock jumps).
 
+mod scan;
 mod value;
 
 use std::collections::{BTreeSet, HashMap};
 
+use bytes::Bytes;
+
+pub use scan::{scan_hash, ScanOrder};
 pub use value::{StrEnc, StrValue, Value};
 
 /// A stored key.
@@ -19,10 +23,13 @@ pub struct Entry {
     pub accessed_ms: i64,
 }
 
+/// Keys are [`Bytes`], so the expiry index and the SCAN index share them instead of copying.
 #[derive(Debug, Default, Clone)]
 pub struct Db {
-    map: HashMap<Vec<u8>, Entry>,
-    expiry: BTreeSet<(i64, Vec<u8>)>,
+    map: HashMap<Bytes, Entry>,
+    expiry: BTreeSet<(i64, Bytes)>,
+    /// Built by the first SCAN, then kept up to date.
+    scan: Option<ScanOrder>,
 }
 
 impl Db {
@@ -89,13 +96,36 @@ impl Db {
 
     /// Stores `value` under `key`, replacing any old value; the TTL becomes `expire_at`.
     pub fn set(&mut self, key: &[u8], value: Value, expire_at: Option<i64>, now: i64) {
-        let old = self.map.insert(key.to_vec(), Entry { value, expire_at, accessed_ms: now });
-        if let Some(t) = old.and_then(|o| o.expire_at) {
-            self.expiry.remove(&(t, key.to_vec()));
+        let entry = Entry { value, expire_at, accessed_ms: now };
+        let Some(k) = self.stored_key(key) else {
+            return self.insert_new(Bytes::copy_from_slice(key), entry);
+        };
+        let Some(e) = self.map.get_mut(key) else { return };
+        let old = std::mem::replace(e, entry);
+        if old.expire_at != expire_at {
+            if let Some(t) = old.expire_at {
+                self.expiry.remove(&(t, k.clone()));
+            }
+            if let Some(t) = expire_at {
+                self.expiry.insert((t, k));
+            }
         }
-        if let Some(t) = expire_at {
-            self.expiry.insert((t, key.to_vec()));
+    }
+
+    /// The key as stored (a cheap handle to its bytes), for the indexes.
+    fn stored_key(&self, key: &[u8]) -> Option<Bytes> {
+        self.map.get_key_value(key).map(|(k, _)| k.clone())
+    }
+
+    /// Inserts a key known to be absent, into every index.
+    fn insert_new(&mut self, k: Bytes, entry: Entry) {
+        if let Some(t) = entry.expire_at {
+            self.expiry.insert((t, k.clone()));
         }
+        if let Some(o) = &mut self.scan {
+            o.insert(&k);
+        }
+        self.map.insert(k, entry);
     }
 
     /// Replaces the value of an existing key, keeping its TTL; inserts it without TTL if absent.
@@ -110,9 +140,12 @@ impl Db {
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let e = self.map.remove(key)?;
+        let (k, e) = self.map.remove_entry(key)?;
         if let Some(t) = e.expire_at {
-            self.expiry.remove(&(t, key.to_vec()));
+            self.expiry.remove(&(t, k));
+        }
+        if let Some(o) = &mut self.scan {
+            o.remove(key);
         }
         Some(e)
     }
@@ -120,27 +153,25 @@ impl Db {
     /// Puts a whole entry (value and TTL) under `key`, replacing what was there.
     pub fn put_entry(&mut self, key: &[u8], entry: Entry) {
         self.remove(key);
-        if let Some(t) = entry.expire_at {
-            self.expiry.insert((t, key.to_vec()));
-        }
-        self.map.insert(key.to_vec(), entry);
+        self.insert_new(Bytes::copy_from_slice(key), entry);
     }
 
     /// Sets or clears the TTL of an existing key; false when the key does not exist.
     pub fn set_expire(&mut self, key: &[u8], at: Option<i64>) -> bool {
+        let Some(k) = self.stored_key(key) else { return false };
         let Some(e) = self.map.get_mut(key) else { return false };
         if let Some(t) = e.expire_at {
-            self.expiry.remove(&(t, key.to_vec()));
+            self.expiry.remove(&(t, k.clone()));
         }
         e.expire_at = at;
         if let Some(t) = at {
-            self.expiry.insert((t, key.to_vec()));
+            self.expiry.insert((t, k));
         }
         true
     }
 
     /// Deletes every key whose time has come; returns the deleted keys.
-    pub fn purge_expired(&mut self, now: i64) -> Vec<Vec<u8>> {
+    pub fn purge_expired(&mut self, now: i64) -> Vec<Bytes> {
         let mut gone = Vec::new();
         while let Some((t, _)) = self.expiry.first() {
             if *t >= now {
@@ -148,6 +179,9 @@ impl Db {
             }
             if let Some((_, k)) = self.expiry.pop_first() {
                 self.map.remove(&k);
+                if let Some(o) = &mut self.scan {
+                    o.remove(&k);
+                }
                 gone.push(k);
             }
         }
@@ -157,16 +191,24 @@ impl Db {
     pub fn clear(&mut self) {
         self.map.clear();
         self.expiry.clear();
+        self.scan = None;
     }
 
     /// Every key, expired or not (callers filter with `now`).
-    pub fn keys(&self) -> impl Iterator<Item = (&Vec<u8>, &Entry)> {
+    pub fn keys(&self) -> impl Iterator<Item = (&Bytes, &Entry)> {
         self.map.iter()
     }
 
     /// Live keys at `now`.
-    pub fn live_keys(&self, now: i64) -> impl Iterator<Item = (&Vec<u8>, &Entry)> {
+    pub fn live_keys(&self, now: i64) -> impl Iterator<Item = (&Bytes, &Entry)> {
         self.map.iter().filter(move |(_, e)| !Self::is_expired(e, now))
+    }
+
+    /// One SCAN step from `cursor`: at least `count` keys (whole hash groups), expired ones
+    /// included (the caller drops those, as Redis does), and the next cursor.
+    pub fn scan(&mut self, cursor: u64, count: usize) -> (u64, Vec<Bytes>) {
+        let map = &self.map;
+        self.scan.get_or_insert_with(|| ScanOrder::build(map.keys())).scan(cursor, count)
     }
 
     /// A pseudo-random live key; `seed` picks it.
@@ -179,9 +221,9 @@ impl Db {
             let n = (seed as usize) % self.map.len();
             let key = self.map.keys().nth(n)?.clone();
             if !self.expire_if_needed(&key, now) {
-                return Some(key);
+                return Some(key.to_vec());
             }
         }
-        self.live_keys(now).next().map(|(k, _)| k.clone())
+        self.live_keys(now).next().map(|(k, _)| k.to_vec())
     }
 }
