@@ -94,6 +94,13 @@ impl Client {
         &self.session
     }
 
+    /// Whether the server's `timeout` has closed this client for being idle (checked on the
+    /// server's clock, so a frozen clock moved with `advance` counts too).
+    pub fn idle_timed_out(&self) -> bool {
+        let now = self.server.shared.clock.now_ms();
+        self.server.with_state(|st| st.idle_timed_out(self.session.id, now))
+    }
+
     /// Whether the connection was closed (QUIT) or the server's failure switch is on.
     pub fn is_closed(&self) -> bool {
         self.session.closing || self.server.is_failing()

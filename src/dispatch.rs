@@ -51,6 +51,10 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
     let now = now_us.div_euclid(1000);
     let mut guard = shared.lock();
     let st: &mut State = &mut guard;
+    if st.idle_timed_out(sess.id, now) {
+        sess.closing = true;
+        return Err(ClientError::ConnectionDropped);
+    }
     if now - st.last_active_expire_ms >= ACTIVE_EXPIRE_EVERY_MS || now < st.last_active_expire_ms {
         st.active_expire(now);
     }

@@ -34,6 +34,9 @@ pub const INVALID_CLIENT_ID: &str = "ERR Invalid client ID";
 pub const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
 pub const DECR_OVERFLOW: &str = "ERR decrement would overflow";
 pub const LCS_NOT_STRINGS: &str = "ERR The specified keys must contain string values";
+pub const MAX_CLIENTS: &str = "ERR max number of clients reached";
+/// An allocation the host could not make (Redis would abort the process instead).
+pub const ALLOC_FAILED: &str = "OOM fakeredis could not allocate the memory this command needs";
 pub const LCS_STRING_TOO_LONG: &str = "ERR String too long for LCS";
 pub const LCS_ALLOC_FAILED: &str = "ERR Insufficient memory, failed allocating transient memory for LCS";
 pub const LCS_TOO_BIG: &str = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";

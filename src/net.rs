@@ -25,6 +25,9 @@ use crate::dispatch::ClientError;
 use crate::resp::{self, Limits, RequestParser};
 use crate::{Client, Server};
 
+/// How often an idle connection checks the `timeout` config against the server's clock.
+const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// How much a connection reads from its socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -155,12 +158,42 @@ fn limits(client: &Client, max_bulk: i64, needs_pass: bool) -> Limits {
 async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().map_or_else(|_| "127.0.0.1:0".to_string(), |a| a.to_string());
+    if server.with_state(|st| {
+        let full = st.clients_full();
+        if full {
+            st.stats.rejected_connections += 1;
+        }
+        full
+    }) {
+        // As Redis: the error, then the connection is closed.
+        let _ = stream.write_all(format!("-{}\r\n", crate::error::MAX_CLIENTS).as_bytes()).await;
+        let _ = stream.shutdown().await;
+        return;
+    }
     let mut client = Client::new(server.clone(), peer.to_string(), local);
     let mut parser = RequestParser::new();
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut out = Vec::new();
+    let mut idle_timeout = server.with_state(|st| st.config.limits().timeout);
     loop {
-        let n = match stream.read(&mut chunk).await {
+        let read = stream.read(&mut chunk);
+        let n = if idle_timeout > 0 {
+            // Poll the server's clock while idle: `timeout` closes the connection as Redis's
+            // cron would, also when a test moves a frozen clock.
+            match tokio::time::timeout(IDLE_POLL, read).await {
+                Err(_) => {
+                    if client.idle_timed_out() {
+                        return;
+                    }
+                    idle_timeout = server.with_state(|st| st.config.limits().timeout);
+                    continue;
+                }
+                Ok(r) => r,
+            }
+        } else {
+            read.await
+        };
+        let n = match n {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
@@ -168,10 +201,16 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
             return;
         }
         parser.feed(&chunk[..n]);
-        let (max_bulk, needs_pass) = server.with_state(|st| {
+        let (max_bulk, needs_pass, query_limit) = server.with_state(|st| {
             st.stats.net_input_bytes += n as u64;
-            (st.config.get_i64("proto-max-bulk-len"), !st.config.get("requirepass").is_empty())
+            let l = st.config.limits();
+            idle_timeout = l.timeout;
+            (l.proto_max_bulk_len, l.requirepass_set, l.client_query_buffer_limit)
         });
+        if parser.pending() as i64 > query_limit {
+            // Redis closes a client whose query buffer outgrows client-query-buffer-limit.
+            return;
+        }
         let mut close = false;
         loop {
             match parser.next_command(limits(&client, max_bulk, needs_pass)) {
@@ -198,6 +237,7 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
                 }
             }
         }
+        parser.release_idle();
         if !out.is_empty() {
             // Counted before the write, so a client that has read its reply sees it counted.
             let len = out.len() as u64;

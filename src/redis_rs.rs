@@ -61,8 +61,8 @@ impl Conn {
 
     fn limits(&self) -> Limits {
         self.client.server().with_state(|st| Limits {
-            proto_max_bulk_len: st.config.get_i64("proto-max-bulk-len"),
-            auth_required: !st.config.get("requirepass").is_empty() && !self.client.session().authenticated,
+            proto_max_bulk_len: st.config.limits().proto_max_bulk_len,
+            auth_required: st.config.limits().requirepass_set && !self.client.session().authenticated,
         })
     }
 

@@ -351,3 +351,50 @@ async fn tcp_server_can_be_started_and_dropped_inside_a_runtime() {
     drop(tcp);
     assert_eq!(s.read(&mut buf).await.unwrap(), 0);
 }
+
+#[test]
+fn maxclients_refuses_with_redis_error() {
+    let (server, tcp) = start();
+    server.set_config("maxclients", "2").unwrap();
+    let mut a = connect(&tcp);
+    a.write_all(&cmd(&["PING"])).unwrap();
+    expect_bytes(&mut a, b"+PONG\r\n");
+    let mut b = connect(&tcp);
+    b.write_all(&cmd(&["PING"])).unwrap();
+    expect_bytes(&mut b, b"+PONG\r\n");
+    let mut c = connect(&tcp);
+    assert_eq!(read_to_close(&mut c), b"-ERR max number of clients reached\r\n");
+    let rejected = server.with_state(|st| st.stats.rejected_connections);
+    assert_eq!(rejected, 1);
+    // The others keep being served.
+    a.write_all(&cmd(&["PING"])).unwrap();
+    expect_bytes(&mut a, b"+PONG\r\n");
+}
+
+#[test]
+fn query_buffer_limit_closes_the_connection() {
+    let (server, tcp) = start();
+    server.set_config("client-query-buffer-limit", "1mb").unwrap();
+    let mut s = connect(&tcp);
+    // A 2 MB bulk announced, 1.5 MB sent: the partial command outgrows the limit.
+    s.write_all(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n").unwrap();
+    let chunk = vec![b'x'; 1_500_000];
+    let _ = s.write_all(&chunk);
+    assert_eq!(read_to_close(&mut s), b"");
+    // The server keeps serving everyone else.
+    let mut t = connect(&tcp);
+    t.write_all(&cmd(&["PING"])).unwrap();
+    expect_bytes(&mut t, b"+PONG\r\n");
+}
+
+#[test]
+fn idle_timeout_closes_on_the_virtual_clock() {
+    let (server, tcp) = start();
+    server.clock().freeze();
+    server.set_config("timeout", "1").unwrap();
+    let mut s = connect(&tcp);
+    s.write_all(&cmd(&["PING"])).unwrap();
+    expect_bytes(&mut s, b"+PONG\r\n");
+    server.advance(Duration::from_millis(2500));
+    assert_eq!(read_to_close(&mut s), b"");
+}

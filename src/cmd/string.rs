@@ -200,7 +200,7 @@ pub fn psetex(ctx: &mut Ctx<'_>, a: Psetex<'_>) -> CmdResult {
 
 /// Redis's `checkStringLength`: the result may not exceed proto-max-bulk-len.
 fn check_len(ctx: &Ctx<'_>, size: usize, append: usize) -> Result<usize, Reply> {
-    let max = ctx.st.config.get_i64("proto-max-bulk-len");
+    let max = ctx.st.config.limits().proto_max_bulk_len;
     match size.checked_add(append) {
         Some(t) if (t as u128) <= max.max(0) as u128 => Ok(t),
         _ => Err(Reply::err(error::STRING_TOO_LONG)),
@@ -218,6 +218,7 @@ pub fn append(ctx: &mut Ctx<'_>, a: Append<'_>) -> CmdResult {
         Some(n) => {
             let total = check_len(ctx, n, a.value.len())?;
             if let Some(s) = get_str(ctx, a.key)? {
+                s.data.try_reserve(a.value.len()).map_err(|_| Reply::err(error::ALLOC_FAILED))?;
                 s.data.extend_from_slice(a.value);
                 s.enc = crate::db::StrEnc::Raw;
             }
@@ -281,7 +282,7 @@ pub fn setrange(ctx: &mut Ctx<'_>, a: Setrange<'_>) -> CmdResult {
                 return Ok(Reply::Int(0));
             }
             let total = check_len(ctx, offset, a.value.len())?;
-            let mut data = vec![0u8; total];
+            let mut data = crate::db::try_zeroed(total).ok_or(Reply::err(error::ALLOC_FAILED))?;
             data[offset..].copy_from_slice(a.value);
             store(ctx, a.key, Value::Str(StrValue::raw(data)), Ttl::Clear);
             Ok(Reply::Int(total as i64))
@@ -293,9 +294,7 @@ pub fn setrange(ctx: &mut Ctx<'_>, a: Setrange<'_>) -> CmdResult {
             let total = check_len(ctx, offset, a.value.len())?;
             let mut len = n;
             if let Some(s) = get_str(ctx, a.key)? {
-                if s.data.len() < total {
-                    s.data.resize(total, 0);
-                }
+                crate::db::try_grow_zeroed(&mut s.data, total).ok_or(Reply::err(error::ALLOC_FAILED))?;
                 s.data[offset..total].copy_from_slice(a.value);
                 s.enc = crate::db::StrEnc::Raw;
                 len = s.data.len();
@@ -406,7 +405,7 @@ pub fn lcs(ctx: &mut Ctx<'_>, a: Lcs<'_>) -> CmdResult {
     if a.idx && a.len {
         return Err(Reply::err(error::LCS_IDX_AND_LEN));
     }
-    let max_bulk = ctx.st.config.get_i64("proto-max-bulk-len").max(0) as u128;
+    let max_bulk = ctx.st.config.limits().proto_max_bulk_len.max(0) as u128;
     let now = ctx.now;
     let db = ctx.db();
     db.expire_if_needed(a.key1, now);

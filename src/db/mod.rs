@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use bytes::Bytes;
 
 pub use scan::{scan_hash, ScanOrder};
-pub use value::{StrEnc, StrValue, Value};
+pub use value::{try_grow_zeroed, try_zeroed, StrEnc, StrValue, Value};
 
 /// A stored key.
 #[derive(Debug, Clone)]

@@ -57,6 +57,33 @@ impl StrValue {
     }
 }
 
+/// `n` zero bytes, or `None` when the allocation fails (instead of aborting the process).
+/// The memory comes zeroed from the allocator, so pages nobody writes stay untouched.
+pub fn try_zeroed(n: usize) -> Option<Vec<u8>> {
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(n).ok()?;
+    // SAFETY: the layout has a nonzero size; a non-null result is a zeroed block of `n`
+    // bytes with u8's alignment, which is exactly what Vec<u8> with capacity `n` owns.
+    unsafe {
+        let ptr = std::alloc::alloc_zeroed(layout);
+        if ptr.is_null() {
+            return None;
+        }
+        Some(Vec::from_raw_parts(ptr, n, n))
+    }
+}
+
+/// Grows `v` to `n` bytes with zeros, or `None` when the allocation fails.
+pub fn try_grow_zeroed(v: &mut Vec<u8>, n: usize) -> Option<()> {
+    if n > v.len() {
+        v.try_reserve_exact(n - v.len()).ok()?;
+        v.resize(n, 0);
+    }
+    Some(())
+}
+
 /// A value of any Redis type. Types beyond strings plug in as further variants.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -34,6 +34,9 @@ pub struct RequestParser {
     args: Vec<Vec<u8>>,
 }
 
+/// Input buffer capacity a connection keeps between commands.
+const RETAIN_BUFFER: usize = 64 * 1024;
+
 fn perr(s: &str) -> String {
     format!("ERR Protocol error: {s}")
 }
@@ -53,6 +56,23 @@ impl RequestParser {
             self.pos = 0;
         }
         self.buf.extend_from_slice(data);
+    }
+
+    /// Gives back the buffer's memory once everything in it was consumed and it grew past
+    /// what ordinary traffic needs (a client that once sent a huge value keeps nothing).
+    pub fn release_idle(&mut self) {
+        if self.pos == self.buf.len() && self.buf.capacity() > RETAIN_BUFFER {
+            self.buf = Vec::new();
+            self.pos = 0;
+        }
+        if self.remaining == 0 && self.args.capacity() > 1024 {
+            self.args = Vec::new();
+        }
+    }
+
+    /// Capacity of the input buffer (for tests of [`RequestParser::release_idle`]).
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Bytes received and not yet consumed.

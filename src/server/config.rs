@@ -100,15 +100,37 @@ static PARAMS: &[Param] = &[
     pa("zset-max-listpack-value", "zset-max-ziplist-value", "64", POS),
 ];
 
-/// Current values, by canonical name.
+/// Current values, by canonical name, and the ones the engine reads on its hot paths
+/// already typed ([`Config::limits`]).
 #[derive(Debug, Clone)]
 pub struct Config {
     values: Vec<String>,
+    limits: ConfigLimits,
+}
+
+/// The parameters the engine and the front ends enforce, typed once at CONFIG SET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigLimits {
+    pub proto_max_bulk_len: i64,
+    pub client_query_buffer_limit: i64,
+    pub maxclients: i64,
+    /// Idle seconds before a client is closed (0: never).
+    pub timeout: i64,
+    pub requirepass_set: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { values: PARAMS.iter().map(|p| p.default.to_string()).collect() }
+        let unset = ConfigLimits {
+            proto_max_bulk_len: 0,
+            client_query_buffer_limit: 0,
+            maxclients: 0,
+            timeout: 0,
+            requirepass_set: false,
+        };
+        let mut c = Config { values: PARAMS.iter().map(|p| p.default.to_string()).collect(), limits: unset };
+        c.limits = c.typed();
+        c
     }
 }
 
@@ -126,8 +148,24 @@ impl Config {
         PARAMS.iter().position(|p| p.name == name).map(|i| self.values[i].as_str()).unwrap_or("")
     }
 
+    /// A numeric parameter (values are validated when set, so they always parse).
     pub fn get_i64(&self, name: &str) -> i64 {
         self.get(name).parse().unwrap_or(0)
+    }
+
+    /// The enforced limits, typed.
+    pub fn limits(&self) -> ConfigLimits {
+        self.limits
+    }
+
+    fn typed(&self) -> ConfigLimits {
+        ConfigLimits {
+            proto_max_bulk_len: self.get_i64("proto-max-bulk-len"),
+            client_query_buffer_limit: self.get_i64("client-query-buffer-limit"),
+            maxclients: self.get_i64("maxclients"),
+            timeout: self.get_i64("timeout"),
+            requirepass_set: !self.get("requirepass").is_empty(),
+        }
     }
 
     /// CONFIG GET: `(name, value)` for every parameter matching one of `patterns`
@@ -191,6 +229,7 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -
         staged[i] = normalize(PARAMS[i].kind, &text).map_err(|why| set_failed(name, &why))?;
     }
     cfg.values = staged;
+    cfg.limits = cfg.typed();
     Ok(())
 }
 

@@ -85,6 +85,18 @@ impl State {
         x
     }
 
+    /// Whether client `id` has been idle past the `timeout` config at `now` (Redis closes
+    /// such clients from its cron; here the client finds out at its next call or poll).
+    pub fn idle_timed_out(&self, id: u64, now: i64) -> bool {
+        let timeout = self.config.limits().timeout;
+        timeout > 0 && self.clients.get(&id).is_some_and(|m| now - m.last_ms > timeout.saturating_mul(1000))
+    }
+
+    /// Whether a new connection would exceed `maxclients`.
+    pub fn clients_full(&self) -> bool {
+        self.clients.len() as i64 >= self.config.limits().maxclients
+    }
+
     /// Deletes expired keys in every database (the active expiry cycle).
     pub fn active_expire(&mut self, now: i64) {
         let mut n = 0;
