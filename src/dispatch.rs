@@ -30,12 +30,12 @@ impl std::error::Error for ClientError {}
 pub fn resolve(p: &Profile, argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
     let name = argv.first().map(Vec::as_slice).unwrap_or(b"");
     let Some(cmd) = spec::lookup(name).filter(|c| c.available(p)) else {
-        return Err(Reply::err(error::unknown_command(p, argv)));
+        return Err(Reply::err_bytes(error::unknown_command(p, argv)));
     };
     if cmd.is_container() && argv.len() >= 2 {
         return match cmd.subcommand(&argv[1], p) {
             Some(sub) => Ok(sub),
-            None => Err(Reply::err(error::unknown_subcommand(p, cmd.name, &argv[1]))),
+            None => Err(Reply::err_bytes(error::unknown_subcommand(p, cmd.name, &argv[1]))),
         };
     }
     Ok(cmd)
@@ -132,6 +132,9 @@ fn syntax(cmd: &CommandSpec, words: &[Vec<u8>], word: Option<usize>) -> Reply {
     if !t.contains("{word}") {
         return Reply::err(t);
     }
-    let w = word.and_then(|i| words.get(i)).map(|w| String::from_utf8_lossy(w).into_owned()).unwrap_or_default();
-    Reply::err(error::sanitize(t.replace("{word}", &w)))
+    // The word as the client sent it, up to a NUL byte (Redis prints it with `%s`).
+    let w =
+        word.and_then(|i| words.get(i)).map_or(&[][..], |w| &w[..w.iter().position(|&c| c == 0).unwrap_or(w.len())]);
+    let (head, tail) = t.split_once("{word}").unwrap_or((t, ""));
+    Reply::err_bytes(error::sanitize_bytes([head.as_bytes(), w, tail.as_bytes()].concat()))
 }

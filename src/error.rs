@@ -60,49 +60,54 @@ pub fn invalid_expire(cmd: &str) -> String {
     format!("ERR invalid expire time in '{cmd}' command")
 }
 
-/// The reply to a command the server lacks; `argv[0]` is the command name.
-pub fn unknown_command(p: &Profile, argv: &[Vec<u8>]) -> String {
-    let name = c_str(argv.first().map(Vec::as_slice).unwrap_or(b""));
+/// The reply to a command the server lacks; `argv[0]` is the command name. Redis prints
+/// the client's bytes as they are (`%s`: up to a NUL byte), cut at byte boundaries.
+pub fn unknown_command(p: &Profile, argv: &[Vec<u8>]) -> Vec<u8> {
+    let name = c_bytes(argv.first().map(Vec::as_slice).unwrap_or(b""));
     if p.kind == ServerKind::Dragonfly {
-        return sanitize(format!("ERR unknown command `{}`", name.to_ascii_uppercase()));
+        return sanitize_bytes([b"ERR unknown command `".as_slice(), &name.to_ascii_uppercase(), b"`"].concat());
     }
     // Redis appends each argument while the list is under 128 bytes, each cut to what
-    // still fits, and stops at a NUL byte like the C string it is.
+    // still fits.
     let modern = p.redis_at_least(7, 0);
-    let mut args = String::new();
+    let mut args: Vec<u8> = Vec::new();
     for a in argv.iter().skip(1) {
         if args.len() >= 128 {
             break;
         }
         let room = 128 - args.len();
-        let a = c_str(a);
-        let cut = truncate_bytes(&a, room);
-        if modern {
-            args.push_str(&format!("'{cut}' "));
-        } else {
-            args.push_str(&format!("`{cut}`, "));
-        }
+        let a = c_bytes(a);
+        let cut = &a[..a.len().min(room)];
+        let (open, close): (&[u8], &[u8]) = if modern { (b"'", b"' ") } else { (b"`", b"`, ") };
+        args.extend_from_slice(open);
+        args.extend_from_slice(cut);
+        args.extend_from_slice(close);
     }
-    let name = if modern { truncate_bytes(&name, 128) } else { &name };
-    let text = if modern {
-        format!("ERR unknown command '{name}', with args beginning with: {args}")
+    let mut text = Vec::with_capacity(64 + name.len() + args.len());
+    if modern {
+        text.extend_from_slice(b"ERR unknown command '");
+        text.extend_from_slice(&name[..name.len().min(128)]);
+        text.extend_from_slice(b"', with args beginning with: ");
     } else {
-        format!("ERR unknown command `{name}`, with args beginning with: {args}")
-    };
-    sanitize(text)
+        text.extend_from_slice(b"ERR unknown command `");
+        text.extend_from_slice(name);
+        text.extend_from_slice(b"`, with args beginning with: ");
+    }
+    text.extend_from_slice(&args);
+    sanitize_bytes(text)
 }
 
-/// The reply to an unknown subcommand of a container.
-pub fn unknown_subcommand(p: &Profile, container: &str, sub: &[u8]) -> String {
-    let sub = c_str(sub);
+/// The reply to an unknown subcommand of a container (the client's bytes as they are).
+pub fn unknown_subcommand(p: &Profile, container: &str, sub: &[u8]) -> Vec<u8> {
+    let sub = c_bytes(sub);
+    let sub = &sub[..sub.len().min(128)];
     let upper = container.to_ascii_uppercase();
-    if !p.redis_at_least(7, 0) {
-        return sanitize(format!(
-            "ERR Unknown subcommand or wrong number of arguments for '{}'. Try {upper} HELP.",
-            truncate_bytes(&sub, 128)
-        ));
-    }
-    sanitize(format!("ERR unknown subcommand '{}'. Try {upper} HELP.", truncate_bytes(&sub, 128)))
+    let (head, tail) = if !p.redis_at_least(7, 0) {
+        ("ERR Unknown subcommand or wrong number of arguments for '".to_string(), format!("'. Try {upper} HELP."))
+    } else {
+        ("ERR unknown subcommand '".to_string(), format!("'. Try {upper} HELP."))
+    };
+    sanitize_bytes([head.as_bytes(), sub, tail.as_bytes()].concat())
 }
 
 /// The reply to a wrong number of arguments; `fullname` is `get` or `client|setname`,
@@ -129,21 +134,26 @@ pub fn unsupported_option(word: &[u8]) -> String {
     sanitize(format!("ERR Unsupported option {}", c_str(word)))
 }
 
+/// What C's `%s` prints of a byte string: up to the first NUL.
+fn c_bytes(b: &[u8]) -> &[u8] {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    &b[..end]
+}
+
+/// Error replies are one line: Redis turns CR and LF into spaces.
+pub fn sanitize_bytes(mut b: Vec<u8>) -> Vec<u8> {
+    for c in &mut b {
+        if *c == b'\r' || *c == b'\n' {
+            *c = b' ';
+        }
+    }
+    b
+}
+
 /// What C's `%s` prints of a byte string: up to the first NUL, lossily as UTF-8.
 fn c_str(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
     String::from_utf8_lossy(&b[..end]).into_owned()
-}
-
-fn truncate_bytes(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Error replies are one line: Redis turns CR and LF into spaces.

@@ -8,8 +8,9 @@ use std::borrow::Cow;
 pub enum Reply {
     /// `+OK`
     Simple(Cow<'static, str>),
-    /// `-ERR ...`: the whole text without the dash.
-    Error(Cow<'static, str>),
+    /// `-ERR ...`: the whole text without the dash, as bytes: Redis echoes client bytes
+    /// (an unknown command's name and arguments) into errors as they are.
+    Error(Cow<'static, [u8]>),
     Int(i64),
     Bulk(Vec<u8>),
     /// A null bulk string (`$-1` in RESP2, `_` in RESP3).
@@ -42,7 +43,15 @@ impl Reply {
     }
 
     pub fn err(s: impl Into<Cow<'static, str>>) -> Reply {
-        Reply::Error(s.into())
+        Reply::Error(match s.into() {
+            Cow::Borrowed(t) => Cow::Borrowed(t.as_bytes()),
+            Cow::Owned(t) => Cow::Owned(t.into_bytes()),
+        })
+    }
+
+    /// An error whose text holds bytes that need not be UTF-8.
+    pub fn err_bytes(b: Vec<u8>) -> Reply {
+        Reply::Error(Cow::Owned(b))
     }
 
     pub fn bulk(b: impl Into<Vec<u8>>) -> Reply {
@@ -59,7 +68,7 @@ impl Reply {
 
     pub fn error_text(&self) -> Option<&str> {
         match self {
-            Reply::Error(e) => Some(e),
+            Reply::Error(e) => std::str::from_utf8(e).ok(),
             _ => None,
         }
     }

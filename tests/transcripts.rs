@@ -144,7 +144,7 @@ fn render(r: &Reply, resp3: bool, sort: bool) -> String {
     };
     match r {
         Reply::Simple(s) => format!("+{}", text(s.as_bytes())),
-        Reply::Error(e) => format!("-{}", text(e.as_bytes())),
+        Reply::Error(e) => format!("-{}", text(e)),
         Reply::Int(n) => format!(":{n}"),
         Reply::Bulk(b) => quote(b),
         Reply::Nil if resp3 => "_".into(),

@@ -40,7 +40,7 @@ pub fn encode(r: &Reply, resp3: bool, out: &mut Vec<u8>) {
         }
         Reply::Error(e) => {
             out.push(b'-');
-            out.extend_from_slice(e.as_bytes());
+            out.extend_from_slice(e);
             out.extend_from_slice(b"\r\n");
         }
         Reply::Int(n) => {

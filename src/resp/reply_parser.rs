@@ -29,7 +29,7 @@ fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize
     let text = || String::from_utf8_lossy(body).into_owned();
     let r = match t {
         b'+' => Reply::Simple(text().into()),
-        b'-' => Reply::Error(text().into()),
+        b'-' => Reply::err_bytes(body.to_vec()),
         b':' => Reply::Int(num(body)?),
         b'(' => Reply::BigNumber(text()),
         b',' => Reply::Double(match body {
@@ -53,7 +53,7 @@ fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize
             let end = next + n + 2;
             let r = match t {
                 b'$' => Reply::Bulk(data),
-                b'!' => Reply::Error(String::from_utf8_lossy(&data).into_owned().into()),
+                b'!' => Reply::err_bytes(data),
                 _ => {
                     let (fmt, rest) = if data.len() >= 4 { data.split_at(4) } else { (&data[..0], &data[..]) };
                     let fmt = if fmt.starts_with(b"mkd") { "mkd" } else { "txt" };
