@@ -28,6 +28,23 @@ use crate::{Client, Server};
 /// How often an idle connection checks the `timeout` config against the server's clock.
 const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// Output queued past this is written before the next pipelined command runs.
+const FLUSH_AT: usize = 1 << 20;
+
+/// Writes everything queued (large values straight from the keyspace's bytes).
+async fn flush(server: &Server, stream: &mut TcpStream, out: &mut resp::Output) -> io::Result<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    // Counted before the write, so a client that has read its reply sees it counted.
+    let len = out.len() as u64;
+    server.with_state(|st| st.stats.net_output_bytes += len);
+    for part in out.take() {
+        stream.write_all(&part).await?;
+    }
+    Ok(())
+}
+
 /// How much a connection reads from its socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -173,7 +190,7 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let mut client = Client::new(server.clone(), peer.to_string(), local);
     let mut parser = RequestParser::new();
     let mut chunk = vec![0u8; READ_CHUNK];
-    let mut out = Vec::new();
+    let mut out = resp::Output::default();
     let mut idle_timeout = server.with_state(|st| st.config.limits().timeout);
     loop {
         let read = stream.read(&mut chunk);
@@ -220,35 +237,28 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
                         if server.is_failing() {
                             return;
                         }
-                        resp::encode(&reply, client.protocol() == 3, &mut out);
+                        out.push(&reply, client.protocol() == 3);
+                        drop(reply);
                         if client.is_closed() {
                             close = true;
                             break;
+                        }
+                        if out.len() >= FLUSH_AT && flush(&server, &mut stream, &mut out).await.is_err() {
+                            return;
                         }
                     }
                     Err(ClientError::ConnectionDropped) => return,
                 },
                 Err(text) => {
-                    out.push(b'-');
-                    out.extend_from_slice(text.as_bytes());
-                    out.extend_from_slice(b"\r\n");
+                    out.push_raw(format!("-{text}\r\n").as_bytes());
                     close = true;
                     break;
                 }
             }
         }
         parser.release_idle();
-        if !out.is_empty() {
-            // Counted before the write, so a client that has read its reply sees it counted.
-            let len = out.len() as u64;
-            server.with_state(|st| st.stats.net_output_bytes += len);
-            if stream.write_all(&out).await.is_err() {
-                return;
-            }
-            out.clear();
-            if out.capacity() > 1 << 20 {
-                out = Vec::new();
-            }
+        if flush(&server, &mut stream, &mut out).await.is_err() {
+            return;
         }
         if close {
             let _ = stream.shutdown().await;

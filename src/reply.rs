@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use bytes::Bytes;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// `+OK`
@@ -12,7 +14,8 @@ pub enum Reply {
     /// (an unknown command's name and arguments) into errors as they are.
     Error(Cow<'static, [u8]>),
     Int(i64),
-    Bulk(Vec<u8>),
+    /// A bulk string; stored values are shared with the keyspace, not copied.
+    Bulk(Bytes),
     /// A null bulk string (`$-1` in RESP2, `_` in RESP3).
     Nil,
     /// A null array (`*-1` in RESP2, `_` in RESP3).
@@ -26,6 +29,59 @@ pub enum Reply {
     Verbatim(&'static str, Vec<u8>),
     BigNumber(String),
     Push(Vec<Reply>),
+}
+
+/// What [`Reply::bulk`] takes: owned bytes move in without a copy, borrowed ones are copied.
+pub trait IntoBulk {
+    fn into_bulk(self) -> Bytes;
+}
+
+impl IntoBulk for Bytes {
+    fn into_bulk(self) -> Bytes {
+        self
+    }
+}
+
+impl IntoBulk for Vec<u8> {
+    fn into_bulk(self) -> Bytes {
+        Bytes::from(self)
+    }
+}
+
+impl IntoBulk for String {
+    fn into_bulk(self) -> Bytes {
+        Bytes::from(self)
+    }
+}
+
+impl IntoBulk for &[u8] {
+    fn into_bulk(self) -> Bytes {
+        Bytes::copy_from_slice(self)
+    }
+}
+
+impl IntoBulk for &str {
+    fn into_bulk(self) -> Bytes {
+        Bytes::copy_from_slice(self.as_bytes())
+    }
+}
+
+impl IntoBulk for &Vec<u8> {
+    fn into_bulk(self) -> Bytes {
+        Bytes::copy_from_slice(self)
+    }
+}
+
+impl IntoBulk for &String {
+    fn into_bulk(self) -> Bytes {
+        Bytes::copy_from_slice(self.as_bytes())
+    }
+}
+
+impl<const N: usize> IntoBulk for &[u8; N] {
+    fn into_bulk(self) -> Bytes {
+        Bytes::copy_from_slice(self)
+    }
 }
 
 /// What a handler returns: `Err` holds an error reply (so `?` works on error texts).
@@ -54,12 +110,17 @@ impl Reply {
         Reply::Error(Cow::Owned(b))
     }
 
-    pub fn bulk(b: impl Into<Vec<u8>>) -> Reply {
-        Reply::Bulk(b.into())
+    pub fn bulk(b: impl IntoBulk) -> Reply {
+        Reply::Bulk(b.into_bulk())
     }
 
-    pub fn bulk_opt(b: Option<impl Into<Vec<u8>>>) -> Reply {
-        b.map_or(Reply::Nil, |b| Reply::Bulk(b.into()))
+    /// A bulk string copied from borrowed bytes.
+    pub fn bulk_copy(b: &[u8]) -> Reply {
+        Reply::Bulk(Bytes::copy_from_slice(b))
+    }
+
+    pub fn bulk_opt(b: Option<impl IntoBulk>) -> Reply {
+        b.map_or(Reply::Nil, |b| Reply::Bulk(b.into_bulk()))
     }
 
     pub fn is_error(&self) -> bool {
@@ -75,7 +136,8 @@ impl Reply {
 
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
-            Reply::Bulk(b) | Reply::Verbatim(_, b) => Some(b),
+            Reply::Bulk(b) => Some(b),
+            Reply::Verbatim(_, b) => Some(b),
             Reply::Simple(s) => Some(s.as_bytes()),
             _ => None,
         }

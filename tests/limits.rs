@@ -55,3 +55,47 @@ fn the_request_buffer_gives_back_a_huge_value() {
     p.release_idle();
     assert!(p.buffer_capacity() <= 64 * 1024, "kept {} bytes", p.buffer_capacity());
 }
+
+#[test]
+fn replies_share_stored_values_instead_of_copying_them() {
+    let server = Server::new();
+    let mut c = server.client();
+    let big = vec![b'v'; 1 << 20];
+    assert_eq!(c.cmd([b"SET".as_slice(), b"k", &big]).unwrap(), Reply::OK);
+    let (Reply::Bulk(a), Reply::Bulk(b)) = (c.cmd(["GET", "k"]).unwrap(), c.cmd(["GET", "k"]).unwrap()) else {
+        panic!("GET answers a bulk string")
+    };
+    assert_eq!(a.as_ptr(), b.as_ptr(), "both replies point at the stored bytes");
+    let Reply::Array(items) = c.cmd(["MGET", "k", "k"]).unwrap() else { panic!("MGET answers an array") };
+    for item in items {
+        let Reply::Bulk(x) = item else { panic!("a bulk string") };
+        assert_eq!(x.as_ptr(), a.as_ptr());
+    }
+    let Reply::Bulk(sub) = c.cmd(["GETRANGE", "k", "10", "20"]).unwrap() else { panic!("a bulk string") };
+    assert_eq!(sub.as_ptr(), a[10..].as_ptr());
+}
+
+#[test]
+fn output_keeps_large_values_by_reference_and_encodes_the_same_bytes() {
+    use fakeredis::resp::{encode, Output, SHARE_MIN};
+    let big = bytes::Bytes::from(vec![b'x'; SHARE_MIN + 1]);
+    let reply = Reply::Array(vec![
+        Reply::bulk("small"),
+        Reply::Bulk(big.clone()),
+        Reply::Int(7),
+        Reply::Map(vec![(Reply::bulk("k"), Reply::Bulk(big.clone()))]),
+    ]);
+    for resp3 in [false, true] {
+        let mut flat = Vec::new();
+        encode(&reply, resp3, &mut flat);
+        let mut out = Output::default();
+        out.push(&reply, resp3);
+        out.push_raw(b"+OK\r\n");
+        flat.extend_from_slice(b"+OK\r\n");
+        assert_eq!(out.len(), flat.len());
+        let parts = out.take();
+        assert!(parts.iter().any(|p| p.as_ptr() == big.as_ptr()), "the large value is not copied");
+        assert_eq!(parts.concat(), flat);
+        assert!(out.is_empty());
+    }
+}

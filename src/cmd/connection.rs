@@ -10,14 +10,14 @@ use crate::spec::ServerKind;
 /// PING [message]: `PONG`, or the message as a bulk string.
 pub fn ping(_ctx: &mut Ctx<'_>, a: Ping<'_>) -> CmdResult {
     Ok(match a.message {
-        Some(m) => Reply::bulk(m),
+        Some(m) => Reply::bulk_copy(m),
         None => Reply::simple("PONG"),
     })
 }
 
 /// ECHO message.
 pub fn echo(_ctx: &mut Ctx<'_>, a: Echo<'_>) -> CmdResult {
-    Ok(Reply::bulk(a.message))
+    Ok(Reply::bulk_copy(a.message))
 }
 
 fn db_in_range(n: i64) -> Option<usize> {
@@ -154,7 +154,7 @@ fn hello_auth(ctx: &mut Ctx<'_>, user: &[u8], pass: &[u8]) -> Result<(), Reply> 
 
 fn hello_reply(ctx: &Ctx<'_>) -> Reply {
     let p = ctx.profile();
-    let s = |x: &str| Reply::bulk(x.as_bytes());
+    let s = |x: &str| Reply::bulk_copy(x.as_bytes());
     let mut m = Vec::new();
     let server_name = match p.kind {
         ServerKind::Valkey if p.version.major >= 8 => "valkey",

@@ -22,7 +22,7 @@ pub(crate) fn get_str<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c
 }
 
 /// Reads `key` for a read command: counts a keyspace hit or miss.
-pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<u8>>, Reply> {
+pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<bytes::Bytes>, Reply> {
     let r = get_str(ctx, key)?.map(|s| s.data.clone());
     if r.is_some() {
         ctx.st.stats.keyspace_hits += 1;

@@ -62,7 +62,7 @@ pub fn set(ctx: &mut Ctx<'_>, a: Set<'_>) -> CmdResult {
     } else {
         let now = ctx.now;
         let exists = ctx.db().contains(a.key, now);
-        Some(exists.then(Vec::new))
+        Some(exists.then(bytes::Bytes::new))
     };
     let found = old.as_ref().is_some_and(Option::is_some);
     let proceed = match &a.condition {
@@ -218,8 +218,8 @@ pub fn append(ctx: &mut Ctx<'_>, a: Append<'_>) -> CmdResult {
         Some(n) => {
             let total = check_len(ctx, n, a.value.len())?;
             if let Some(s) = get_str(ctx, a.key)? {
-                s.data.try_reserve(a.value.len()).map_err(|_| Reply::err(error::ALLOC_FAILED))?;
-                s.data.extend_from_slice(a.value);
+                s.edit(|d| d.try_reserve(a.value.len()).map(|()| d.extend_from_slice(a.value)))
+                    .map_err(|_| Reply::err(error::ALLOC_FAILED))?;
                 s.enc = crate::db::StrEnc::Raw;
             }
             ctx.touched(a.key);
@@ -259,7 +259,8 @@ fn range(data: &[u8], mut start: i64, mut end: i64) -> &[u8] {
 
 /// GETRANGE key start end.
 pub fn getrange(ctx: &mut Ctx<'_>, a: Getrange<'_>) -> CmdResult {
-    let v = get_str(ctx, a.key)?.map(|s| range(&s.data, a.start, a.end).to_vec()).unwrap_or_default();
+    // The substring shares the stored bytes.
+    let v = get_str(ctx, a.key)?.map(|s| s.data.slice_ref(range(&s.data, a.start, a.end))).unwrap_or_default();
     Ok(Reply::bulk(v))
 }
 
@@ -294,8 +295,12 @@ pub fn setrange(ctx: &mut Ctx<'_>, a: Setrange<'_>) -> CmdResult {
             let total = check_len(ctx, offset, a.value.len())?;
             let mut len = n;
             if let Some(s) = get_str(ctx, a.key)? {
-                crate::db::try_grow_zeroed(&mut s.data, total).ok_or(Reply::err(error::ALLOC_FAILED))?;
-                s.data[offset..total].copy_from_slice(a.value);
+                s.edit(|d| {
+                    crate::db::try_grow_zeroed(d, total)?;
+                    d[offset..total].copy_from_slice(a.value);
+                    Some(())
+                })
+                .ok_or(Reply::err(error::ALLOC_FAILED))?;
                 s.enc = crate::db::StrEnc::Raw;
                 len = s.data.len();
             }

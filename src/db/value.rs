@@ -1,6 +1,8 @@
 //! Stored values. Strings remember the encoding Redis would give them, so OBJECT ENCODING
 //! answers `int`, `embstr` or `raw` exactly as Redis does.
 
+use bytes::Bytes;
+
 use crate::spec::grammar::parse_i64;
 
 /// Longest string Redis stores as `embstr`.
@@ -13,13 +15,23 @@ pub enum StrEnc {
     Raw,
 }
 
+/// A string value. Its bytes are shared (`Bytes`): a reply hands them out without a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StrValue {
-    pub data: Vec<u8>,
+    pub data: Bytes,
     pub enc: StrEnc,
 }
 
 impl StrValue {
+    /// Edits the bytes in place (APPEND, SETRANGE); the buffer is reused when nothing else
+    /// shares it, which is the case between commands.
+    pub fn edit<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        let mut v = Vec::from(std::mem::take(&mut self.data));
+        let r = f(&mut v);
+        self.data = Bytes::from(v);
+        r
+    }
+
     /// A value as SET stores it (Redis's `tryObjectEncoding`).
     pub fn encoded(data: Vec<u8>) -> StrValue {
         let enc = if data.len() <= 20 && parse_i64(&data).is_some() {
@@ -29,23 +41,23 @@ impl StrValue {
         } else {
             StrEnc::Raw
         };
-        StrValue { data, enc }
+        StrValue { data: Bytes::from(data), enc }
     }
 
     /// A value built in place (APPEND, SETRANGE): always `raw`.
     pub fn raw(data: Vec<u8>) -> StrValue {
-        StrValue { data, enc: StrEnc::Raw }
+        StrValue { data: Bytes::from(data), enc: StrEnc::Raw }
     }
 
     /// A value created from a number (INCR family): `int`.
     pub fn int(n: i64) -> StrValue {
-        StrValue { data: n.to_string().into_bytes(), enc: StrEnc::Int }
+        StrValue { data: Bytes::from(n.to_string()), enc: StrEnc::Int }
     }
 
     /// A value created as a fresh string object (`createStringObject`): embstr when short.
     pub fn fresh(data: Vec<u8>) -> StrValue {
         let enc = if data.len() <= EMBSTR_MAX { StrEnc::Embstr } else { StrEnc::Raw };
-        StrValue { data, enc }
+        StrValue { data: Bytes::from(data), enc }
     }
 
     pub fn encoding_name(&self) -> &'static str {

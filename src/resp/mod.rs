@@ -8,7 +8,58 @@ mod request;
 pub use reply_parser::parse_reply;
 pub use request::{split_inline_args, Limits, RequestParser};
 
+use bytes::Bytes;
+
 use crate::reply::{format_double, Reply};
+
+/// Bulk values at least this long are written from the keyspace's own bytes, not copied
+/// into the output buffer (see [`Output`]).
+pub const SHARE_MIN: usize = 64 * 1024;
+
+/// A connection's output: encoded replies, with large bulk values kept as shared
+/// references, so a reply of many large values costs no copy of them.
+#[derive(Debug, Default)]
+pub struct Output {
+    parts: Vec<Bytes>,
+    tail: Vec<u8>,
+}
+
+impl Output {
+    /// Appends `r`, encoded in RESP3 (`resp3`) or RESP2.
+    pub fn push(&mut self, r: &Reply, resp3: bool) {
+        encode_inner(r, resp3, &mut self.tail, &mut Some(&mut self.parts));
+    }
+
+    /// Appends raw bytes (a protocol error line).
+    pub fn push_raw(&mut self, b: &[u8]) {
+        self.tail.extend_from_slice(b);
+    }
+
+    /// Bytes waiting to be written.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Bytes::len).sum::<usize>() + self.tail.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty() && self.tail.is_empty()
+    }
+
+    /// Everything waiting, in order, as pieces to write; the output is empty afterwards.
+    pub fn take(&mut self) -> Vec<Bytes> {
+        let mut parts = std::mem::take(&mut self.parts);
+        if !self.tail.is_empty() {
+            parts.push(Bytes::copy_from_slice(&self.tail));
+            self.tail.clear();
+        }
+        if self.tail.capacity() > SHARE_MIN * 16 {
+            self.tail = Vec::new();
+        }
+        parts
+    }
+}
+
+/// Where large bulk values go instead of the buffer.
+type Spill<'a> = Option<&'a mut Vec<Bytes>>;
 
 /// Largest inline request or count line Redis accepts (`PROTO_INLINE_MAX_SIZE`).
 pub const INLINE_MAX: usize = 64 * 1024;
@@ -32,6 +83,10 @@ fn bulk(out: &mut Vec<u8>, b: &[u8]) {
 
 /// Writes `r` in RESP3 (`resp3`) or RESP2.
 pub fn encode(r: &Reply, resp3: bool, out: &mut Vec<u8>) {
+    encode_inner(r, resp3, out, &mut None)
+}
+
+fn encode_inner(r: &Reply, resp3: bool, out: &mut Vec<u8>, spill: &mut Spill<'_>) {
     match r {
         Reply::Simple(s) => {
             out.push(b'+');
@@ -48,22 +103,31 @@ pub fn encode(r: &Reply, resp3: bool, out: &mut Vec<u8>) {
             out.extend_from_slice(n.to_string().as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        Reply::Bulk(b) => bulk(out, b),
+        Reply::Bulk(b) => match spill {
+            Some(parts) if b.len() >= SHARE_MIN => {
+                push_len(out, b'$', b.len());
+                parts.push(Bytes::copy_from_slice(out));
+                out.clear();
+                parts.push(b.clone());
+                out.extend_from_slice(b"\r\n");
+            }
+            _ => bulk(out, b),
+        },
         Reply::Nil if resp3 => out.extend_from_slice(b"_\r\n"),
         Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),
         Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
         Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
         Reply::Array(items) => {
             push_len(out, b'*', items.len());
-            items.iter().for_each(|i| encode(i, resp3, out));
+            items.iter().for_each(|i| encode_inner(i, resp3, out, spill));
         }
         Reply::Set(items) => {
             push_len(out, if resp3 { b'~' } else { b'*' }, items.len());
-            items.iter().for_each(|i| encode(i, resp3, out));
+            items.iter().for_each(|i| encode_inner(i, resp3, out, spill));
         }
         Reply::Push(items) => {
             push_len(out, if resp3 { b'>' } else { b'*' }, items.len());
-            items.iter().for_each(|i| encode(i, resp3, out));
+            items.iter().for_each(|i| encode_inner(i, resp3, out, spill));
         }
         Reply::Map(pairs) => {
             if resp3 {
@@ -72,8 +136,8 @@ pub fn encode(r: &Reply, resp3: bool, out: &mut Vec<u8>) {
                 push_len(out, b'*', pairs.len() * 2);
             }
             for (k, v) in pairs {
-                encode(k, resp3, out);
-                encode(v, resp3, out);
+                encode_inner(k, resp3, out, spill);
+                encode_inner(v, resp3, out, spill);
             }
         }
         Reply::Double(d) => {

@@ -52,7 +52,7 @@ fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize
             let data = buf[next..next + n].to_vec();
             let end = next + n + 2;
             let r = match t {
-                b'$' => Reply::Bulk(data),
+                b'$' => Reply::Bulk(data.into()),
                 b'!' => Reply::err_bytes(data),
                 _ => {
                     let (fmt, rest) = if data.len() >= 4 { data.split_at(4) } else { (&data[..0], &data[..]) };
