@@ -1,13 +1,61 @@
 //! Times the hostile-input cases of the spine-fidelity issue on the embedded server:
-//! `cargo run --release --example hostile_input -- [keys]` (default 1,000,000 keys).
-//! It prints wall-clock figures for one run; compare two commits on one machine.
+//! `cargo run --release --example hostile_input -- [keys|mget|bigkey] [n]` (`keys`: KEYS
+//! and SCAN over n keys, default 1,000,000; `mget`: MGET of 1000 values of 1 MiB and the
+//! peak memory; `bigkey`: SET EX and DEL of a 256 MiB key name). It prints figures for one
+//! run; compare two commits on one machine.
 
 use std::time::Instant;
 
 use fakeredis::{Reply, Server};
 
+/// Peak resident memory of this process so far, in MiB (Linux's VmHWM).
+fn peak_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+fn mget() {
+    let server = Server::new();
+    let mut c = server.client();
+    let value = vec![b'v'; 1 << 20];
+    for i in 0..1000 {
+        c.cmd(vec![b"SET".to_vec(), format!("k{i}").into_bytes(), value.clone()]).expect("SET");
+    }
+    println!("1000 values of 1 MiB stored: peak {:.0} MiB", peak_mib());
+    let t = Instant::now();
+    let mut argv = vec!["MGET".to_string()];
+    argv.extend((0..1000).map(|i| format!("k{i}")));
+    let r = c.cmd(argv).expect("MGET");
+    assert!(matches!(r, Reply::Array(ref v) if v.len() == 1000));
+    println!("MGET of them: {:.3} s, peak {:.0} MiB", t.elapsed().as_secs_f64(), peak_mib());
+}
+
+fn bigkey() {
+    let server = Server::new();
+    let mut c = server.client();
+    let key = vec![b'k'; 256 << 20];
+    let t = Instant::now();
+    c.cmd(vec![b"SET".to_vec(), key.clone(), b"v".to_vec(), b"EX".to_vec(), b"100".to_vec()]).expect("SET");
+    println!("SET <256 MiB key> v EX 100: {:.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    c.cmd(vec![b"EXPIRE".to_vec(), key.clone(), b"200".to_vec()]).expect("EXPIRE");
+    c.cmd(vec![b"DEL".to_vec(), key]).expect("DEL");
+    println!("EXPIRE + DEL of it: {:.3} s, peak {:.0} MiB", t.elapsed().as_secs_f64(), peak_mib());
+}
+
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let case = std::env::args().nth(1).unwrap_or_else(|| "keys".into());
+    match case.as_str() {
+        "mget" => return mget(),
+        "bigkey" => return bigkey(),
+        _ => {}
+    }
+    let n: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let server = Server::new();
     let mut c = server.client();
     let t = Instant::now();

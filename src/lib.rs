@@ -19,9 +19,13 @@
 //!   handler.
 //! - [`cmd`]: handwritten handlers, one module per spec group.
 //! - [`server`]: shared state ([`Server`]), per-client [`server::Session`], virtual clock.
-//! - [`db`]: keyspace, values, expiry. [`resp`]: protocol parser and encoder.
+//! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
+//!   (`db/scan.rs`, reused by the collection scans). [`resp`]: protocol parser, encoder and
+//!   the TCP output that writes large values by reference.
+//! - [`glob`]: Redis's glob matcher, reading the pattern in place.
 //! - `net` (feature `tcp`): the tokio TCP server. `redis_rs` (feature `redis-rs`): the
 //!   `redis::ConnectionLike` adapters.
+//! - `examples/hostile_input.rs`: the hostile-input figures (KEYS, SCAN, MGET, big keys).
 
 pub mod client;
 pub mod cmd;
