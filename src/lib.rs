@@ -14,7 +14,9 @@
 //!
 //! ## Layout
 //! - `commands/*.json` (upstream Redis command-spec schema) -> `build.rs` -> the generated
-//!   command table, typed argument structs and parsers ([`spec`]).
+//!   command table, typed argument structs and parsers ([`spec`]). The generator's parts live
+//!   in `build/`: `model.rs` (reading specs), `overlay.rs` (`commands/overlay/`),
+//!   `handlers.rs` (finding handlers), `naming.rs`, `emit.rs` (the generated code).
 //! - [`dispatch`]: the one door every front end uses: lookup, gating, arity, auth, parse,
 //!   handler.
 //! - [`cmd`]: handwritten handlers, one module per spec group.

@@ -1,0 +1,215 @@
+//! The overlays in `commands/overlay/`: availability per server and version (servers.json)
+//! and the parsing order and error texts (errors.json), and their availability tokens.
+
+#[allow(unused_imports)]
+use super::*;
+
+#[derive(Default, Clone)]
+pub(crate) struct AvailRule {
+    pub(crate) redis: Option<Option<String>>,
+    pub(crate) redis_removed: Option<String>,
+    pub(crate) valkey: Option<Option<String>>,
+    pub(crate) keydb: Option<bool>,
+    pub(crate) dragonfly: Option<bool>,
+}
+
+#[derive(Default)]
+pub(crate) struct CmdOverlay {
+    pub(crate) avail: AvailRule,
+    pub(crate) arity: Vec<(String, i64)>,
+    pub(crate) args: BTreeMap<String, AvailRule>,
+    pub(crate) syntax: Option<String>,
+    pub(crate) values: BTreeMap<String, String>,
+    pub(crate) flags: BTreeSet<String>,
+    /// Words handed to the handler unconverted: `raw`, and every argument with a format.
+    pub(crate) raw: BTreeSet<String>,
+    pub(crate) formats: BTreeMap<String, String>,
+    pub(crate) late: BTreeSet<String>,
+    pub(crate) handler: BTreeSet<String>,
+    /// Per argument: `(min, max, error)`.
+    pub(crate) ranges: BTreeMap<String, Vec<(i64, i64, Option<String>)>>,
+    pub(crate) keys_first: Option<(String, String)>,
+    pub(crate) walk: bool,
+    pub(crate) trailing_ok: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Overlay {
+    pub(crate) cmds: BTreeMap<String, CmdOverlay>,
+}
+
+pub(crate) fn version_or_false(file: &str, ctx: &str, v: &Value) -> Res<Option<String>> {
+    match v {
+        Value::Bool(false) => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        _ => Err(format!("{file}: key \"{ctx}\" must be false or a version string")),
+    }
+}
+
+pub(crate) fn parse_rule(file: &str, ctx: &str, o: &Map<String, Value>) -> Res<AvailRule> {
+    let mut r = AvailRule::default();
+    if let Some(v) = o.get("redis") {
+        r.redis = Some(version_or_false(file, &format!("{ctx}.redis"), v)?);
+    }
+    if let Some(v) = o.get("valkey") {
+        r.valkey = Some(version_or_false(file, &format!("{ctx}.valkey"), v)?);
+    }
+    r.redis_removed = s_opt(file, ctx, o, "redis_removed")?;
+    if o.contains_key("keydb") {
+        r.keydb = Some(b_opt(file, ctx, o, "keydb")?);
+    }
+    if o.contains_key("dragonfly") {
+        r.dragonfly = Some(b_opt(file, ctx, o, "dragonfly")?);
+    }
+    Ok(r)
+}
+
+impl Overlay {
+    pub(crate) fn load(dir: &Path) -> Res<Overlay> {
+        let mut ov = Overlay::default();
+        let servers = dir.join("servers.json");
+        if servers.exists() {
+            let v = read_json(&servers)?;
+            let cmds = v.get("commands").and_then(Value::as_object).cloned().unwrap_or_default();
+            for (name, e) in cmds {
+                let ctx = format!("commands.{name}");
+                let o = e.as_object().ok_or_else(|| format!("servers.json: key \"{ctx}\" must be an object"))?;
+                let entry = ov.cmds.entry(name.to_ascii_uppercase()).or_default();
+                entry.avail = parse_rule("servers.json", &ctx, o)?;
+                if let Some(a) = o.get("arity").and_then(Value::as_object) {
+                    for (server, n) in a {
+                        let n = n
+                            .as_i64()
+                            .ok_or_else(|| format!("servers.json: key \"{ctx}.arity.{server}\" must be an integer"))?;
+                        entry.arity.push((server.clone(), n));
+                        entry.arity.sort_by_key(|(srv, _)| (!srv.contains('<'), srv.clone()));
+                    }
+                }
+                if let Some(a) = o.get("args").and_then(Value::as_object) {
+                    for (tok, r) in a {
+                        let ro = r
+                            .as_object()
+                            .ok_or_else(|| format!("servers.json: key \"{ctx}.args.{tok}\" must be an object"))?;
+                        entry.args.insert(
+                            tok.to_ascii_uppercase(),
+                            parse_rule("servers.json", &format!("{ctx}.args.{tok}"), ro)?,
+                        );
+                    }
+                }
+            }
+        }
+        let errors = dir.join("errors.json");
+        if errors.exists() {
+            let v = read_json(&errors)?;
+            let cmds = v.get("commands").and_then(Value::as_object).cloned().unwrap_or_default();
+            for (name, e) in cmds {
+                let ctx = format!("commands.{name}");
+                let o = e.as_object().ok_or_else(|| format!("errors.json: key \"{ctx}\" must be an object"))?;
+                let entry = ov.cmds.entry(name.to_ascii_uppercase()).or_default();
+                entry.syntax = s_opt("errors.json", &ctx, o, "syntax")?;
+                let strings = |key: &str| -> Res<BTreeMap<String, String>> {
+                    let mut m = BTreeMap::new();
+                    for (arg, text) in o.get(key).and_then(Value::as_object).into_iter().flatten() {
+                        let t = text
+                            .as_str()
+                            .ok_or_else(|| format!("errors.json: key \"{ctx}.{key}.{arg}\" must be a string"))?;
+                        m.insert(arg.clone(), t.to_string());
+                    }
+                    Ok(m)
+                };
+                entry.values = strings("values")?;
+                entry.formats = strings("formats")?;
+                for (arg, f) in &entry.formats {
+                    if f != "cursor" {
+                        return Err(format!("errors.json: key \"{ctx}.formats.{arg}\": unknown format \"{f}\""));
+                    }
+                }
+                entry.flags = list("errors.json", &ctx, o, "flags")?.into_iter().collect();
+                entry.raw = list("errors.json", &ctx, o, "raw")?.into_iter().collect();
+                entry.raw.extend(entry.formats.keys().cloned());
+                entry.late = list("errors.json", &ctx, o, "late")?.into_iter().collect();
+                entry.handler = list("errors.json", &ctx, o, "handler")?.into_iter().collect();
+                for (arg, rs) in o.get("ranges").and_then(Value::as_object).into_iter().flatten() {
+                    let rctx = format!("{ctx}.ranges.{arg}");
+                    let rs = rs.as_array().ok_or_else(|| format!("errors.json: key \"{rctx}\" must be a list"))?;
+                    let mut out = Vec::new();
+                    for r in rs {
+                        let r =
+                            r.as_object().ok_or_else(|| format!("errors.json: key \"{rctx}[]\" must be an object"))?;
+                        let min = i_opt("errors.json", &rctx, r, "min", i64::MIN)?;
+                        let max = i_opt("errors.json", &rctx, r, "max", i64::MAX)?;
+                        out.push((min, max, s_opt("errors.json", &rctx, r, "error")?));
+                    }
+                    entry.ranges.insert(arg.clone(), out);
+                }
+                if let Some(k) = o.get("keys_first") {
+                    let k = k
+                        .as_object()
+                        .ok_or_else(|| format!("errors.json: key \"{ctx}.keys_first\" must be an object"))?;
+                    let kctx = format!("{ctx}.keys_first");
+                    let t = s_opt("errors.json", &kctx, k, "type")?;
+                    let e = s_opt("errors.json", &kctx, k, "error")?;
+                    entry.keys_first = Some((
+                        t.ok_or_else(|| format!("errors.json: key \"{kctx}.type\" is required"))?,
+                        e.ok_or_else(|| format!("errors.json: key \"{kctx}.error\" is required"))?,
+                    ));
+                }
+                entry.walk = b_opt("errors.json", &ctx, o, "walk")?;
+                entry.trailing_ok = s_opt("errors.json", &ctx, o, "trailing")?.as_deref() == Some("ignore");
+            }
+        }
+        Ok(ov)
+    }
+}
+
+pub(crate) fn read_json(p: &Path) -> Res<Value> {
+    let t = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    serde_json::from_str(&t).map_err(|e| format!("{}: invalid JSON: {e}", p.display()))
+}
+
+pub(crate) fn ver(s: &str) -> Res<(u16, u16, u16)> {
+    let mut it = s.split('.').map(|p| p.parse::<u16>());
+    let mut next = || it.next().unwrap_or(Ok(0)).map_err(|_| format!("bad version \"{s}\""));
+    Ok((next()?, next()?, next()?))
+}
+
+pub(crate) fn ver_tokens(s: &str) -> Res<TokenStream> {
+    let (a, b, c) = ver(s)?;
+    Ok(quote!(Version::new(#a, #b, #c)))
+}
+
+/// Availability from `since` and an overlay rule (see commands/README.md for the rules).
+pub(crate) fn avail_tokens(since: Option<&str>, rule: &AvailRule) -> Res<TokenStream> {
+    let since_v = ver(since.unwrap_or("0.0.0"))?;
+    let redis_from = match &rule.redis {
+        Some(None) => None,
+        Some(Some(v)) => Some(v.clone()),
+        None => Some(since.unwrap_or("0.0.0").to_string()),
+    };
+    let redis = match redis_from {
+        None => quote!(None),
+        Some(from) => {
+            let f = ver_tokens(&from)?;
+            let until = match &rule.redis_removed {
+                Some(u) => {
+                    let u = ver_tokens(u)?;
+                    quote!(Some(#u))
+                }
+                None => quote!(None),
+            };
+            quote!(Some((#f, #until)))
+        }
+    };
+    let valkey = match &rule.valkey {
+        Some(None) => quote!(None),
+        Some(Some(v)) => {
+            let f = ver_tokens(v)?;
+            quote!(Some((#f, None)))
+        }
+        None if since_v <= (7, 2, 99) => quote!(Some((Version::ZERO, None))),
+        None => quote!(None),
+    };
+    let keydb = rule.keydb.unwrap_or(since_v <= (6, 2, 99) && rule.redis != Some(None));
+    let dragonfly = rule.dragonfly.unwrap_or(since_v <= (7, 4, 99) && rule.redis != Some(None));
+    Ok(quote!(Avail { redis: #redis, valkey: #valkey, keydb: #keydb, dragonfly: #dragonfly }))
+}
