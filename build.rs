@@ -46,6 +46,7 @@ fn run() -> Res<()> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     println!("cargo::rerun-if-changed=commands");
     println!("cargo::rerun-if-changed=src/cmd");
+    println!("cargo::rerun-if-changed=src/error.rs");
     println!("cargo::rerun-if-env-changed=FAKEREDIS_COMMAND_SPECS");
     println!("cargo::rerun-if-env-changed=FAKEREDIS_DUMP_GENERATED");
     println!("cargo::rerun-if-changed=src/native");

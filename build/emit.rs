@@ -87,13 +87,20 @@ impl Gen<'_> {
         } else {
             quote!(Check::Read)
         };
-        let value_error = opt(&o.and_then(|o| o.values.get(&a.name)).cloned());
+        let named = |e: Option<&String>| match e {
+            Some(n) => {
+                let p = error_path(n);
+                quote!(Some(#p))
+            }
+            None => quote!(None),
+        };
+        let value_error = named(o.and_then(|o| o.values.get(&a.name)));
         let ranges: Vec<TokenStream> = o
             .and_then(|o| o.ranges.get(&a.name))
             .into_iter()
             .flatten()
             .map(|(min, max, e)| {
-                let e = opt(e);
+                let e = named(e.as_ref());
                 quote!(Range { min: #min, max: #max, error: #e })
             })
             .collect();
@@ -401,10 +408,13 @@ pub(crate) fn generate(
             .collect();
         let errors = match o {
             Some(o) if o.syntax.is_some() || o.trailing_ok || o.keys_first.is_some() => {
-                let syntax = o.syntax.clone().unwrap_or_else(|| "ERR syntax error".into());
+                let syntax = error_path(o.syntax.as_deref().unwrap_or("SYNTAX"));
                 let trailing_ok = o.trailing_ok;
                 let keys_first = match &o.keys_first {
-                    Some((t, e)) => quote!(Some((#t, #e))),
+                    Some((t, e)) => {
+                        let e = error_path(e);
+                        quote!(Some((#t, #e)))
+                    }
                     None => quote!(None),
                 };
                 quote!(&Errors { syntax: #syntax, trailing_ok: #trailing_ok, keys_first: #keys_first })

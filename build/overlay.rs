@@ -100,6 +100,7 @@ impl Overlay {
         }
         let errors = dir.join("errors.json");
         if errors.exists() {
+            let known = error_constants()?;
             let v = read_json(&errors)?;
             let cmds = v.get("commands").and_then(Value::as_object).cloned().unwrap_or_default();
             for (name, e) in cmds {
@@ -155,11 +156,41 @@ impl Overlay {
                     ));
                 }
                 entry.walk = b_opt("errors.json", &ctx, o, "walk")?;
+                let named = entry
+                    .syntax
+                    .iter()
+                    .chain(entry.values.values())
+                    .chain(entry.ranges.values().flatten().filter_map(|(_, _, e)| e.as_ref()))
+                    .chain(entry.keys_first.iter().map(|(_, e)| e));
+                for n in named {
+                    if !known.contains(n) {
+                        return Err(format!(
+                            "errors.json: commands.{name} names error \"{n}\", which src/error.rs lacks"
+                        ));
+                    }
+                }
                 entry.trailing_ok = s_opt("errors.json", &ctx, o, "trailing")?.as_deref() == Some("ignore");
             }
         }
         Ok(ov)
     }
+}
+
+/// The names of the `pub const` error texts in `src/error.rs`, which errors.json names.
+fn error_constants() -> Res<BTreeSet<String>> {
+    let root = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| format!("CARGO_MANIFEST_DIR: {e}"))?;
+    let path = Path::new(&root).join("src/error.rs");
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub const ")?.split_once(": &str").map(|(n, _)| n.to_string()))
+        .collect())
+}
+
+/// The path of a named error text, for the generated code.
+pub(crate) fn error_path(name: &str) -> TokenStream {
+    let id = Ident::new(name, Span::call_site());
+    quote!(crate::error::#id)
 }
 
 pub(crate) fn read_json(p: &Path) -> Res<Value> {

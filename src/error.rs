@@ -27,7 +27,6 @@ pub const INVALID_CURSOR: &str = "ERR invalid cursor";
 pub const CLIENT_NAME_SPACES: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
 pub const EXPIRE_NX_CONFLICT: &str = "ERR NX and XX, GT or LT options at the same time are not compatible";
 pub const EXPIRE_GT_LT_CONFLICT: &str = "ERR GT and LT options at the same time are not compatible";
-pub const GETEX_PERSIST: &str = SYNTAX;
 pub const LCS_IDX_AND_LEN: &str = "ERR If you want both the length and indexes, please just use IDX.";
 pub const CONNECTION_DROPPED: &str = "connection dropped (simulated by fakeredis)";
 pub const INVALID_CLIENT_ID: &str = "ERR Invalid client ID";
@@ -49,6 +48,14 @@ pub const GETKEYS_NO_KEYS: &str = "ERR The command has no key arguments";
 pub const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 pub const LFU_SELECTED: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 pub const MSETNX_ARITY: &str = "ERR wrong number of arguments for 'msetnx' command";
+pub const MSET_ARITY: &str = "ERR wrong number of arguments for 'mset' command";
+pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
+
+// Parser error templates named by `commands/overlay/errors.json`; `{word}` is the word the
+// parser stopped at, as the client sent it.
+pub const UNSUPPORTED_OPTION: &str = "ERR Unsupported option {word}";
+pub const HELLO_SYNTAX: &str = "ERR Syntax error in HELLO option '{word}'";
+pub const UNRECOGNIZED_OPTION: &str = "ERR Unrecognized option '{word}'";
 
 /// A number outside an argument's range (Redis's `getRangeLongFromObjectOrReply`).
 pub fn out_of_range(min: i64, max: i64) -> String {
@@ -130,14 +137,15 @@ pub fn not_implemented(fullname: &str) -> String {
     format!("ERR command '{fullname}' is not implemented by fakeredis yet")
 }
 
-pub fn unsupported_option(word: &[u8]) -> String {
-    sanitize(format!("ERR Unsupported option {}", c_str(word)))
-}
-
 /// What C's `%s` prints of a byte string: up to the first NUL.
 fn c_bytes(b: &[u8]) -> &[u8] {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
     &b[..end]
+}
+
+/// What C's `%s` prints of a byte string: up to the first NUL, lossily as UTF-8.
+fn c_str(b: &[u8]) -> String {
+    String::from_utf8_lossy(c_bytes(b)).into_owned()
 }
 
 /// Error replies are one line: Redis turns CR and LF into spaces.
@@ -148,12 +156,6 @@ pub fn sanitize_bytes(mut b: Vec<u8>) -> Vec<u8> {
         }
     }
     b
-}
-
-/// What C's `%s` prints of a byte string: up to the first NUL, lossily as UTF-8.
-fn c_str(b: &[u8]) -> String {
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..end]).into_owned()
 }
 
 /// Error replies are one line: Redis turns CR and LF into spaces.

@@ -114,11 +114,6 @@ impl Reply {
         Reply::Bulk(b.into_bulk())
     }
 
-    /// A bulk string copied from borrowed bytes.
-    pub fn bulk_copy(b: &[u8]) -> Reply {
-        Reply::Bulk(Bytes::copy_from_slice(b))
-    }
-
     pub fn bulk_opt(b: Option<impl IntoBulk>) -> Reply {
         b.map_or(Reply::Nil, |b| Reply::Bulk(b.into_bulk()))
     }

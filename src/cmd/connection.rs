@@ -3,40 +3,33 @@
 
 use crate::error;
 use crate::reply::{CmdResult, Reply};
-use crate::server::{ClientMeta, Ctx, DATABASES};
+use crate::server::{ClientMeta, Ctx};
 use crate::spec::generated::*;
 use crate::spec::ServerKind;
 
 /// PING [message]: `PONG`, or the message as a bulk string.
 pub fn ping(_ctx: &mut Ctx<'_>, a: Ping<'_>) -> CmdResult {
     Ok(match a.message {
-        Some(m) => Reply::bulk_copy(m),
+        Some(m) => Reply::bulk(m),
         None => Reply::simple("PONG"),
     })
 }
 
 /// ECHO message.
 pub fn echo(_ctx: &mut Ctx<'_>, a: Echo<'_>) -> CmdResult {
-    Ok(Reply::bulk_copy(a.message))
-}
-
-fn db_in_range(n: i64) -> Option<usize> {
-    usize::try_from(n).ok().filter(|&i| i < DATABASES)
+    Ok(Reply::bulk(a.message))
 }
 
 /// SELECT index (its ranges, `int` then the databases, are in the overlay).
 pub fn select(ctx: &mut Ctx<'_>, a: Select) -> CmdResult {
-    let i = db_in_range(a.index).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))?;
-    ctx.sess.db = i;
+    ctx.sess.db = crate::cmd::db_index(a.index)?;
     Ok(Reply::OK)
 }
 
 /// SWAPDB index1 index2: swaps the contents; clients keep their selected index. Both
 /// indexes are read as `int`s (overlay ranges) before either is checked against the databases.
 pub fn swapdb(ctx: &mut Ctx<'_>, a: Swapdb) -> CmdResult {
-    let (Some(x), Some(y)) = (db_in_range(a.index1), db_in_range(a.index2)) else {
-        return Err(Reply::err(error::DB_INDEX_OUT_OF_RANGE));
-    };
+    let (x, y) = (crate::cmd::db_index(a.index1)?, crate::cmd::db_index(a.index2)?);
     ctx.st.dbs.swap(x, y);
     Ok(Reply::OK)
 }
@@ -154,7 +147,7 @@ fn hello_auth(ctx: &mut Ctx<'_>, user: &[u8], pass: &[u8]) -> Result<(), Reply> 
 
 fn hello_reply(ctx: &Ctx<'_>) -> Reply {
     let p = ctx.profile();
-    let s = |x: &str| Reply::bulk_copy(x.as_bytes());
+    let s = |x: &str| Reply::bulk(x.as_bytes());
     let mut m = Vec::new();
     let server_name = match p.kind {
         ServerKind::Valkey if p.version.major >= 8 => "valkey",

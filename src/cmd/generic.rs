@@ -4,7 +4,7 @@
 
 use crate::error;
 use crate::reply::{CmdResult, Reply};
-use crate::server::{Ctx, DATABASES};
+use crate::server::Ctx;
 use crate::spec::generated::*;
 use crate::spec::Num;
 
@@ -76,7 +76,7 @@ pub fn keys(ctx: &mut Ctx<'_>, a: Keys<'_>) -> CmdResult {
 /// `db::scan`) hands out whole groups of keys in a fixed hash order and the cursor is the
 /// next hash, so every key present for the whole iteration is returned exactly once and a
 /// call costs O(log n + COUNT). COUNT counts keys visited, expired and filtered ones
-/// included, as in Redis; expired keys met are deleted.
+/// included, as in Redis; expired keys that match the pattern are deleted.
 pub fn scan(ctx: &mut Ctx<'_>, a: Scan<'_>) -> CmdResult {
     // The parser has checked the cursor's format and COUNT >= 1 as Redis's loop does.
     let cursor = crate::spec::grammar::parse_cursor(a.cursor).ok_or(Reply::err(error::INVALID_CURSOR))?;
@@ -86,10 +86,12 @@ pub fn scan(ctx: &mut Ctx<'_>, a: Scan<'_>) -> CmdResult {
     let (next, keys) = db.scan(cursor, count);
     let mut items = Vec::new();
     for k in keys {
-        if db.expire_if_needed(&k, now) {
+        // Redis's order: the pattern, then the type (its lookup expires the key), then expiry;
+        // only a key that got past the pattern is expired on the way.
+        if a.pattern.is_some_and(|p| !pattern_matches(p, &k)) {
             continue;
         }
-        if a.pattern.is_some_and(|p| !pattern_matches(p, &k)) {
+        if db.expire_if_needed(&k, now) {
             continue;
         }
         let t = db.get_live(&k, now).map_or("none", |e| e.value.type_name());
@@ -135,16 +137,11 @@ pub fn renamenx(ctx: &mut Ctx<'_>, a: Renamenx<'_>) -> CmdResult {
     rename_generic(ctx, a.key, a.newkey, true)
 }
 
-/// A db index the parser has range-checked (overlay ranges: `int`, then the databases).
-fn db_arg(n: i64) -> Result<usize, Reply> {
-    usize::try_from(n).ok().filter(|&i| i < DATABASES).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))
-}
-
 /// COPY source destination [DB db] [REPLACE]: the copy keeps the TTL.
 pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
     let src_db = ctx.sess.db;
     let dst_db = match a.destination_db {
-        Some(n) => db_arg(n)?,
+        Some(n) => crate::cmd::db_index(n)?,
         None => src_db,
     };
     if src_db == dst_db && a.source == a.destination {
@@ -163,7 +160,7 @@ pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
 
 /// MOVE key db.
 pub fn move_(ctx: &mut Ctx<'_>, a: Move<'_>) -> CmdResult {
-    let dst_db = db_arg(a.db)?;
+    let dst_db = crate::cmd::db_index(a.db)?;
     if dst_db == ctx.sess.db {
         return Err(Reply::err(error::SAME_OBJECT));
     }

@@ -32,6 +32,12 @@ pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<bytes::By
     Ok(r)
 }
 
+/// A database index: `DB index is out of range` unless it names one of the databases (the
+/// overlay's ranges have already checked SELECT's, MOVE's and COPY's while parsing).
+pub(crate) fn db_index(n: i64) -> Result<usize, Reply> {
+    usize::try_from(n).ok().filter(|&i| i < crate::server::DATABASES).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))
+}
+
 pub(crate) fn str_value(data: Vec<u8>) -> Value {
     Value::Str(StrValue::encoded(data))
 }

@@ -220,7 +220,7 @@ fn key_flags(flags: &[&str]) -> Vec<String> {
 }
 
 fn s(x: &str) -> Reply {
-    Reply::bulk_copy(x.as_bytes())
+    Reply::bulk(x.as_bytes())
 }
 
 fn key_spec_reply(k: &spec::KeySpec) -> Reply {

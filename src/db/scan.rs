@@ -15,10 +15,10 @@ use std::hash::{Hash, Hasher};
 
 use bytes::Bytes;
 
-/// The position of a key in SCAN order (SipHash with fixed keys: the same on every run).
+/// The position of a key in SCAN order. `DefaultHasher::new` has fixed keys, so the order is
+/// the same on every run of a build.
 pub fn scan_hash(key: &[u8]) -> u64 {
-    #[allow(deprecated)] // SipHasher's fixed keys are what makes the order reproducible.
-    let mut h = std::hash::SipHasher::new();
+    let mut h = std::hash::DefaultHasher::new();
     key.hash(&mut h);
     h.finish()
 }
