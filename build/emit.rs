@@ -287,6 +287,101 @@ pub(crate) fn check_overlay_args(c: &Cmd, o: &CmdOverlay) -> Res<()> {
     Ok(())
 }
 
+fn server_kind(s: &str) -> TokenStream {
+    match s {
+        "redis" => quote!(ServerKind::Redis),
+        "valkey" => quote!(ServerKind::Valkey),
+        "keydb" => quote!(ServerKind::KeyDB),
+        _ => quote!(ServerKind::Dragonfly),
+    }
+}
+
+pub(crate) fn key_specs_tokens(ks: &[KeySpecM]) -> Vec<TokenStream> {
+    ks.iter()
+        .map(|k| {
+            let f = &k.flags;
+            let (b, fi) = (&k.begin, &k.find);
+            quote!(KeySpec { flags: &[#(#f),*], begin: #b, find: #fi })
+        })
+        .collect()
+}
+
+/// The overlay's per-server facts as `Variant`s, most specific first: version-bounded
+/// selectors before plain ones, the narrowest bound first.
+fn variants_tokens(o: Option<&CmdOverlay>) -> Res<Vec<TokenStream>> {
+    let mut out = Vec::new();
+    for (sel, f) in o.map(|o| &o.facts).into_iter().flatten() {
+        let (server, op, v) = selector("servers.json", "", sel)?;
+        let v = v.map(|v| ver(&v)).transpose()?;
+        // Sort key: `<` bounds ascending, then `>=` bounds descending, then plain.
+        let rank = match (op, v) {
+            ("<", Some((a, b, c))) => (0, (a, b, c)),
+            (">=", Some((a, b, c))) => (1, (u16::MAX - a, u16::MAX - b, u16::MAX - c)),
+            _ => (2, (0, 0, 0)),
+        };
+        let max = quote!(Version::new(u16::MAX, u16::MAX, u16::MAX));
+        let (from, until) = match (op, v) {
+            ("<", Some((a, b, c))) => (quote!(Version::ZERO), quote!(Version::new(#a, #b, #c))),
+            (">=", Some((a, b, c))) => (quote!(Version::new(#a, #b, #c)), max),
+            _ => (quote!(Version::ZERO), max),
+        };
+        let k = server_kind(&server);
+        let some_strs = |v: &Option<Vec<String>>| match v {
+            Some(l) => quote!(Some(&[#(#l),*])),
+            None => quote!(None),
+        };
+        let arity = match f.arity {
+            Some(n) => {
+                let n = n as i32;
+                quote!(Some(#n))
+            }
+            None => quote!(None),
+        };
+        let (flags, acl, tips) = (some_strs(&f.flags), some_strs(&f.acl), some_strs(&f.tips));
+        let ks = match &f.key_specs {
+            Some(ks) => {
+                let t = key_specs_tokens(ks);
+                quote!(Some(&[#(#t),*]))
+            }
+            None => quote!(None),
+        };
+        out.push((
+            rank,
+            sel.clone(),
+            quote!(Variant {
+                server: #k, from: #from, until: #until, arity: #arity, flags: #flags,
+                acl_categories: #acl, tips: #tips, key_specs: #ks,
+            }),
+        ));
+    }
+    out.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    Ok(out.into_iter().map(|(_, _, t)| t).collect())
+}
+
+/// The availability rule of a command: its overlay entry, over its module's or server
+/// folder's defaults; a general spec is absent where a server has its own version.
+fn command_rule(c: &Cmd, o: Option<&CmdOverlay>, specs: &BTreeMap<String, Cmd>, ov: &Overlay) -> Res<AvailRule> {
+    let base = match (&c.server, &c.module) {
+        (Some(s), _) => AvailRule::only(s),
+        (None, Some(m)) => ov
+            .modules
+            .get(m)
+            .cloned()
+            .ok_or_else(|| format!("{}: module \"{m}\" has no entry in servers.json \"modules\"", c.file))?,
+        (None, None) => AvailRule::default(),
+    };
+    let mut rule = o.map(|o| o.avail.clone()).unwrap_or_default().or(&base);
+    if !c.variant {
+        if specs.contains_key(&format!("{}@keydb", c.key)) {
+            rule.keydb = Some(false);
+        }
+        if specs.contains_key(&format!("{}@dragonfly", c.key)) {
+            rule.dragonfly = Some(false);
+        }
+    }
+    Ok(rule)
+}
+
 pub(crate) fn generate(
     specs: &BTreeMap<String, Cmd>,
     ov: &Overlay,
@@ -294,19 +389,10 @@ pub(crate) fn generate(
 ) -> Res<TokenStream> {
     let mut items = Vec::new();
     let mut top = Vec::new();
-    let server_kind = |s: &str| -> Res<TokenStream> {
-        Ok(match s {
-            "redis" => quote!(ServerKind::Redis),
-            "valkey" => quote!(ServerKind::Valkey),
-            "keydb" => quote!(ServerKind::KeyDB),
-            "dragonfly" => quote!(ServerKind::Dragonfly),
-            other => return Err(format!("overlay: unknown server \"{other}\" in arity")),
-        })
-    };
     let mut known_keys: BTreeSet<&str> = specs.keys().map(String::as_str).collect();
     known_keys.extend(ov.cmds.keys().map(String::as_str));
     for c in specs.values() {
-        let o = ov.cmds.get(&c.key);
+        let o = ov.cmds.get(&c.overlay_key());
         if let Some(o) = o {
             check_overlay_args(c, o)?;
         }
@@ -316,10 +402,11 @@ pub(crate) fn generate(
         let args_static = c.args.iter().map(|a| g.arg_static(a)).collect::<Res<Vec<_>>>()?;
         let handler = c.handler_name();
         let run = {
-            // The typed struct is generated for every command, implemented or not.
-            g.define_struct(&c.args, &tname);
+            // The typed struct is generated for the commands that have a handler; the others
+            // are checked by the parser over the static table alone.
             match handlers.get(&handler) {
                 Some(module) => {
+                    g.define_struct(&c.args, &tname);
                     let run_ident = format_ident!("run_{}", handler);
                     let t = ident(&tname);
                     let path: TokenStream = format!("crate::cmd::{module}::{handler}")
@@ -357,25 +444,8 @@ pub(crate) fn generate(
             }
         };
         items.extend(g.types);
-        let rule = o.map(|o| o.avail.clone()).unwrap_or_default();
-        let avail = avail_tokens(Some(&c.since), &rule)?;
-        let arity_ov = o
-            .map(|o| {
-                o.arity
-                    .iter()
-                    .map(|(s, n)| {
-                        let (server, before) = match s.split_once('<') {
-                            Some((srv, v)) => (srv, ver_tokens(v)?),
-                            None => (s.as_str(), quote!(Version::new(u16::MAX, 0, 0))),
-                        };
-                        let k = server_kind(server)?;
-                        let n = *n as i32;
-                        Ok(quote!((#k, #before, #n)))
-                    })
-                    .collect::<Res<Vec<_>>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
+        let avail = avail_tokens(Some(&c.since), &command_rule(c, o, specs, ov)?)?;
+        let variants = variants_tokens(o)?;
         let mut sub_specs: Vec<&Cmd> =
             specs.values().filter(|s| s.container.as_deref() == Some(c.key.as_str())).collect();
         sub_specs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -394,18 +464,11 @@ pub(crate) fn generate(
         let (name, fullname, group, since, summary, complexity) =
             (&c.name, &c.fullname, &c.group, &c.since, &c.summary, &c.complexity);
         let container_name = opt(&c.container.as_ref().map(|x| x.to_ascii_lowercase()));
+        let module = opt(&c.module);
         let arity = c.arity as i32;
         let (flags, acl, docf, tips) = (strs(&c.flags), strs(&c.acl), strs(&c.doc_flags), strs(&c.tips));
         let (dep, rep) = (opt(&c.deprecated_since), opt(&c.replaced_by));
-        let key_specs: Vec<TokenStream> = c
-            .key_specs
-            .iter()
-            .map(|k| {
-                let f = strs(&k.flags);
-                let (b, fi) = (&k.begin, &k.find);
-                quote!(KeySpec { flags: #f, begin: #b, find: #fi })
-            })
-            .collect();
+        let key_specs = key_specs_tokens(&c.key_specs);
         let errors = match o {
             Some(o) if o.syntax.is_some() || o.trailing_ok || o.keys_first.is_some() => {
                 let syntax = error_path(o.syntax.as_deref().unwrap_or("SYNTAX"));
@@ -424,24 +487,25 @@ pub(crate) fn generate(
         items.push(quote! {
             pub static #spec_ident: CommandSpec = CommandSpec {
                 name: #name, fullname: #fullname, container: #container_name, group: #group, since: #since,
-                summary: #summary, complexity: #complexity, arity: #arity, arity_overrides: &[#(#arity_ov),*],
+                summary: #summary, complexity: #complexity, arity: #arity, variants: &[#(#variants),*], module: #module,
                 flags: #flags, acl_categories: #acl, doc_flags: #docf, tips: #tips,
                 deprecated_since: #dep, replaced_by: #rep, key_specs: &[#(#key_specs),*],
                 args: &[#(#args_static),*], subcommands: &[#(#subs),*], avail: #avail, run: #run, errors: #errors,
             };
         });
         if c.container.is_none() {
-            top.push((c.name.clone(), spec_ident));
+            top.push((c.name.clone(), c.variant, spec_ident));
         }
     }
     for k in ov.cmds.keys() {
-        if !specs.contains_key(k) {
+        if !specs.values().any(|c| &c.overlay_key() == k) {
             println!("cargo::warning=overlay names {k}, which has no spec");
         }
     }
-    top.sort_by(|a, b| a.0.cmp(&b.0));
+    // By name; a server's own version of a command comes after the general one.
+    top.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     let n = top.len();
-    let refs: Vec<TokenStream> = top.iter().map(|(_, i)| quote!(&#i)).collect();
+    let refs: Vec<TokenStream> = top.iter().map(|(_, _, i)| quote!(&#i)).collect();
     Ok(quote! {
         use crate::spec::grammar::{self, PVal};
         #[allow(unused_imports)]

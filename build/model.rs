@@ -48,53 +48,113 @@ pub(crate) struct Cmd {
     pub(crate) replaced_by: Option<String>,
     pub(crate) key_specs: Vec<KeySpecM>,
     pub(crate) args: Vec<Arg>,
+    /// The module a module command belongs to (`"module"` key: `ReJSON`, `bf`, ...).
+    pub(crate) module: Option<String>,
+    /// Set for a file in a server's own folder (`commands/keydb/`, `commands/dragonfly/`):
+    /// a command only that server has, or that server's own version of a command.
+    pub(crate) server: Option<String>,
+    /// A server's own version of a command that also has a general spec.
+    pub(crate) variant: bool,
 }
+
+/// Folders of `commands/` holding one server's own commands.
+pub(crate) const SERVER_DIRS: &[&str] = &["keydb", "dragonfly"];
 
 impl Cmd {
     pub(crate) fn is_container(&self, all: &BTreeMap<String, Cmd>) -> bool {
         self.container.is_none() && all.values().any(|c| c.container.as_deref() == Some(self.key.as_str()))
     }
 
+    /// The handler's name: `get`, `client_setname`; a server's own version of a command
+    /// another server also has gets the server as suffix (`hsetex_dragonfly`).
     pub(crate) fn handler_name(&self) -> String {
-        rust_ident_text(&self.fullname.replace('|', "_"))
+        let base = rust_ident_text(&self.fullname.replace('|', "_"));
+        match (&self.server, self.variant) {
+            (Some(s), true) => format!("{}_{s}", base.trim_end_matches('_')),
+            _ => base,
+        }
+    }
+
+    /// The key of this spec's entries in the overlays: `HSETEX`, `HSETEX@dragonfly`.
+    pub(crate) fn overlay_key(&self) -> String {
+        match (&self.server, self.variant) {
+            (Some(s), true) => format!("{}@{s}", self.key),
+            _ => self.key.clone(),
+        }
     }
 
     pub(crate) fn type_name(&self) -> String {
-        camel(&self.fullname.replace('|', " "))
+        camel(&self.handler_name())
     }
 }
 
+/// The spec files under `dir`: its own `*.json` and those of its subfolders (modules,
+/// server folders), `overlay/` aside; sorted, so the build is deterministic.
+fn spec_files(dir: &Path, out: &mut Vec<PathBuf>) -> Res<()> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("reading spec directory {}: {e}", dir.display()))?;
+    for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if p.is_dir() && p.file_name().is_some_and(|n| n != "overlay") {
+            spec_files(&p, out)?;
+        } else if p.is_file() && p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Every spec under `dir`, by key (`GET`, `CLIENT|SETNAME`; a server's own version of a
+/// command another spec also has is keyed `HSETEX@dragonfly`).
 pub(crate) fn load_specs(dir: &Path) -> Res<BTreeMap<String, Cmd>> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| format!("reading spec directory {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
-        .collect();
+    let mut files = Vec::new();
+    spec_files(dir, &mut files)?;
     files.sort();
     if files.is_empty() {
         return Err(format!("no *.json command specs in {}", dir.display()));
     }
-    let mut out = BTreeMap::new();
+    let mut out: Vec<Cmd> = Vec::new();
     for path in files {
-        let file = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let rel = path.strip_prefix(dir).unwrap_or(&path);
+        let file = rel.to_string_lossy().to_string();
+        let server = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .filter(|d| rel.components().count() > 1 && SERVER_DIRS.contains(&d.as_str()));
         let text = fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
         let v: Value = serde_json::from_str(&text).map_err(|e| format!("{file}: invalid JSON: {e}"))?;
         let obj = v.as_object().ok_or_else(|| format!("{file}: top level must be an object"))?;
         for (name, body) in obj {
-            let cmd = parse_cmd(&file, name, body)?;
-            if let Some(prev) = out.insert(cmd.key.clone(), cmd) {
-                return Err(format!("{file}: command {} is also defined in {}", prev.key, prev.file));
-            }
+            let mut cmd = parse_cmd(&file, name, body)?;
+            cmd.server.clone_from(&server);
+            out.push(cmd);
         }
     }
-    for c in out.values() {
+    // A file in a server folder whose command also has a general spec is that server's own
+    // version of it (Dragonfly's HSETEX); any other pair of specs for one command clashes.
+    let mut table: BTreeMap<String, Cmd> = BTreeMap::new();
+    let general: BTreeSet<String> = out.iter().filter(|c| c.server.is_none()).map(|c| c.key.clone()).collect();
+    for mut cmd in out {
+        let mut key = cmd.key.clone();
+        if let Some(s) = cmd.server.as_ref().filter(|_| general.contains(&cmd.key)) {
+            if cmd.container.is_some() {
+                return Err(format!("{}: a server's own version of a subcommand is not supported", cmd.file));
+            }
+            key = format!("{key}@{s}");
+            cmd.variant = true;
+        }
+        if let Some(prev) = table.get(&key) {
+            return Err(format!("{}: command {} is also defined in {}", cmd.file, cmd.key, prev.file));
+        }
+        table.insert(key, cmd);
+    }
+    for c in table.values() {
         if let Some(parent) = &c.container {
-            if !out.contains_key(parent) {
+            if !table.contains_key(parent) {
                 return Err(format!("{}: key \"container\": no spec for container {parent}", c.file));
             }
         }
     }
-    Ok(out)
+    Ok(table)
 }
 
 pub(crate) fn s_opt(file: &str, ctx: &str, o: &Map<String, Value>, key: &str) -> Res<Option<String>> {
@@ -181,6 +241,9 @@ pub(crate) fn parse_cmd(file: &str, name: &str, body: &Value) -> Res<Cmd> {
         replaced_by: s_opt(file, "", o, "replaced_by")?,
         key_specs,
         args,
+        module: s_opt(file, "", o, "module")?,
+        server: None,
+        variant: false,
     })
 }
 

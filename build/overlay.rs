@@ -13,10 +13,25 @@ pub(crate) struct AvailRule {
     pub(crate) dragonfly: Option<bool>,
 }
 
+/// Facts of a command that differ on some servers or versions (servers.json `arity`,
+/// `command_flags`, `acl_categories`, `command_tips`, `key_specs`, keyed by a selector
+/// such as `"redis<7.2.0"`, `"valkey>=8.1.0"` or `"keydb"`).
+#[derive(Default, Clone)]
+pub(crate) struct Facts {
+    pub(crate) arity: Option<i64>,
+    pub(crate) flags: Option<Vec<String>>,
+    pub(crate) acl: Option<Vec<String>>,
+    pub(crate) tips: Option<Vec<String>>,
+    pub(crate) key_specs: Option<Vec<KeySpecM>>,
+}
+
+/// The fact keys of a servers.json entry.
+pub(crate) const FACT_KEYS: &[&str] = &["arity", "command_flags", "acl_categories", "command_tips", "key_specs"];
+
 #[derive(Default)]
 pub(crate) struct CmdOverlay {
     pub(crate) avail: AvailRule,
-    pub(crate) arity: Vec<(String, i64)>,
+    pub(crate) facts: BTreeMap<String, Facts>,
     pub(crate) args: BTreeMap<String, AvailRule>,
     pub(crate) syntax: Option<String>,
     pub(crate) values: BTreeMap<String, String>,
@@ -36,6 +51,85 @@ pub(crate) struct CmdOverlay {
 #[derive(Default)]
 pub(crate) struct Overlay {
     pub(crate) cmds: BTreeMap<String, CmdOverlay>,
+    /// servers.json `modules`: where each module's commands are, by module name.
+    pub(crate) modules: BTreeMap<String, AvailRule>,
+}
+
+/// A fact selector: `(server, "<" | ">=" | "", version)`.
+pub(crate) fn selector(file: &str, ctx: &str, s: &str) -> Res<(String, &'static str, Option<String>)> {
+    let (server, op, v) = if let Some((a, b)) = s.split_once(">=") {
+        (a, ">=", Some(b.to_string()))
+    } else if let Some((a, b)) = s.split_once('<') {
+        (a, "<", Some(b.to_string()))
+    } else {
+        (s, "", None)
+    };
+    if !["redis", "valkey", "keydb", "dragonfly"].contains(&server) {
+        return Err(format!("{file}: key \"{ctx}.{s}\": unknown server \"{server}\""));
+    }
+    if let Some(v) = &v {
+        ver(v)?;
+    }
+    Ok((server.to_string(), op, v))
+}
+
+fn parse_facts(file: &str, ctx: &str, o: &Map<String, Value>, out: &mut BTreeMap<String, Facts>) -> Res<()> {
+    for key in FACT_KEYS {
+        let Some(m) = o.get(*key) else { continue };
+        let m = m.as_object().ok_or_else(|| format!("{file}: key \"{ctx}.{key}\" must be an object"))?;
+        for (sel, v) in m {
+            let fctx = format!("{ctx}.{key}.{sel}");
+            selector(file, &format!("{ctx}.{key}"), sel)?;
+            let f = out.entry(sel.clone()).or_default();
+            let strs = |v: &Value| -> Res<Vec<String>> {
+                v.as_array()
+                    .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+                    .ok_or_else(|| format!("{file}: key \"{fctx}\" must be a list of strings"))
+            };
+            match *key {
+                "arity" => {
+                    let n = v.as_i64().ok_or_else(|| format!("{file}: key \"{fctx}\" must be an integer"))?;
+                    if n == 0 {
+                        return Err(format!("{file}: key \"{fctx}\" must not be 0"));
+                    }
+                    f.arity = Some(n);
+                }
+                "command_flags" => f.flags = Some(strs(v)?),
+                "acl_categories" => f.acl = Some(strs(v)?),
+                "command_tips" => f.tips = Some(strs(v)?),
+                _ => {
+                    let arr = v.as_array().ok_or_else(|| format!("{file}: key \"{fctx}\" must be a list"))?;
+                    let ks = arr.iter().enumerate().map(|(i, k)| parse_key_spec(&fctx, i, k)).collect::<Res<_>>()?;
+                    f.key_specs = Some(ks);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl AvailRule {
+    /// This rule, with `base`'s keys where this one has none.
+    pub(crate) fn or(&self, base: &AvailRule) -> AvailRule {
+        AvailRule {
+            redis: self.redis.clone().or_else(|| base.redis.clone()),
+            redis_removed: self.redis_removed.clone().or_else(|| base.redis_removed.clone()),
+            valkey: self.valkey.clone().or_else(|| base.valkey.clone()),
+            keydb: self.keydb.or(base.keydb),
+            dragonfly: self.dragonfly.or(base.dragonfly),
+        }
+    }
+
+    /// Only on `server` (the default of a file in a server folder).
+    pub(crate) fn only(server: &str) -> AvailRule {
+        AvailRule {
+            redis: Some(None),
+            redis_removed: None,
+            valkey: Some(None),
+            keydb: Some(server == "keydb"),
+            dragonfly: Some(server == "dragonfly"),
+        }
+    }
 }
 
 pub(crate) fn version_or_false(file: &str, ctx: &str, v: &Value) -> Res<Option<String>> {
@@ -70,21 +164,18 @@ impl Overlay {
         let servers = dir.join("servers.json");
         if servers.exists() {
             let v = read_json(&servers)?;
+            for (name, e) in v.get("modules").and_then(Value::as_object).into_iter().flatten() {
+                let ctx = format!("modules.{name}");
+                let o = e.as_object().ok_or_else(|| format!("servers.json: key \"{ctx}\" must be an object"))?;
+                ov.modules.insert(name.clone(), parse_rule("servers.json", &ctx, o)?);
+            }
             let cmds = v.get("commands").and_then(Value::as_object).cloned().unwrap_or_default();
             for (name, e) in cmds {
                 let ctx = format!("commands.{name}");
                 let o = e.as_object().ok_or_else(|| format!("servers.json: key \"{ctx}\" must be an object"))?;
                 let entry = ov.cmds.entry(name.to_ascii_uppercase()).or_default();
                 entry.avail = parse_rule("servers.json", &ctx, o)?;
-                if let Some(a) = o.get("arity").and_then(Value::as_object) {
-                    for (server, n) in a {
-                        let n = n
-                            .as_i64()
-                            .ok_or_else(|| format!("servers.json: key \"{ctx}.arity.{server}\" must be an integer"))?;
-                        entry.arity.push((server.clone(), n));
-                        entry.arity.sort_by_key(|(srv, _)| (!srv.contains('<'), srv.clone()));
-                    }
-                }
+                parse_facts("servers.json", &ctx, o, &mut entry.facts)?;
                 if let Some(a) = o.get("args").and_then(Value::as_object) {
                     for (tok, r) in a {
                         let ro = r

@@ -29,7 +29,7 @@ impl std::error::Error for ClientError {}
 /// Finds the command or subcommand `argv` names on the pinned server, or the error reply.
 pub fn resolve(p: &Profile, argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
     let name = argv.first().map(Vec::as_slice).unwrap_or(b"");
-    let Some(cmd) = spec::lookup(name).filter(|c| c.available(p)) else {
+    let Some(cmd) = spec::lookup_on(name, p) else {
         return Err(Reply::err_bytes(error::unknown_command(p, argv)));
     };
     if cmd.is_container() && argv.len() >= 2 {
@@ -67,6 +67,9 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
             return Err(Reply::err(error::NOAUTH));
         }
         let Some(run) = cmd.run else {
+            // Arity and the grammar are checked all the same, so those errors are exact.
+            let words = argv.get(if cmd.container.is_some() { 2 } else { 1 }..).unwrap_or(&[]);
+            spec::grammar::parse(cmd, words, &p).map_err(|e| arg_error(cmd, words, e, &p))?;
             return Err(Reply::err(error::not_implemented(cmd.fullname)));
         };
         let mut ctx = Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: Vec::new() };

@@ -161,8 +161,8 @@ const CATEGORY_ORDER: &[&str] = &[
 const KEY_FLAG_ORDER: &[&str] =
     &["RO", "RW", "OW", "RM", "ACCESS", "UPDATE", "INSERT", "DELETE", "NOT_KEY", "INCOMPLETE", "VARIABLE_FLAGS"];
 
-fn is_movable(c: &CommandSpec) -> bool {
-    c.key_specs.iter().any(|k| !matches!((&k.begin, &k.find), (BeginSearch::Index(_), FindKeys::Range { .. })))
+fn is_movable(c: &CommandSpec, p: &Profile) -> bool {
+    c.key_specs_for(p).iter().any(|k| !matches!((&k.begin, &k.find), (BeginSearch::Index(_), FindKeys::Range { .. })))
 }
 
 fn status_set(items: Vec<String>) -> Reply {
@@ -170,11 +170,11 @@ fn status_set(items: Vec<String>) -> Reply {
 }
 
 fn command_flags(c: &CommandSpec, p: &Profile) -> Reply {
-    let mut names: Vec<String> = c.flags.iter().map(|f| f.to_ascii_lowercase()).collect();
-    if is_movable(c) {
+    let mut names: Vec<String> = c.flags_for(p).iter().map(|f| f.to_ascii_lowercase()).collect();
+    if is_movable(c, p) {
         names.push("movablekeys".into());
     }
-    if !p.redis_at_least(7, 0) && c.tips.iter().any(|t| t.eq_ignore_ascii_case("nondeterministic_output")) {
+    if !p.redis_at_least(7, 0) && c.tips_for(p).iter().any(|t| t.eq_ignore_ascii_case("nondeterministic_output")) {
         // Before 7.0 the tip was the `random` command flag.
         names.push("random".into());
     }
@@ -183,9 +183,10 @@ fn command_flags(c: &CommandSpec, p: &Profile) -> Reply {
 }
 
 /// ACL categories with Redis's implicit ones (write, read, admin+dangerous, fast or slow...).
-pub fn categories(c: &CommandSpec) -> Vec<&'static str> {
-    let mut cats: Vec<String> = c.acl_categories.iter().map(|a| a.to_ascii_lowercase()).collect();
-    let has = |f: &str| c.has_flag(f);
+pub fn categories(c: &CommandSpec, p: &Profile) -> Vec<&'static str> {
+    let mut cats: Vec<String> = c.acl_categories_for(p).iter().map(|a| a.to_ascii_lowercase()).collect();
+    let flags = c.flags_for(p);
+    let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
     if has("WRITE") {
         cats.push("write".into());
     }
@@ -267,9 +268,9 @@ fn key_spec_reply(k: &spec::KeySpec) -> Reply {
 }
 
 /// (first, last, step) of the legacy key range, from the index+range key specs.
-fn legacy_range(c: &CommandSpec) -> (i64, i64, i64) {
+fn legacy_range(c: &CommandSpec, p: &Profile) -> (i64, i64, i64) {
     let (mut first, mut last, mut step) = (0i64, 0i64, 0i64);
-    for k in c.key_specs {
+    for k in c.key_specs_for(p) {
         if let (BeginSearch::Index(pos), FindKeys::Range { lastkey, step: st, limit: 0 }) = (&k.begin, &k.find) {
             let pos = i64::from(*pos);
             let this_last = if *lastkey < 0 { i64::from(*lastkey) } else { pos + i64::from(*lastkey) };
@@ -287,7 +288,7 @@ fn legacy_range(c: &CommandSpec) -> (i64, i64, i64) {
 }
 
 fn info_of(c: &CommandSpec, p: &Profile) -> Reply {
-    let (first, last, step) = legacy_range(c);
+    let (first, last, step) = legacy_range(c, p);
     let mut v = vec![
         s(c.fullname),
         Reply::Int(i64::from(c.arity_for(p))),
@@ -295,11 +296,11 @@ fn info_of(c: &CommandSpec, p: &Profile) -> Reply {
         Reply::Int(first),
         Reply::Int(last),
         Reply::Int(step),
-        status_set(categories(c).into_iter().map(|x| format!("@{x}")).collect()),
+        status_set(categories(c, p).into_iter().map(|x| format!("@{x}")).collect()),
     ];
     if p.redis_at_least(7, 0) {
-        v.push(Reply::Set(c.tips.iter().map(|t| s(&t.to_ascii_lowercase())).collect()));
-        v.push(Reply::Set(c.key_specs.iter().map(key_spec_reply).collect()));
+        v.push(Reply::Set(c.tips_for(p).iter().map(|t| s(&t.to_ascii_lowercase())).collect()));
+        v.push(Reply::Set(c.key_specs_for(p).iter().map(key_spec_reply).collect()));
         v.push(Reply::Set(c.subcommands.iter().filter(|x| x.available(p)).map(|x| info_of(x, p)).collect()));
     }
     Reply::Array(v)
@@ -309,7 +310,7 @@ fn info_of(c: &CommandSpec, p: &Profile) -> Reply {
 fn find_command(p: &Profile, name: &[u8]) -> Option<&'static CommandSpec> {
     let lower = name.to_ascii_lowercase();
     let mut parts = lower.splitn(2, |&c| c == b'|');
-    let top = spec::lookup(parts.next()?).filter(|c| c.available(p))?;
+    let top = spec::lookup_on(parts.next()?, p)?;
     match parts.next() {
         Some(sub) => top.subcommand(sub, p),
         None => Some(top),
@@ -396,6 +397,9 @@ fn docs_of(c: &CommandSpec, p: &Profile) -> Reply {
     if !c.complexity.is_empty() {
         m.push((s("complexity"), s(c.complexity)));
     }
+    if let Some(module) = c.module {
+        m.push((s("module"), s(module)));
+    }
     if !c.doc_flags.is_empty() {
         m.push((s("doc_flags"), status_set(c.doc_flags.iter().map(|f| f.to_ascii_lowercase()).collect())));
     }
@@ -435,10 +439,10 @@ pub fn command_list(ctx: &mut Ctx<'_>, a: CommandList<'_>) -> CmdResult {
     let names: Vec<Reply> = all
         .filter(|c| match &a.filterby {
             None => true,
-            Some(CommandListFilterby::ModuleName(_)) => false,
+            Some(CommandListFilterby::ModuleName(m)) => c.module.is_some_and(|x| x.as_bytes() == &m[..]),
             Some(CommandListFilterby::Category(cat)) => {
                 let cat = String::from_utf8_lossy(cat).to_ascii_lowercase();
-                categories(c).contains(&cat.as_str())
+                categories(c, &p).contains(&cat.as_str())
             }
             Some(CommandListFilterby::Pattern(pat)) => crate::glob::matches(pat, c.fullname.as_bytes(), true),
         })
@@ -455,7 +459,7 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
     let owned: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
     let cmd = crate::dispatch::resolve(p, &owned).map_err(|_| Reply::err(error::GETKEYS_INVALID_COMMAND))?;
     // Redis asks whether the command has keys at all before it checks the arity.
-    if cmd.key_specs.is_empty() {
+    if cmd.key_specs_for(p).is_empty() {
         return Err(Reply::err(error::GETKEYS_NO_KEYS));
     }
     if !cmd.arity_ok(p, owned.len()) {
@@ -463,7 +467,7 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
     }
     let mut out = Vec::new();
     let n = owned.len() as i64;
-    for k in cmd.key_specs {
+    for k in cmd.key_specs_for(p) {
         let start = match &k.begin {
             BeginSearch::Index(i) => i64::from(*i),
             BeginSearch::Keyword { keyword, startfrom } => {

@@ -198,8 +198,11 @@ pub struct CommandSpec {
     pub summary: &'static str,
     pub complexity: &'static str,
     pub arity: i32,
-    /// `(server, applies below this version, arity)`, most specific first.
-    pub arity_overrides: &'static [(ServerKind, Version, i32)],
+    /// Facts that differ on some servers or versions, most specific first: the first one
+    /// that matches the pinned server and has the fact wins.
+    pub variants: &'static [Variant],
+    /// The module that brings the command (`ReJSON`, `bf`, ...), as COMMAND DOCS says.
+    pub module: Option<&'static str>,
     pub flags: &'static [&'static str],
     pub acl_categories: &'static [&'static str],
     pub doc_flags: &'static [&'static str],
@@ -214,6 +217,26 @@ pub struct CommandSpec {
     pub run: Option<RunFn>,
     /// The generated parser's error overrides (overlay `errors.json`).
     pub errors: &'static Errors,
+}
+
+/// Facts of a command on one server type within a version range (`from <= v < until`);
+/// `None` keeps the spec's own fact.
+#[derive(Debug)]
+pub struct Variant {
+    pub server: ServerKind,
+    pub from: Version,
+    pub until: Version,
+    pub arity: Option<i32>,
+    pub flags: Option<&'static [&'static str]>,
+    pub acl_categories: Option<&'static [&'static str]>,
+    pub tips: Option<&'static [&'static str]>,
+    pub key_specs: Option<&'static [KeySpec]>,
+}
+
+impl Variant {
+    pub fn applies(&self, p: &Profile) -> bool {
+        self.server == p.kind && p.version >= self.from && p.version < self.until
+    }
 }
 
 /// How a command's parser differs from the default walk (overlay `commands/overlay/errors.json`).
@@ -241,13 +264,33 @@ impl CommandSpec {
         !self.subcommands.is_empty()
     }
 
+    fn fact<T>(&self, p: &Profile, pick: impl Fn(&Variant) -> Option<T>) -> Option<T> {
+        self.variants.iter().filter(|v| v.applies(p)).find_map(pick)
+    }
+
     /// The arity this command has on the pinned server.
     pub fn arity_for(&self, p: &Profile) -> i32 {
-        self.arity_overrides
-            .iter()
-            .find(|(k, before, _)| *k == p.kind && p.version < *before)
-            .map(|(_, _, a)| *a)
-            .unwrap_or(self.arity)
+        self.fact(p, |v| v.arity).unwrap_or(self.arity)
+    }
+
+    /// The command flags on the pinned server.
+    pub fn flags_for(&self, p: &Profile) -> &'static [&'static str] {
+        self.fact(p, |v| v.flags).unwrap_or(self.flags)
+    }
+
+    /// The explicit ACL categories on the pinned server.
+    pub fn acl_categories_for(&self, p: &Profile) -> &'static [&'static str] {
+        self.fact(p, |v| v.acl_categories).unwrap_or(self.acl_categories)
+    }
+
+    /// The command tips on the pinned server.
+    pub fn tips_for(&self, p: &Profile) -> &'static [&'static str] {
+        self.fact(p, |v| v.tips).unwrap_or(self.tips)
+    }
+
+    /// The key specs on the pinned server.
+    pub fn key_specs_for(&self, p: &Profile) -> &'static [KeySpec] {
+        self.fact(p, |v| v.key_specs).unwrap_or(self.key_specs)
     }
 
     /// Whether `argc` words (the command name included) satisfy the arity.
@@ -266,11 +309,13 @@ impl CommandSpec {
 
     /// Subcommand by name, case-insensitively, among those the profile has.
     pub fn subcommand(&self, name: &[u8], p: &Profile) -> Option<&'static CommandSpec> {
-        find_in(self.subcommands, name).filter(|c| c.available(p))
+        find_in(self.subcommands, name, Some(p))
     }
 }
 
-fn find_in(table: &'static [&'static CommandSpec], name: &[u8]) -> Option<&'static CommandSpec> {
+/// The entry named `name` (case-insensitively); with a profile, the one that server has
+/// (a command may have a server's own version beside the general one).
+fn find_in(table: &'static [&'static CommandSpec], name: &[u8], p: Option<&Profile>) -> Option<&'static CommandSpec> {
     if name.len() > 64 {
         return None;
     }
@@ -278,12 +323,23 @@ fn find_in(table: &'static [&'static CommandSpec], name: &[u8]) -> Option<&'stat
     let lower = &mut buf[..name.len()];
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
-    table.binary_search_by(|c| c.name.as_bytes().cmp(lower)).ok().map(|i| table[i])
+    let start = table.partition_point(|c| c.name.as_bytes() < &*lower);
+    let mut same = table[start..].iter().take_while(|c| c.name.as_bytes() == &*lower);
+    match p {
+        None => same.next().copied(),
+        Some(p) => same.find(|c| c.available(p)).copied(),
+    }
 }
 
-/// A top-level command by name, case-insensitively, whatever the profile.
+/// A top-level command by name, case-insensitively, whatever the profile (the general
+/// spec when a server has its own version too).
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    find_in(&generated::COMMANDS, name)
+    find_in(&generated::COMMANDS, name, None)
+}
+
+/// The top-level command `name` as the pinned server has it, if it has it.
+pub fn lookup_on(name: &[u8], p: &Profile) -> Option<&'static CommandSpec> {
+    find_in(&generated::COMMANDS, name, Some(p))
 }
 
 /// Every top-level command of the table, sorted by name.
