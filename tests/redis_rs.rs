@@ -3,6 +3,8 @@
 //! (and, where installed, to a real `redis-server`) to show they see the same thing.
 #![cfg(feature = "redis-rs")]
 
+mod common;
+
 use std::time::Duration;
 
 use fakeredis::Server;
@@ -373,15 +375,8 @@ mod over_tcp {
     /// installed: the adapter must give redis-rs exactly what a real server gives it.
     #[test]
     fn the_embedded_adapter_matches_a_real_redis_server() {
-        let Some(bin) = oracle::binary() else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but redis-server is not installed: the oracle is required"
-            );
-            eprintln!("redis-server not installed: the differential run is skipped on this machine (CI requires it)");
-            return;
-        };
-        let real = oracle::start(&bin);
+        let Some(bin) = crate::common::binary_or_skip() else { return };
+        let real = crate::common::start(&bin, "redis-rs");
         let fake = Server::with_profile(Profile::redis(7, 0, 15));
         let atomic = multi_implemented(&fake);
         let embedded = sync_scenario(&mut fake.redis_connection(), atomic);
@@ -396,63 +391,5 @@ mod over_tcp {
             (embedded, async_scenario(&mut con).await)
         });
         assert_eq!(embedded, against_real);
-    }
-
-    mod oracle {
-        use std::io::{Read, Write};
-        use std::net::TcpStream;
-        use std::path::{Path, PathBuf};
-        use std::process::{Child, Command, Stdio};
-        use std::time::Duration;
-
-        pub fn binary() -> Option<PathBuf> {
-            if let Ok(p) = std::env::var("FAKEREDIS_REDIS_SERVER") {
-                return Some(PathBuf::from(p));
-            }
-            std::env::var_os("PATH")?
-                .to_str()?
-                .split(':')
-                .map(|d| Path::new(d).join("redis-server"))
-                .find(|p| p.is_file())
-        }
-
-        pub struct Real {
-            child: Child,
-            pub port: u16,
-            dir: PathBuf,
-        }
-
-        impl Drop for Real {
-            fn drop(&mut self) {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                let _ = std::fs::remove_dir_all(&self.dir);
-            }
-        }
-
-        pub fn start(bin: &Path) -> Real {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let dir = std::env::temp_dir().join(format!("fakeredis-redis-rs-oracle-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let child = Command::new(bin)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
-                .arg(&dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start redis-server");
-            let real = Real { child, port, dir };
-            // Wait (bounded) until it answers: readiness, not a timing assertion.
-            for _ in 0..500 {
-                if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-                    let mut b = [0u8; 7];
-                    if s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut b).is_ok() && &b == b"+PONG\r\n" {
-                        return real;
-                    }
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            panic!("redis-server did not start on port {port}");
-        }
     }
 }

@@ -4,13 +4,14 @@
 //! The real run is required when `CI` is set, and skipped (saying so) when the binary is
 //! missing on a developer machine.
 
+mod common;
+
 use fakeredis::resp::{encode, parse_reply, split_inline_args};
 use fakeredis::{Client, Profile, Reply, Server};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 #[derive(Debug, Default, Clone)]
@@ -336,73 +337,15 @@ fn transcripts_against_the_fake() {
     report("fakeredis", results);
 }
 
-fn redis_server_binary() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("FAKEREDIS_REDIS_SERVER") {
-        return Some(PathBuf::from(p));
-    }
-    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("redis-server")).find(|p| p.is_file())
-}
-
-struct RealServer {
-    child: Child,
-    port: u16,
-    _dir: PathBuf,
-}
-
-impl Drop for RealServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self._dir);
-    }
-}
-
-fn start_real(bin: &Path, n: usize) -> RealServer {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        l.local_addr().expect("addr").port()
-    };
-    let dir = std::env::temp_dir().join(format!("fakeredis-oracle-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let child = Command::new(bin)
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    let server = RealServer { child, port, _dir: dir };
-    // Wait (bounded) until it accepts connections: readiness, not a timing assertion.
-    for _ in 0..500 {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            if s.write_all(b"PING\r\n").is_ok() {
-                let mut b = [0u8; 7];
-                if s.read_exact(&mut b).is_ok() && &b == b"+PONG\r\n" {
-                    return server;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("redis-server did not start on port {port}");
-}
-
 #[test]
 fn transcripts_against_redis_server() {
-    let Some(bin) = redis_server_binary() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but redis-server is not installed: the oracle is required"
-        );
-        eprintln!("redis-server not installed: the differential run is skipped on this machine (CI requires it)");
-        return;
-    };
+    let Some(bin) = common::binary_or_skip() else { return };
     let results = transcripts()
         .iter()
         .filter(|t| !t.fake_only)
         .enumerate()
         .map(|(n, t)| {
-            let real = start_real(&bin, n);
+            let real = common::start(&bin, &format!("transcript-{n}"));
             let mut target = Real { port: real.port, clients: BTreeMap::new() };
             let (c, f) = run(t, &mut target);
             (file_name(t), c, f)

@@ -158,6 +158,10 @@ const CATEGORY_ORDER: &[&str] = &[
     "scripting",
 ];
 
+/// Categories the modules Redis 8 ships add, after Redis's own (in the order Redis 8 loads
+/// the modules: search, JSON, time series, the probabilistic types).
+const MODULE_CATEGORIES: &[&str] = &["search", "json", "timeseries", "bloom", "cuckoo", "cms", "topk", "tdigest"];
+
 const KEY_FLAG_ORDER: &[&str] =
     &["RO", "RW", "OW", "RM", "ACCESS", "UPDATE", "INSERT", "DELETE", "NOT_KEY", "INCOMPLETE", "VARIABLE_FLAGS"];
 
@@ -182,9 +186,18 @@ fn command_flags(c: &CommandSpec, p: &Profile) -> Reply {
     status_set(ordered)
 }
 
-/// ACL categories with Redis's implicit ones (write, read, admin+dangerous, fast or slow...).
+/// ACL categories with Redis's implicit ones (write, read, admin+dangerous, fast or slow...);
+/// a module command has only the categories its module gives it.
 pub fn categories(c: &CommandSpec, p: &Profile) -> Vec<&'static str> {
     let mut cats: Vec<String> = c.acl_categories_for(p).iter().map(|a| a.to_ascii_lowercase()).collect();
+    if c.module.is_some() {
+        return CATEGORY_ORDER
+            .iter()
+            .chain(MODULE_CATEGORIES)
+            .copied()
+            .filter(|k| cats.iter().any(|x| x == k))
+            .collect();
+    }
     let flags = c.flags_for(p);
     let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
     if has("WRITE") {
@@ -301,7 +314,9 @@ fn info_of(c: &CommandSpec, p: &Profile) -> Reply {
     if p.redis_at_least(7, 0) {
         v.push(Reply::Set(c.tips_for(p).iter().map(|t| s(&t.to_ascii_lowercase())).collect()));
         v.push(Reply::Set(c.key_specs_for(p).iter().map(key_spec_reply).collect()));
-        v.push(Reply::Set(c.subcommands.iter().filter(|x| x.available(p)).map(|x| info_of(x, p)).collect()));
+        // Redis answers its subcommands as an array, and an empty set for a plain command.
+        let subs: Vec<Reply> = c.subcommands.iter().filter(|x| x.available(p)).map(|x| info_of(x, p)).collect();
+        v.push(if c.is_container() { Reply::Array(subs) } else { Reply::Set(subs) });
     }
     Reply::Array(v)
 }

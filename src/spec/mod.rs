@@ -264,8 +264,16 @@ impl CommandSpec {
         !self.subcommands.is_empty()
     }
 
+    /// A fact from the variants: the pinned server's own first; then, for KeyDB and Valkey
+    /// (Redis descendants), Redis's at the Redis version they report (6.3.4, 7.2.4).
     fn fact<T>(&self, p: &Profile, pick: impl Fn(&Variant) -> Option<T>) -> Option<T> {
-        self.variants.iter().filter(|v| v.applies(p)).find_map(pick)
+        self.variants.iter().filter(|v| v.applies(p)).find_map(&pick).or_else(|| {
+            if !matches!(p.kind, ServerKind::KeyDB | ServerKind::Valkey) {
+                return None;
+            }
+            let as_redis = Profile::new(ServerKind::Redis, p.redis_compat_version());
+            self.variants.iter().filter(|v| v.applies(&as_redis)).find_map(pick)
+        })
     }
 
     /// The arity this command has on the pinned server.
