@@ -67,9 +67,11 @@ fn run() -> Res<()> {
         // project's own spec, because its handler is written against that argument shape;
         // arguments the other set adds are rejected as syntax errors until a handler learns
         // them. Everything else (new commands, arities, flags) comes from the other set.
+        // The project's module and server folders have no upstream counterpart: they stay.
         let own = load_specs(&own_dir)?;
         for (key, cmd) in own {
-            if handlers.contains_key(&cmd.handler_name()) || cmd.is_container(&specs) {
+            let own_folder = (cmd.module.is_some() || cmd.server.is_some()) && !specs.contains_key(&key);
+            if own_folder || handlers.contains_key(&cmd.handler_name()) || cmd.is_container(&specs) {
                 specs.insert(key, cmd);
             }
         }

@@ -303,7 +303,12 @@ impl CommandSpec {
 
     /// Whether `argc` words (the command name included) satisfy the arity.
     pub fn arity_ok(&self, p: &Profile, argc: usize) -> bool {
-        let a = self.arity_for(p);
+        let mut a = self.arity_for(p);
+        if a == -1 && self.module.is_some() {
+            // A module that registers no command info shows arity -1 in COMMAND, and checks
+            // its arity itself, with the same error text.
+            a = self.arity;
+        }
         if a >= 0 {
             argc == a as usize
         } else {
