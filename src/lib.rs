@@ -13,10 +13,13 @@
 //! ```
 //!
 //! ## Layout
-//! - `commands/*.json` (upstream Redis command-spec schema) -> `build.rs` -> the generated
-//!   command table, typed argument structs and parsers ([`spec`]). The generator's parts live
-//!   in `build/`: `model.rs` (reading specs), `overlay.rs` (`commands/overlay/`),
-//!   `handlers.rs` (finding handlers), `naming.rs`, `emit.rs` (the generated code).
+//! - `commands/*.json` (upstream Redis command-spec schema; `commands/modules/<family>/`,
+//!   `commands/keydb/`, `commands/dragonfly/`) -> `build.rs` -> the generated command table
+//!   (per-server facts as [`spec::Variant`]s), typed argument structs for the commands with
+//!   handlers, and the parsers' tables ([`spec`]). The generator's parts live in `build/`:
+//!   `model.rs` (reading specs), `overlay.rs` (`commands/overlay/`), `handlers.rs` (finding
+//!   handlers), `naming.rs`, `emit.rs` (the generated code). `docs/research/`: facts for the
+//!   table not modelled yet.
 //! - [`dispatch`]: the one door every front end uses: lookup, gating, arity, auth, parse,
 //!   handler.
 //! - [`cmd`]: handwritten handlers, one module per spec group.

@@ -201,6 +201,10 @@ fn sentinel_only(row: &[&str]) -> bool {
 #[test]
 fn availability_and_arity_match_the_command_matrix() {
     let Some(refdir) = reference() else { return };
+    if std::env::var_os("FAKEREDIS_COMMAND_SPECS").is_some() {
+        // A table regenerated from another spec set describes that set, not the matrix.
+        return;
+    }
     let text = std::fs::read_to_string(refdir.join("command-matrix.tsv")).expect("matrix");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
