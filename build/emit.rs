@@ -389,8 +389,6 @@ pub(crate) fn generate(
 ) -> Res<TokenStream> {
     let mut items = Vec::new();
     let mut top = Vec::new();
-    let mut known_keys: BTreeSet<&str> = specs.keys().map(String::as_str).collect();
-    known_keys.extend(ov.cmds.keys().map(String::as_str));
     for c in specs.values() {
         let o = ov.cmds.get(&c.overlay_key());
         if let Some(o) = o {

@@ -262,3 +262,69 @@ fn command_tables_match_their_snapshots() {
         stale.join(" ")
     );
 }
+
+/// Well-formed arguments for `args`: every required argument, and the optional ones too when
+/// `all` is set; `pick` chooses each `oneof`'s alternative (modulo its length).
+fn example(args: &[fakeredis::spec::ArgSpec], p: &Profile, all: bool, pick: usize, out: &mut Vec<String>) {
+    use fakeredis::spec::ArgKind;
+    for a in args.iter().filter(|a| a.avail.allows(p) && (all || !a.optional)) {
+        let reps = if a.multiple { 2 } else { 1 };
+        for i in 0..reps {
+            if let Some(t) = a.token {
+                if i == 0 || a.multiple_token || matches!(a.kind, ArgKind::PureToken) {
+                    out.push(t.to_string());
+                }
+            }
+            match a.kind {
+                ArgKind::Key => out.push(format!("key{i}")),
+                ArgKind::String => out.push(format!("str{i}")),
+                ArgKind::Pattern => out.push("*".into()),
+                // 2: a count before a `multiple` argument (numkeys) matches its two values.
+                ArgKind::Integer | ArgKind::UnixTime => out.push("2".into()),
+                ArgKind::Double => out.push("1.5".into()),
+                ArgKind::PureToken => {}
+                ArgKind::OneOf(alts) => {
+                    let alts: Vec<_> = alts.iter().filter(|x| x.avail.allows(p)).collect();
+                    if !alts.is_empty() {
+                        example(std::slice::from_ref(alts[pick % alts.len()]), p, all, pick, out);
+                    }
+                }
+                ArgKind::Block(subs) => example(subs, p, all, pick, out),
+            }
+        }
+    }
+}
+
+/// A command without a handler checks its arguments with the generated parser before it
+/// says it is not implemented; the parser must accept what the command's own grammar
+/// describes (its required arguments alone, and with every option), on every profile.
+#[test]
+fn commands_without_handlers_accept_their_own_grammar() {
+    let mut problems = Vec::new();
+    let mut tried = 0;
+    for profile in PROFILES {
+        let p: Profile = profile.parse().expect("profile");
+        let mut c = Server::with_profile(p).client();
+        for top in fakeredis::spec::all_commands().iter().filter(|x| x.available(&p)) {
+            let subs = top.subcommands.iter().copied().filter(|s| s.available(&p));
+            for cmd in std::iter::once(*top).chain(subs).filter(|x| x.run.is_none() && !x.is_container()) {
+                for (all, pick) in [(false, 0), (true, 0), (true, 1), (true, 2)] {
+                    let mut argv: Vec<String> = cmd.fullname.split('|').map(str::to_string).collect();
+                    example(cmd.args, &p, all, pick, &mut argv);
+                    if !cmd.arity_ok(&p, argv.len()) {
+                        continue;
+                    }
+                    tried += 1;
+                    let want = format!("ERR command '{}' is not implemented by fakeredis yet", cmd.fullname);
+                    let r = c.cmd(&argv).expect("reply");
+                    if r.error_text() != Some(want.as_str()) {
+                        problems.push(format!("{p}: {} -> {r:?}", argv.join(" ")));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{tried} well-formed calls of commands without handlers");
+    problems.dedup();
+    assert!(problems.is_empty(), "{} rejected:\n{}", problems.len(), problems.join("\n"));
+}

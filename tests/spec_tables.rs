@@ -19,30 +19,37 @@ fn reference() -> Option<PathBuf> {
     None
 }
 
-/// Every command and subcommand of the table, by `NAME` / `CONTAINER|SUB`.
+/// Every command and subcommand of the table, by `NAME` / `CONTAINER|SUB` (the general spec
+/// where a server also has its own version of a command).
 fn table() -> BTreeMap<String, &'static CommandSpec> {
-    spec::all_commands()
-        .iter()
-        .flat_map(|c| std::iter::once(*c).chain(c.subcommands.iter().copied()))
-        .map(|c| (c.fullname.to_ascii_uppercase(), c))
-        .collect()
+    let mut t = BTreeMap::new();
+    for c in spec::all_commands().iter().flat_map(|c| std::iter::once(*c).chain(c.subcommands.iter().copied())) {
+        t.entry(c.fullname.to_ascii_uppercase()).or_insert(c);
+    }
+    t
 }
 
+/// The keys of every spec file under `commands/` (module and server folders included).
 fn own_spec_names() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("commands");
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("commands/") {
-        let p = e.expect("entry").path();
-        if p.extension().is_some_and(|x| x == "json") {
-            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
-            for (name, body) in v.as_object().expect("object") {
-                out.push(match body.get("container").and_then(|c| c.as_str()) {
-                    Some(c) => format!("{}|{}", c.to_ascii_uppercase(), name.to_ascii_uppercase()),
-                    None => name.to_ascii_uppercase(),
-                });
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).expect("commands/") {
+            let p = e.expect("entry").path();
+            if p.is_dir() && p.file_name().is_some_and(|n| n != "overlay") {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                let text = std::fs::read_to_string(&p).expect("read");
+                let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+                for (name, body) in v.as_object().expect("object") {
+                    out.push(match body.get("container").and_then(|c| c.as_str()) {
+                        Some(c) => format!("{}|{}", c.to_ascii_uppercase(), name.to_ascii_uppercase()),
+                        None => name.to_ascii_uppercase(),
+                    });
+                }
             }
         }
     }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("commands"), &mut out);
     out
 }
 

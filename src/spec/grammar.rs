@@ -160,7 +160,7 @@ pub fn parse_args<'a>(
     trailing_ok: bool,
 ) -> Result<Vec<PVal<'a>>, ArgError> {
     let mut p = Parser { words, pos: 0, profile, err: None };
-    let out = p.seq(specs, &[]);
+    let out = p.seq(specs, &[], 0);
     if p.err.is_none() && p.pos < words.len() && !trailing_ok {
         p.err = Some(ArgError::Syntax { word: Some(p.pos) });
     }
@@ -258,11 +258,22 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
+    /// Whether `word` ends a run of values: it starts an option that may float there, or
+    /// the token of the required argument that comes next (LMPOP's `LEFT` after its keys).
     fn stops(&self, stop: &[&'static [ArgSpec]], word: &[u8]) -> bool {
-        stop.iter().any(|set| set.iter().any(|s| floating(s) && self.starts(s, word)))
+        let next_required = stop.iter().flat_map(|set| set.iter()).find(|s| !floating(s));
+        next_required.is_some_and(|s| leads_with_token(s) && self.starts(s, word))
+            || stop.iter().any(|set| set.iter().any(|s| floating(s) && self.starts(s, word)))
     }
 
-    fn seq(&mut self, specs: &'static [ArgSpec], outer_stop: &[&'static [ArgSpec]]) -> Vec<PVal<'a>> {
+    /// The arguments `specs` in order; `outer_rest` words must be left for what follows
+    /// them in the enclosing grammar (VADD's element after its `VALUES n v ...` block).
+    fn seq(
+        &mut self,
+        specs: &'static [ArgSpec],
+        outer_stop: &[&'static [ArgSpec]],
+        outer_rest: usize,
+    ) -> Vec<PVal<'a>> {
         let mut out: Vec<PVal<'a>> = specs.iter().map(|_| PVal::Absent).collect();
         let mut i = 0;
         while i < specs.len() && !self.failed() {
@@ -291,24 +302,44 @@ impl<'a> Parser<'a, '_> {
                 continue;
             }
             let spec = &specs[i];
-            let rest: usize = specs[i + 1..].iter().map(min_words).sum();
+            let rest: usize = specs[i + 1..].iter().map(min_words).sum::<usize>() + outer_rest;
             let left = self.words.len() - self.pos;
             let mut stop: Vec<&'static [ArgSpec]> = vec![&specs[i + 1..]];
             stop.extend_from_slice(outer_stop);
             if spec.optional {
                 let fits = match self.peek() {
-                    Some(w) => spec.token.is_none() || self.starts(spec, w),
+                    // An optional number without a token is there when the word is one
+                    // (FT.HYBRID's `FILTER [count] expression`).
+                    Some(w) => (spec.token.is_none() && fits_number(spec, w)) || self.starts(spec, w),
                     None => false,
                 };
                 if left > rest && fits {
                     out[i] = self.one(spec, rest, &stop);
                 }
+            } else if let Some(n) = self.counted(specs, &out, i, left) {
+                // `numkeys key [key ...]`: the count says how many values there are.
+                out[i] = PVal::Many((0..n).map(|_| self.value(spec, rest, &stop)).collect());
             } else {
                 out[i] = self.one(spec, rest, &stop);
             }
             i += 1;
         }
         out
+    }
+
+    /// How many values the positional `multiple` argument `specs[i]` takes when the integer
+    /// right before it counts them (`numkeys`, `numfields`, `num`) and the count fits in the
+    /// words left; `None` leaves the run to the greedy walk (and a bad count to the handler).
+    fn counted(&self, specs: &[ArgSpec], out: &[PVal<'a>], i: usize, left: usize) -> Option<usize> {
+        let spec = &specs[i];
+        if !spec.multiple || spec.multiple_token || spec.token.is_some() || i == 0 {
+            return None;
+        }
+        let prev = &specs[i - 1];
+        let PVal::Int(n) = out[i - 1] else { return None };
+        let per = required_words(spec).max(1);
+        let n = usize::try_from(n).ok().filter(|&n| n >= 1 && n.checked_mul(per).is_some_and(|w| w <= left))?;
+        (matches!(prev.kind, ArgKind::Integer) && prev.name.starts_with("num")).then_some(n)
     }
 
     /// Whether `word` starts an alternative of the `oneof` `spec` other than the one given before.
@@ -337,20 +368,31 @@ impl<'a> Parser<'a, '_> {
         if spec.flag_set {
             if let ArgKind::OneOf(_) = spec.kind {
                 // A flag set parses one flag per occurrence; the caller collects them.
-                return self.value(spec, stop);
+                return self.value(spec, rest, stop);
             }
         }
         if spec.multiple && !spec.multiple_token {
             if !self.token(spec) {
                 return PVal::Absent;
             }
-            let mut items = vec![self.value(spec, stop)];
+            // The required arguments right after this one must fit before the next option
+            // word (TS.RANGE's `AGGREGATION avg 1000 BUCKETTIMESTAMP ...` keeps `1000`).
+            let near: usize = stop
+                .first()
+                .map_or(0, |set| set.iter().take_while(|s| !floating(s) && !leads_with_token(s)).map(min_words).sum());
+            let mut items = vec![self.value(spec, rest, stop)];
             while !self.failed() {
                 let Some(w) = self.peek() else { break };
-                if self.words.len() - self.pos <= rest || self.stops(stop, w) {
+                // (Looking `near` words ahead only, so a long run stays linear.)
+                let ahead = self.words.get(self.pos..(self.pos + near + 1).min(self.words.len())).unwrap_or(&[]);
+                if self.words.len() - self.pos <= rest || ahead.iter().any(|x| self.stops(stop, x)) {
                     break;
                 }
-                items.push(self.value(spec, stop));
+                if rest > 0 && !fits_number(spec, w) {
+                    // Not a number of this run: it belongs to the argument that follows.
+                    break;
+                }
+                items.push(self.value(spec, rest, stop));
             }
             return PVal::Many(items);
         }
@@ -362,14 +404,14 @@ impl<'a> Parser<'a, '_> {
                     break;
                 }
                 self.token(spec);
-                items.push(self.value(spec, stop));
+                items.push(self.value(spec, rest, stop));
             }
             return PVal::Many(items);
         }
         if !matches!(spec.kind, ArgKind::PureToken) && !self.token(spec) {
             return PVal::Absent;
         }
-        self.value(spec, stop)
+        self.value(spec, rest, stop)
     }
 
     /// Consumes the token of `spec`, if it has one.
@@ -404,7 +446,7 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn value(&mut self, spec: &'static ArgSpec, stop: &[&'static [ArgSpec]]) -> PVal<'a> {
+    fn value(&mut self, spec: &'static ArgSpec, rest: usize, stop: &[&'static [ArgSpec]]) -> PVal<'a> {
         if spec.raw {
             let Some(w) = self.take() else { return PVal::Absent };
             return match spec.format {
@@ -442,23 +484,44 @@ impl<'a> Parser<'a, '_> {
                     self.fail(None);
                     return PVal::Absent;
                 };
-                let idx = alts
-                    .iter()
-                    .position(|a| leads_with_token(a) && self.starts(a, w))
-                    .or_else(|| alts.iter().position(|a| !leads_with_token(a) && a.avail.allows(self.profile)));
-                match idx {
-                    Some(i) => {
-                        let v = self.one(&alts[i], 0, stop);
-                        PVal::OneOf(i, Box::new(v))
-                    }
-                    None => {
-                        self.fail(Some(self.pos));
-                        PVal::Absent
-                    }
+                if let Some(i) = alts.iter().position(|a| leads_with_token(a) && self.starts(a, w)) {
+                    let v = self.one(&alts[i], rest, stop);
+                    return PVal::OneOf(i, Box::new(v));
                 }
+                // Alternatives without a token (DFLY FLOW's `last-master-id lsn-vector | lsn`):
+                // the first that reads cleanly; when none does, the first one's error.
+                let untokened: Vec<usize> = (0..alts.len())
+                    .filter(|&i| !leads_with_token(&alts[i]) && alts[i].avail.allows(self.profile))
+                    .collect();
+                let start = self.pos;
+                for &i in &untokened {
+                    self.pos = start;
+                    let v = self.one(&alts[i], rest, stop);
+                    if !self.failed() {
+                        return PVal::OneOf(i, Box::new(v));
+                    }
+                    self.err = None;
+                }
+                if let Some(&first) = untokened.first() {
+                    self.pos = start;
+                    let v = self.one(&alts[first], rest, stop);
+                    return PVal::OneOf(first, Box::new(v));
+                }
+                self.fail(Some(self.pos));
+                PVal::Absent
             }
-            ArgKind::Block(subs) => PVal::Block(self.seq(subs, stop)),
+            ArgKind::Block(subs) => PVal::Block(self.seq(subs, stop, rest)),
         }
+    }
+}
+
+/// Whether `w` can be a value of `spec` as far as its number type goes (words of other
+/// types always can).
+fn fits_number(spec: &ArgSpec, w: &[u8]) -> bool {
+    match spec.kind {
+        ArgKind::Integer | ArgKind::UnixTime => parse_i64(w).is_some(),
+        ArgKind::Double => parse_f64(w).is_some(),
+        _ => true,
     }
 }
 
