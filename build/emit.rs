@@ -6,6 +6,8 @@ use super::*;
 
 pub(crate) struct Gen<'o> {
     pub(crate) ov: Option<&'o CmdOverlay>,
+    /// Valkey's own version of a command: its arguments' `since` are Valkey versions.
+    pub(crate) valkey_own: bool,
     pub(crate) types: Vec<TokenStream>,
 }
 
@@ -105,7 +107,15 @@ impl Gen<'_> {
             })
             .collect();
         let rule_key = a.token.clone().unwrap_or_else(|| a.name.clone()).to_ascii_uppercase();
-        let rule = self.ov.and_then(|o| o.args.get(&rule_key)).cloned().unwrap_or_default();
+        let mut rule = self.ov.and_then(|o| o.args.get(&rule_key)).cloned().unwrap_or_default();
+        if self.valkey_own {
+            // Only Valkey has this spec: an argument's `since` is the Valkey version.
+            let given = rule.valkey.is_some();
+            rule = rule.or(&AvailRule::only("valkey"));
+            if let (false, Some(v)) = (given, &a.since) {
+                rule.valkey = Some(Some(v.clone()));
+            }
+        }
         let avail = if a.since.is_none()
             && rule.redis.is_none()
             && rule.valkey.is_none()
@@ -378,6 +388,13 @@ fn command_rule(c: &Cmd, o: Option<&CmdOverlay>, specs: &BTreeMap<String, Cmd>, 
         if specs.contains_key(&format!("{}@dragonfly", c.key)) {
             rule.dragonfly = Some(false);
         }
+        if specs.contains_key(&format!("{}@valkey", c.key)) {
+            // Valkey's own version takes over from its first version on.
+            match ov.cmds.get(&format!("{}@VALKEY", c.key)).and_then(|v| v.avail.valkey.clone()).flatten() {
+                Some(from) if from != "0.0.0" => rule.valkey_removed = Some(from),
+                _ => rule.valkey = Some(None),
+            }
+        }
     }
     Ok(rule)
 }
@@ -394,7 +411,7 @@ pub(crate) fn generate(
         if let Some(o) = o {
             check_overlay_args(c, o)?;
         }
-        let mut g = Gen { ov: o, types: Vec::new() };
+        let mut g = Gen { ov: o, valkey_own: c.server.as_deref() == Some("valkey"), types: Vec::new() };
         let spec_ident = format_ident!("SPEC_{}", c.handler_name().to_ascii_uppercase());
         let tname = c.type_name();
         let args_static = c.args.iter().map(|a| g.arg_static(a)).collect::<Res<Vec<_>>>()?;
@@ -446,7 +463,7 @@ pub(crate) fn generate(
         let variants = variants_tokens(o)?;
         let mut sub_specs: Vec<&Cmd> =
             specs.values().filter(|s| s.container.as_deref() == Some(c.key.as_str())).collect();
-        sub_specs.sort_by(|a, b| a.name.cmp(&b.name));
+        sub_specs.sort_by(|a, b| (&a.name, a.variant).cmp(&(&b.name, b.variant)));
         let subs: Vec<TokenStream> = sub_specs
             .iter()
             .map(|s| {

@@ -58,7 +58,7 @@ pub(crate) struct Cmd {
 }
 
 /// Folders of `commands/` holding one server's own commands.
-pub(crate) const SERVER_DIRS: &[&str] = &["keydb", "dragonfly"];
+pub(crate) const SERVER_DIRS: &[&str] = &["keydb", "dragonfly", "valkey"];
 
 impl Cmd {
     pub(crate) fn is_container(&self, all: &BTreeMap<String, Cmd>) -> bool {
@@ -75,10 +75,11 @@ impl Cmd {
         }
     }
 
-    /// The key of this spec's entries in the overlays: `HSETEX`, `HSETEX@dragonfly`.
+    /// The key of this spec's entries in the overlays (upper case, as the overlays are read):
+    /// `HSETEX`, `HSETEX@DRAGONFLY`.
     pub(crate) fn overlay_key(&self) -> String {
         match (&self.server, self.variant) {
-            (Some(s), true) => format!("{}@{s}", self.key),
+            (Some(s), true) => format!("{}@{}", self.key, s.to_ascii_uppercase()),
             _ => self.key.clone(),
         }
     }
@@ -136,9 +137,6 @@ pub(crate) fn load_specs(dir: &Path) -> Res<BTreeMap<String, Cmd>> {
     for mut cmd in out {
         let mut key = cmd.key.clone();
         if let Some(s) = cmd.server.as_ref().filter(|_| general.contains(&cmd.key)) {
-            if cmd.container.is_some() {
-                return Err(format!("{}: a server's own version of a subcommand is not supported", cmd.file));
-            }
             key = format!("{key}@{s}");
             cmd.variant = true;
         }

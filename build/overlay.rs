@@ -9,6 +9,7 @@ pub(crate) struct AvailRule {
     pub(crate) redis: Option<Option<String>>,
     pub(crate) redis_removed: Option<String>,
     pub(crate) valkey: Option<Option<String>>,
+    pub(crate) valkey_removed: Option<String>,
     pub(crate) keydb: Option<bool>,
     pub(crate) dragonfly: Option<bool>,
 }
@@ -115,6 +116,7 @@ impl AvailRule {
             redis: self.redis.clone().or_else(|| base.redis.clone()),
             redis_removed: self.redis_removed.clone().or_else(|| base.redis_removed.clone()),
             valkey: self.valkey.clone().or_else(|| base.valkey.clone()),
+            valkey_removed: self.valkey_removed.clone().or_else(|| base.valkey_removed.clone()),
             keydb: self.keydb.or(base.keydb),
             dragonfly: self.dragonfly.or(base.dragonfly),
         }
@@ -125,7 +127,8 @@ impl AvailRule {
         AvailRule {
             redis: Some(None),
             redis_removed: None,
-            valkey: Some(None),
+            valkey: Some((server == "valkey").then(|| "0.0.0".to_string())),
+            valkey_removed: None,
             keydb: Some(server == "keydb"),
             dragonfly: Some(server == "dragonfly"),
         }
@@ -149,6 +152,7 @@ pub(crate) fn parse_rule(file: &str, ctx: &str, o: &Map<String, Value>) -> Res<A
         r.valkey = Some(version_or_false(file, &format!("{ctx}.valkey"), v)?);
     }
     r.redis_removed = s_opt(file, ctx, o, "redis_removed")?;
+    r.valkey_removed = s_opt(file, ctx, o, "valkey_removed")?;
     if o.contains_key("keydb") {
         r.keydb = Some(b_opt(file, ctx, o, "keydb")?);
     }
@@ -322,13 +326,20 @@ pub(crate) fn avail_tokens(since: Option<&str>, rule: &AvailRule) -> Res<TokenSt
             quote!(Some((#f, #until)))
         }
     };
+    let valkey_until = match &rule.valkey_removed {
+        Some(u) => {
+            let u = ver_tokens(u)?;
+            quote!(Some(#u))
+        }
+        None => quote!(None),
+    };
     let valkey = match &rule.valkey {
         Some(None) => quote!(None),
         Some(Some(v)) => {
             let f = ver_tokens(v)?;
-            quote!(Some((#f, None)))
+            quote!(Some((#f, #valkey_until)))
         }
-        None if since_v <= (7, 2, 99) => quote!(Some((Version::ZERO, None))),
+        None if since_v <= (7, 2, 99) => quote!(Some((Version::ZERO, #valkey_until))),
         None => quote!(None),
     };
     let keydb = rule.keydb.unwrap_or(since_v <= (6, 2, 99) && rule.redis != Some(None));
