@@ -109,6 +109,9 @@ pub fn unknown_subcommand(p: &Profile, container: &str, sub: &[u8]) -> Vec<u8> {
     let sub = c_bytes(sub);
     let sub = &sub[..sub.len().min(128)];
     let upper = container.to_ascii_uppercase();
+    if p.kind == ServerKind::Dragonfly {
+        return dragonfly_unknown_subcommand(&upper, sub);
+    }
     let (head, tail) = if !p.redis_at_least(7, 0) {
         ("ERR Unknown subcommand or wrong number of arguments for '".to_string(), format!("'. Try {upper} HELP."))
     } else {
@@ -116,6 +119,28 @@ pub fn unknown_subcommand(p: &Profile, container: &str, sub: &[u8]) -> Vec<u8> {
     };
     sanitize_bytes([head.as_bytes(), sub, tail.as_bytes()].concat())
 }
+
+/// Dragonfly has no subcommand table: each container's handler answers a word it does not
+/// know, most with one shared text (the word upper-cased, MEMORY and JSON.DEBUG aside).
+fn dragonfly_unknown_subcommand(container: &str, sub: &[u8]) -> Vec<u8> {
+    match container {
+        "COMMAND" | "DFLY" | "XGROUP" | "MODULE" => SYNTAX.as_bytes().to_vec(),
+        "ACL" => b"ERR unknown command `ACL`".to_vec(),
+        "FT.CONFIG" => DRAGONFLY_FT_CONFIG_UNKNOWN.as_bytes().to_vec(),
+        _ => {
+            let word =
+                if matches!(container, "MEMORY" | "JSON.DEBUG") { sub.to_vec() } else { sub.to_ascii_uppercase() };
+            let head = b"ERR Unknown subcommand or wrong number of arguments for '".as_slice();
+            sanitize_bytes([head, &word, format!("'. Try {container} HELP.").as_bytes()].concat())
+        }
+    }
+}
+
+/// Dragonfly's FT.CONFIG with a word it does not know.
+pub const DRAGONFLY_FT_CONFIG_UNKNOWN: &str = "ERR Unknown subcommand";
+
+/// Dragonfly's COMMAND DOCS (it keeps no docs, so that interactive clients use their own).
+pub const DRAGONFLY_COMMAND_DOCS: &str = "ERR COMMAND DOCS Not Implemented";
 
 /// The reply to a wrong number of arguments; `fullname` is `get` or `client|setname`,
 /// `typed` the subcommand word as the client sent it (Redis before 7.0 quotes it).

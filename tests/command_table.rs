@@ -328,3 +328,54 @@ fn commands_without_handlers_accept_their_own_grammar() {
     problems.dedup();
     assert!(problems.is_empty(), "{} rejected:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// Dragonfly's COMMAND (its `Service::Command`, read from its source): seven fields, the
+/// registered name as a simple string, `fast` or `SLOW` among the flags, step 1 for keyless
+/// commands, ACL's subcommands as entries of their own, hidden commands only through
+/// COMMAND INFO, no COMMAND DOCS.
+#[test]
+fn dragonfly_answers_command_with_its_own_shape() {
+    let server = Server::with_profile("dragonfly".parse().expect("profile"));
+    let mut c = server.client();
+    let all = c.cmd(["COMMAND"]).expect("reply");
+    let entries = all.as_array().expect("array");
+    assert_eq!(c.cmd(["COMMAND", "COUNT"]).expect("reply"), Reply::Int(entries.len() as i64));
+    let mut names = Vec::new();
+    for e in entries {
+        let f = e.as_array().expect("entry");
+        assert_eq!(f.len(), 7, "{e:?}");
+        let Reply::Simple(name) = &f[0] else { panic!("name is a simple string: {e:?}") };
+        assert_eq!(name.to_ascii_uppercase(), **name);
+        let flags: Vec<String> = f[2].as_array().expect("flags").iter().map(text).collect();
+        assert_eq!(flags.iter().filter(|x| *x == "fast" || *x == "SLOW").count(), 1, "{e:?}");
+        assert!(f[5].as_int().expect("step") >= 1, "{e:?}");
+        assert!(f[6].as_array().expect("categories").iter().all(|x| text(x).starts_with('@')), "{e:?}");
+        names.push(name.to_string());
+    }
+    let get = entries.iter().find(|e| e.as_array().is_some_and(|f| text(&f[0]) == "GET")).expect("GET");
+    assert_eq!(
+        get,
+        &Reply::Array(vec![
+            Reply::simple("GET"),
+            Reply::Int(2),
+            Reply::Array(vec![Reply::simple("readonly"), Reply::simple("fast")]),
+            Reply::Int(1),
+            Reply::Int(1),
+            Reply::Int(1),
+            Reply::Array(vec![Reply::simple("@READ"), Reply::simple("@STRING"), Reply::simple("@FAST")]),
+        ])
+    );
+    assert!(names.contains(&"ACL LIST".to_string()) && !names.iter().any(|n| n.starts_with("CLIENT ")));
+    assert!(!names.contains(&"DFLY".to_string()), "hidden commands are not listed");
+    let info = c.cmd(["COMMAND", "INFO", "dfly", "acl list", "acl|list", "nosuch"]).expect("reply");
+    let info = info.as_array().expect("array");
+    assert_eq!(info[0].as_array().map(|f| text(&f[0])), Some("DFLY".to_string()));
+    assert_eq!(info[1].as_array().map(|f| f[1].clone()), Some(Reply::Int(1)), "ACL LIST counts as one word");
+    assert_eq!((&info[2], &info[3]), (&Reply::Nil, &Reply::Nil));
+    assert_eq!(c.cmd(["COMMAND", "DOCS"]).expect("reply"), Reply::err("ERR COMMAND DOCS Not Implemented"));
+    assert_eq!(c.cmd(["COMMAND", "INFO"]).expect("reply"), Reply::err("ERR syntax error"));
+    assert_eq!(
+        c.cmd(["CLIENT", "nosuch"]).expect("reply"),
+        Reply::err("ERR Unknown subcommand or wrong number of arguments for 'NOSUCH'. Try CLIENT HELP.")
+    );
+}
