@@ -55,6 +55,8 @@ const CATEGORY_ORDER: &[&str] = &[
     "connection",
     "transaction",
     "scripting",
+    // KeyDB's own, after Redis's.
+    "replication",
 ];
 
 /// Categories the modules Redis 8 ships add, after Redis's own (in the order Redis 8 loads
@@ -72,16 +74,47 @@ fn status_set(items: Vec<String>) -> Reply {
     Reply::Set(items.into_iter().map(|s| Reply::Simple(s.into())).collect())
 }
 
+/// The flags Redis before 7.0 reports, in its order: `random` and `sort_for_script` were
+/// flags then (the nondeterministic-output tips since), `may_replicate` was shown, and
+/// blocking was only a category.
+const FLAG_ORDER_6: &[&str] = &[
+    "write",
+    "readonly",
+    "denyoom",
+    "admin",
+    "pubsub",
+    "noscript",
+    "random",
+    "sort_for_script",
+    "loading",
+    "stale",
+    "skip_monitor",
+    "skip_slowlog",
+    "asking",
+    "fast",
+    "no_auth",
+    "may_replicate",
+    "movablekeys",
+];
+
 fn command_flags(c: &CommandSpec, p: &Profile) -> Reply {
     let mut names: Vec<String> = c.flags_for(p).iter().map(|f| f.to_ascii_lowercase()).collect();
     if is_movable(c, p) {
         names.push("movablekeys".into());
     }
-    if !p.redis_at_least(7, 0) && c.tips_for(p).iter().any(|t| t.eq_ignore_ascii_case("nondeterministic_output")) {
-        // Before 7.0 the tip was the `random` command flag.
-        names.push("random".into());
-    }
-    let ordered = FLAG_ORDER.iter().filter(|f| names.iter().any(|n| n == *f)).map(|f| f.to_string()).collect();
+    let order = if p.redis_at_least(7, 0) {
+        FLAG_ORDER
+    } else {
+        let tip = |t: &str| c.tips_for(p).iter().any(|x| x.eq_ignore_ascii_case(t));
+        if tip("nondeterministic_output") {
+            names.push("random".into());
+        }
+        if tip("nondeterministic_output_order") {
+            names.push("sort_for_script".into());
+        }
+        FLAG_ORDER_6
+    };
+    let ordered = order.iter().filter(|f| names.iter().any(|n| n == *f)).map(|f| f.to_string()).collect();
     status_set(ordered)
 }
 
