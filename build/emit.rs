@@ -347,7 +347,14 @@ fn variants_tokens(o: Option<&CmdOverlay>) -> Res<Vec<TokenStream>> {
             }
             None => quote!(None),
         };
-        let (flags, acl, tips) = (some_strs(&f.flags), some_strs(&f.acl), some_strs(&f.tips));
+        let (flags, acl, tips, docf) =
+            (some_strs(&f.flags), some_strs(&f.acl), some_strs(&f.tips), some_strs(&f.doc_flags));
+        let opt_text = |v: &Option<Option<String>>| match v {
+            Some(Some(t)) => quote!(Some(Some(#t))),
+            Some(None) => quote!(Some(None)),
+            None => quote!(None),
+        };
+        let (dep, rep) = (opt_text(&f.deprecated_since), opt_text(&f.replaced_by));
         let ks = match &f.key_specs {
             Some(ks) => {
                 let t = key_specs_tokens(ks);
@@ -360,7 +367,8 @@ fn variants_tokens(o: Option<&CmdOverlay>) -> Res<Vec<TokenStream>> {
             sel.clone(),
             quote!(Variant {
                 server: #k, from: #from, until: #until, arity: #arity, flags: #flags,
-                acl_categories: #acl, tips: #tips, key_specs: #ks,
+                acl_categories: #acl, tips: #tips, key_specs: #ks, doc_flags: #docf,
+                deprecated_since: #dep, replaced_by: #rep,
             }),
         ));
     }

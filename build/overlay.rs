@@ -24,10 +24,23 @@ pub(crate) struct Facts {
     pub(crate) acl: Option<Vec<String>>,
     pub(crate) tips: Option<Vec<String>>,
     pub(crate) key_specs: Option<Vec<KeySpecM>>,
+    /// COMMAND DOCS facts: `null` clears them (Valkey 9.0 took deprecations back).
+    pub(crate) doc_flags: Option<Vec<String>>,
+    pub(crate) deprecated_since: Option<Option<String>>,
+    pub(crate) replaced_by: Option<Option<String>>,
 }
 
 /// The fact keys of a servers.json entry.
-pub(crate) const FACT_KEYS: &[&str] = &["arity", "command_flags", "acl_categories", "command_tips", "key_specs"];
+pub(crate) const FACT_KEYS: &[&str] = &[
+    "arity",
+    "command_flags",
+    "acl_categories",
+    "command_tips",
+    "key_specs",
+    "doc_flags",
+    "deprecated_since",
+    "replaced_by",
+];
 
 #[derive(Default)]
 pub(crate) struct CmdOverlay {
@@ -98,6 +111,20 @@ fn parse_facts(file: &str, ctx: &str, o: &Map<String, Value>, out: &mut BTreeMap
                 "command_flags" => f.flags = Some(strs(v)?),
                 "acl_categories" => f.acl = Some(strs(v)?),
                 "command_tips" => f.tips = Some(strs(v)?),
+                "doc_flags" if v.is_null() => f.doc_flags = Some(vec![]),
+                "doc_flags" => f.doc_flags = Some(strs(v)?),
+                "deprecated_since" | "replaced_by" => {
+                    let text = match v {
+                        Value::Null => None,
+                        Value::String(t) => Some(t.clone()),
+                        _ => return Err(format!("{file}: key \"{fctx}\" must be a string or null")),
+                    };
+                    if *key == "replaced_by" {
+                        f.replaced_by = Some(text);
+                    } else {
+                        f.deprecated_since = Some(text);
+                    }
+                }
                 _ => {
                     let arr = v.as_array().ok_or_else(|| format!("{file}: key \"{fctx}\" must be a list"))?;
                     let ks = arr.iter().enumerate().map(|(i, k)| parse_key_spec(&fctx, i, k)).collect::<Res<_>>()?;

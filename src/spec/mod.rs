@@ -231,6 +231,10 @@ pub struct Variant {
     pub acl_categories: Option<&'static [&'static str]>,
     pub tips: Option<&'static [&'static str]>,
     pub key_specs: Option<&'static [KeySpec]>,
+    pub doc_flags: Option<&'static [&'static str]>,
+    /// `Some(None)`: not deprecated there.
+    pub deprecated_since: Option<Option<&'static str>>,
+    pub replaced_by: Option<Option<&'static str>>,
 }
 
 impl Variant {
@@ -294,6 +298,21 @@ impl CommandSpec {
     /// The command tips on the pinned server.
     pub fn tips_for(&self, p: &Profile) -> &'static [&'static str] {
         self.fact(p, |v| v.tips).unwrap_or(self.tips)
+    }
+
+    /// The COMMAND DOCS flags on the pinned server.
+    pub fn doc_flags_for(&self, p: &Profile) -> &'static [&'static str] {
+        self.fact(p, |v| v.doc_flags).unwrap_or(self.doc_flags)
+    }
+
+    /// Since when the command is deprecated on the pinned server, if it is.
+    pub fn deprecated_since_for(&self, p: &Profile) -> Option<&'static str> {
+        self.fact(p, |v| v.deprecated_since).unwrap_or(self.deprecated_since)
+    }
+
+    /// What replaces the command on the pinned server, if anything.
+    pub fn replaced_by_for(&self, p: &Profile) -> Option<&'static str> {
+        self.fact(p, |v| v.replaced_by).unwrap_or(self.replaced_by)
     }
 
     /// The key specs on the pinned server.

@@ -359,13 +359,14 @@ fn docs_of(c: &CommandSpec, p: &Profile) -> Reply {
     if let Some(module) = c.module {
         m.push((s("module"), s(module)));
     }
-    if !c.doc_flags.is_empty() {
-        m.push((s("doc_flags"), status_set(c.doc_flags.iter().map(|f| f.to_ascii_lowercase()).collect())));
+    let doc_flags = c.doc_flags_for(p);
+    if !doc_flags.is_empty() {
+        m.push((s("doc_flags"), status_set(doc_flags.iter().map(|f| f.to_ascii_lowercase()).collect())));
     }
-    if let Some(d) = c.deprecated_since {
+    if let Some(d) = c.deprecated_since_for(p) {
         m.push((s("deprecated_since"), s(d)));
     }
-    if let Some(r) = c.replaced_by {
+    if let Some(r) = c.replaced_by_for(p) {
         m.push((s("replaced_by"), s(r)));
     }
     if !c.args.is_empty() {
