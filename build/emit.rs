@@ -321,20 +321,21 @@ pub(crate) fn key_specs_tokens(ks: &[KeySpecM]) -> Vec<TokenStream> {
 fn variants_tokens(o: Option<&CmdOverlay>) -> Res<Vec<TokenStream>> {
     let mut out = Vec::new();
     for (sel, f) in o.map(|o| &o.facts).into_iter().flatten() {
-        let (server, op, v) = selector("servers.json", "", sel)?;
-        let v = v.map(|v| ver(&v)).transpose()?;
-        // Sort key: `<` bounds ascending, then `>=` bounds descending, then plain.
-        let rank = match (op, v) {
-            ("<", Some((a, b, c))) => (0, (a, b, c)),
-            (">=", Some((a, b, c))) => (1, (u16::MAX - a, u16::MAX - b, u16::MAX - c)),
-            _ => (2, (0, 0, 0)),
+        let (server, from, until) = selector("servers.json", "", sel)?;
+        // Most specific first: ranges, then `<` bounds ascending, `>=` bounds descending, plain.
+        let inv = |(a, b, c): (u16, u16, u16)| (u16::MAX - a, u16::MAX - b, u16::MAX - c);
+        let rank = match (from, until) {
+            (Some(f), Some(_)) => (0, inv(f)),
+            (None, Some(u)) => (1, u),
+            (Some(f), None) => (2, inv(f)),
+            (None, None) => (3, (0, 0, 0)),
         };
-        let max = quote!(Version::new(u16::MAX, u16::MAX, u16::MAX));
-        let (from, until) = match (op, v) {
-            ("<", Some((a, b, c))) => (quote!(Version::ZERO), quote!(Version::new(#a, #b, #c))),
-            (">=", Some((a, b, c))) => (quote!(Version::new(#a, #b, #c)), max),
-            _ => (quote!(Version::ZERO), max),
+        let v = |x: Option<(u16, u16, u16)>, none: TokenStream| match x {
+            Some((a, b, c)) => quote!(Version::new(#a, #b, #c)),
+            None => none,
         };
+        let (from, until) =
+            (v(from, quote!(Version::ZERO)), v(until, quote!(Version::new(u16::MAX, u16::MAX, u16::MAX))));
         let k = server_kind(&server);
         let some_strs = |v: &Option<Vec<String>>| match v {
             Some(l) => quote!(Some(&[#(#l),*])),

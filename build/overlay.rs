@@ -70,21 +70,31 @@ pub(crate) struct Overlay {
 }
 
 /// A fact selector: `(server, "<" | ">=" | "", version)`.
-pub(crate) fn selector(file: &str, ctx: &str, s: &str) -> Res<(String, &'static str, Option<String>)> {
-    let (server, op, v) = if let Some((a, b)) = s.split_once(">=") {
-        (a, ">=", Some(b.to_string()))
-    } else if let Some((a, b)) = s.split_once('<') {
-        (a, "<", Some(b.to_string()))
-    } else {
-        (s, "", None)
+/// A fact selector: the server, and the versions it covers (`from <= v < until`):
+/// `redis`, `redis<7.2.0`, `valkey>=8.1.0`, `redis>=7.2.14<7.4.0` (a patch release that got
+/// a later change backported).
+pub(crate) type Selector = (String, Option<(u16, u16, u16)>, Option<(u16, u16, u16)>);
+
+pub(crate) fn selector(file: &str, ctx: &str, s: &str) -> Res<Selector> {
+    let (server, rest) = match s.find(['<', '>']) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
     };
     if !["redis", "valkey", "keydb", "dragonfly"].contains(&server) {
         return Err(format!("{file}: key \"{ctx}.{s}\": unknown server \"{server}\""));
     }
-    if let Some(v) = &v {
-        ver(v)?;
-    }
-    Ok((server.to_string(), op, v))
+    let (from, until) = match rest.strip_prefix(">=") {
+        Some(r) => match r.split_once('<') {
+            Some((f, u)) => (Some(f), Some(u)),
+            None => (Some(r), None),
+        },
+        None if rest.is_empty() => (None, None),
+        None => match rest.strip_prefix('<') {
+            Some(u) => (None, Some(u)),
+            None => return Err(format!("{file}: key \"{ctx}.{s}\": a bound is `<x.y.z` or `>=x.y.z`")),
+        },
+    };
+    Ok((server.to_string(), from.map(ver).transpose()?, until.map(ver).transpose()?))
 }
 
 fn parse_facts(file: &str, ctx: &str, o: &Map<String, Value>, out: &mut BTreeMap<String, Facts>) -> Res<()> {

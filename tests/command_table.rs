@@ -379,3 +379,37 @@ fn dragonfly_answers_command_with_its_own_shape() {
         Reply::err("ERR Unknown subcommand or wrong number of arguments for 'NOSUCH'. Try CLIENT HELP.")
     );
 }
+
+fn flags_of(p: &str, cmd: &str) -> Vec<String> {
+    let mut c = Server::with_profile(p.parse().expect("profile")).client();
+    let r = c.cmd(["COMMAND", "INFO", cmd]).expect("reply");
+    let e = r.as_array().and_then(|a| a[0].as_array()).expect("entry").to_vec();
+    e[2].as_array().expect("flags").iter().map(text).collect()
+}
+
+/// Facts that changed within a release line or between versions, as the servers' release
+/// notes and specs give them: SUBSCRIBE refuses to run out of memory (`denyoom`) from Redis
+/// 8.8, backported to 7.2.14, 7.4.9, 8.2.6, 8.4.3 and 8.6.3; Valkey marked SLOWLOG
+/// deprecated in 8.1 (COMMANDLOG replaces it) and took that back in 9.0.
+#[test]
+fn per_version_facts_follow_the_release_lines() {
+    for (p, denyoom) in [
+        ("redis-7.2.13", false),
+        ("redis-7.2.14", true),
+        ("redis-7.4.0", false),
+        ("redis-7.4.9", true),
+        ("redis-8.0.0", false),
+        ("redis-8.6.3", true),
+        ("redis-8.8.0", true),
+    ] {
+        assert_eq!(flags_of(p, "subscribe").contains(&"denyoom".to_string()), denyoom, "{p}");
+    }
+    let deprecated = |p: &str| {
+        let mut c = Server::with_profile(p.parse().expect("profile")).client();
+        let docs = c.cmd(["COMMAND", "DOCS", "slowlog"]).expect("reply");
+        format!("{docs:?}").contains("deprecated_since")
+    };
+    assert!(!deprecated("valkey-8.0"));
+    assert!(deprecated("valkey-8.1"));
+    assert!(!deprecated("valkey-9.0"));
+}
