@@ -43,7 +43,10 @@ fn fake_call(c: &mut fakeredis::Client, resp3: bool, args: &[&str]) -> Reply {
 }
 
 fn text(r: &Reply) -> String {
-    r.as_str().map(|s| s.to_string()).unwrap_or_else(|| format!("{r:?}"))
+    match r {
+        Reply::Int(n) => n.to_string(),
+        _ => r.as_str().map(|s| s.to_string()).unwrap_or_else(|| format!("{r:?}")),
+    }
 }
 
 /// Key-spec fields as `(key, value)` pairs, from a RESP3 map or a RESP2 flat array.
