@@ -222,7 +222,7 @@ const DENIED: &[&str] = &[
     "waitaof",
 ];
 
-fn denied(cmd: &CommandSpec) -> bool {
+pub fn denied(cmd: &CommandSpec) -> bool {
     let container_denied = cmd.container.is_some_and(|c| DENIED.iter().any(|d| d.eq_ignore_ascii_case(c)));
     container_denied || cmd.has_flag("BLOCKING") || DENIED.contains(&cmd.fullname)
 }
@@ -301,7 +301,7 @@ const DOUBLES: &[&str] = &[
 ];
 
 /// `word` with each ASCII letter in random case.
-fn mangle_case(u: &mut Input<'_>, word: &str) -> Vec<u8> {
+pub fn mangle_case(u: &mut Input<'_>, word: &str) -> Vec<u8> {
     let mode = u.below(4);
     word.bytes()
         .map(|c| match mode {
@@ -341,48 +341,87 @@ fn gen_double(u: &mut Input<'_>) -> Vec<u8> {
 const MAX_ARGS: usize = 40;
 const MAX_DEPTH: usize = 6;
 
-/// Arguments for `specs`, in order; optional ones appear about half the time.
-fn gen_args(u: &mut Input<'_>, specs: &'static [ArgSpec], out: &mut Vec<Vec<u8>>, depth: usize) {
-    for s in specs {
-        if out.len() >= MAX_ARGS {
-            return;
-        }
-        if s.optional && u.ratio(1, 2) {
-            continue;
-        }
-        gen_arg(u, s, out, depth);
+/// Where generated argument values come from. The defaults are the command fuzzer's
+/// palettes; the differential driver (`crate::difffuzz`) overrides them to keep its
+/// campaigns comparable with a live server (no sub-second TTLs, its own keys).
+pub trait Values {
+    /// A value for `arg` of `cmd`, overriding the palette of its type (`None`: use it).
+    fn special(&self, _u: &mut Input<'_>, _cmd: &'static CommandSpec, _arg: &'static ArgSpec) -> Option<Vec<u8>> {
+        None
+    }
+    fn key(&self, u: &mut Input<'_>) -> Vec<u8> {
+        gen_key(u)
+    }
+    fn word(&self, u: &mut Input<'_>) -> Vec<u8> {
+        gen_word(u)
+    }
+    fn int(&self, u: &mut Input<'_>) -> Vec<u8> {
+        gen_int(u)
+    }
+    fn double(&self, u: &mut Input<'_>) -> Vec<u8> {
+        gen_double(u)
     }
 }
 
-/// One argument: its token, then its value(s).
-fn gen_arg(u: &mut Input<'_>, s: &'static ArgSpec, out: &mut Vec<Vec<u8>>, depth: usize) {
-    let reps = if s.multiple { 1 + u.below(3) } else { 1 };
-    for i in 0..reps {
-        if out.len() >= MAX_ARGS || depth > MAX_DEPTH {
-            return;
-        }
-        if let Some(t) = s.token {
-            if i == 0 || s.multiple_token || matches!(s.kind, ArgKind::PureToken) {
-                out.push(mangle_case(u, t));
+/// The command fuzzer's own palettes.
+pub struct Plain;
+
+impl Values for Plain {}
+
+/// Generates arguments for one command: its grammar, the value palettes, the nesting depth.
+struct Gen<'v> {
+    values: &'v dyn Values,
+    cmd: &'static CommandSpec,
+}
+
+impl Gen<'_> {
+    /// Arguments for `specs`, in order; optional ones appear about half the time.
+    fn args(&self, u: &mut Input<'_>, specs: &'static [ArgSpec], out: &mut Vec<Vec<u8>>, depth: usize) {
+        for s in specs {
+            if out.len() >= MAX_ARGS {
+                return;
             }
+            if s.optional && u.ratio(1, 2) {
+                continue;
+            }
+            self.arg(u, s, out, depth);
         }
-        match s.kind {
-            ArgKind::Key => out.push(gen_key(u)),
-            ArgKind::String | ArgKind::Pattern => out.push(gen_word(u)),
-            ArgKind::Integer | ArgKind::UnixTime => out.push(gen_int(u)),
-            ArgKind::Double => out.push(gen_double(u)),
-            ArgKind::PureToken => {
-                if s.token.is_none() {
-                    out.push(mangle_case(u, s.name));
+    }
+
+    /// One argument: its token, then its value(s).
+    fn arg(&self, u: &mut Input<'_>, s: &'static ArgSpec, out: &mut Vec<Vec<u8>>, depth: usize) {
+        let reps = if s.multiple { 1 + u.below(3) } else { 1 };
+        for i in 0..reps {
+            if out.len() >= MAX_ARGS || depth > MAX_DEPTH {
+                return;
+            }
+            if let Some(t) = s.token {
+                if i == 0 || s.multiple_token || matches!(s.kind, ArgKind::PureToken) {
+                    out.push(mangle_case(u, t));
                 }
             }
-            ArgKind::OneOf(alts) => {
-                if !alts.is_empty() {
-                    let alt = u.pick(alts);
-                    gen_arg(u, alt, out, depth + 1);
-                }
+            if let Some(v) = self.values.special(u, self.cmd, s) {
+                out.push(v);
+                continue;
             }
-            ArgKind::Block(subs) => gen_args(u, subs, out, depth + 1),
+            match s.kind {
+                ArgKind::Key => out.push(self.values.key(u)),
+                ArgKind::String | ArgKind::Pattern => out.push(self.values.word(u)),
+                ArgKind::Integer | ArgKind::UnixTime => out.push(self.values.int(u)),
+                ArgKind::Double => out.push(self.values.double(u)),
+                ArgKind::PureToken => {
+                    if s.token.is_none() {
+                        out.push(mangle_case(u, s.name));
+                    }
+                }
+                ArgKind::OneOf(alts) => {
+                    if !alts.is_empty() {
+                        let alt = u.pick(alts);
+                        self.arg(u, alt, out, depth + 1);
+                    }
+                }
+                ArgKind::Block(subs) => self.args(u, subs, out, depth + 1),
+            }
         }
     }
 }
@@ -400,8 +439,8 @@ fn tokens(specs: &'static [ArgSpec], out: &mut Vec<&'static str>) {
 
 /// Damages a well-formed argument list now and then: drops, repeats, swaps, truncates,
 /// or slips in one of the command's tokens or a random word.
-fn mutate(u: &mut Input<'_>, cmd: &'static CommandSpec, args: &mut Vec<Vec<u8>>) {
-    let rounds = if u.ratio(1, 2) { 0 } else { 1 + u.below(3) };
+fn mutate(u: &mut Input<'_>, values: &dyn Values, cmd: &'static CommandSpec, args: &mut Vec<Vec<u8>>, rate: u8) {
+    let rounds = if u.ratio(rate, 8) { 1 + u.below(3) } else { 0 };
     for _ in 0..rounds {
         let n = args.len();
         match u.below(8) {
@@ -417,7 +456,7 @@ fn mutate(u: &mut Input<'_>, cmd: &'static CommandSpec, args: &mut Vec<Vec<u8>>)
                 let mut toks = Vec::new();
                 tokens(cmd.args, &mut toks);
                 let w = if toks.is_empty() {
-                    gen_word(u)
+                    values.word(u)
                 } else {
                     let t = *u.pick(&toks);
                     mangle_case(u, t)
@@ -426,7 +465,7 @@ fn mutate(u: &mut Input<'_>, cmd: &'static CommandSpec, args: &mut Vec<Vec<u8>>)
             }
             3 if n > 0 => {
                 let i = u.below(n);
-                args[i] = gen_word(u);
+                args[i] = values.word(u);
             }
             4 => args.truncate(u.below(n + 1)),
             5 if n > 1 => {
@@ -435,9 +474,9 @@ fn mutate(u: &mut Input<'_>, cmd: &'static CommandSpec, args: &mut Vec<Vec<u8>>)
             }
             6 => {
                 let w = match u.below(3) {
-                    0 => gen_int(u),
-                    1 => gen_key(u),
-                    _ => gen_word(u),
+                    0 => values.int(u),
+                    1 => values.key(u),
+                    _ => values.word(u),
                 };
                 args.push(w);
             }
@@ -457,6 +496,17 @@ pub fn gen_command(u: &mut Input<'_>) -> Vec<Vec<u8>> {
         return argv;
     }
     let cmd = *u.pick(fuzzable_commands());
+    gen_command_for(u, &Plain, cmd, 4)
+}
+
+/// An argument vector for `cmd` (its container's name first): values from `values`,
+/// damaged by [`mutate`] with probability `mutation_rate / 8`.
+pub fn gen_command_for(
+    u: &mut Input<'_>,
+    values: &dyn Values,
+    cmd: &'static CommandSpec,
+    mutation_rate: u8,
+) -> Vec<Vec<u8>> {
     let mut argv = Vec::new();
     if let Some(container) = cmd.container {
         argv.push(mangle_case(u, container));
@@ -470,12 +520,12 @@ pub fn gen_command(u: &mut Input<'_>) -> Vec<Vec<u8>> {
             let sub = u.pick(cmd.subcommands);
             args.push(mangle_case(u, sub.name));
         } else if u.ratio(1, 2) {
-            args.push(gen_word(u));
+            args.push(values.word(u));
         }
     } else {
-        gen_args(u, cmd.args, &mut args, 0);
+        Gen { values, cmd }.args(u, cmd.args, &mut args, 0);
     }
-    mutate(u, cmd, &mut args);
+    mutate(u, values, cmd, &mut args, mutation_rate);
     argv.extend(args);
     argv
 }

@@ -46,6 +46,8 @@ pub mod server;
 pub mod spec;
 
 #[doc(hidden)]
+pub mod difffuzz;
+#[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "tcp")]
 pub mod net;

@@ -6,6 +6,7 @@
 
 mod common;
 
+use fakeredis::resp::render::{quote, render};
 use fakeredis::resp::{encode, parse_reply, split_inline_args};
 use fakeredis::{Client, Profile, Reply, Server};
 use std::collections::BTreeMap;
@@ -110,64 +111,6 @@ fn parse_transcript(path: &Path) -> Transcript {
         t.steps.push(Step::Cmd { line: step, client, args, dir: std::mem::take(&mut pending), expected });
     }
     t
-}
-
-fn quote(data: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for &b in data {
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn text(data: &[u8]) -> String {
-    data.iter()
-        .map(|&b| if (0x20..=0x7e).contains(&b) { (b as char).to_string() } else { format!("\\x{b:02x}") })
-        .collect()
-}
-
-fn render(r: &Reply, resp3: bool, sort: bool) -> String {
-    let list = |items: &[Reply]| {
-        let mut v: Vec<String> = items.iter().map(|x| render(x, resp3, sort)).collect();
-        if sort {
-            v.sort();
-        }
-        format!("[{}]", v.join(", "))
-    };
-    match r {
-        Reply::Simple(s) => format!("+{}", text(s.as_bytes())),
-        Reply::Error(e) => format!("-{}", text(e)),
-        Reply::Int(n) => format!(":{n}"),
-        Reply::Bulk(b) => quote(b),
-        Reply::Nil if resp3 => "_".into(),
-        Reply::Nil => "(nil)".into(),
-        Reply::NilArray if resp3 => "_".into(),
-        Reply::NilArray => "(nil-array)".into(),
-        Reply::Double(d) => format!(",{}", fakeredis::reply::format_double(*d)),
-        Reply::Bool(b) => if *b { "#t" } else { "#f" }.into(),
-        Reply::BigNumber(n) => format!("({n}"),
-        Reply::Verbatim(f, d) => format!("={f} {}", quote(d)),
-        Reply::Array(v) => list(v),
-        Reply::Set(v) => format!("~{}", list(v)),
-        Reply::Push(v) => format!(">{}", list(v)),
-        Reply::Map(pairs) => {
-            let mut v: Vec<String> =
-                pairs.iter().map(|(k, x)| format!("{}: {}", render(k, resp3, sort), render(x, resp3, sort))).collect();
-            if sort {
-                v.sort();
-            }
-            format!("{{{}}}", v.join(", "))
-        }
-    }
 }
 
 fn matches(dir: &Directives, rendered: &str, reply: &Reply, expected: &str) -> bool {

@@ -2,6 +2,7 @@
 //! protocol error texts), the reply encoder (RESP2 and RESP3), and a reply parser for
 //! clients (tests, the differential harness).
 
+pub mod render;
 mod reply_parser;
 mod request;
 

@@ -100,6 +100,11 @@ static PARAMS: &[Param] = &[
     pa("zset-max-listpack-value", "zset-max-ziplist-value", "64", POS),
 ];
 
+/// The canonical names of the parameters the fake models (every version's).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    PARAMS.iter().map(|p| p.name)
+}
+
 /// Current values, by canonical name, and the ones the engine reads on its hot paths
 /// already typed ([`Config::limits`]).
 #[derive(Debug, Clone)]

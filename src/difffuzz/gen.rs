@@ -1,0 +1,156 @@
+//! Command sequences for a campaign: every command the fake implements (and the pinned
+//! server has), arguments from its grammar through [`crate::fuzzing`]'s generator, with
+//! palettes chosen so that two servers on the wall clock stay comparable.
+//!
+//! - A small colliding keyspace (`a`, `b`, `c`, `{a}b`, the empty key) in several
+//!   databases, so commands meet each other's data and types.
+//! - Values near the edges: 0, -1, the i64 limits and one past them, `inf`, `nan`, empty
+//!   strings, strings of 44 and 45 bytes (the embstr limit) and of 1000 bytes.
+//! - TTLs are either already expired (zero, negative, a past Unix time) or at least ten
+//!   seconds away: two servers cannot agree on a key that expires between their two
+//!   copies of a command. Expiry at the boundary is checked on the virtual clock instead
+//!   (`model_ops`, the transcripts).
+//! - CONFIG SET/GET name the parameters the fake models, minus [`UNSAFE_PARAMS`].
+//! - Connection 2 gets about one command in seven; under RESP3 every connection starts
+//!   with `HELLO 3` (again after QUIT or RESET).
+
+use crate::dispatch;
+use crate::fuzzing::{self, mangle_case, Input, Values};
+use crate::spec::{self, ArgKind, ArgSpec, CommandSpec, Profile};
+
+/// Parameters campaigns never set, and why: they move the server off its address, write
+/// files or fork, or act on the wall clock and the accept loop (which the in-process fake
+/// does not have).
+pub const UNSAFE_PARAMS: &[(&str, &str)] = &[
+    ("port", "moves the oracle off its address"),
+    ("bind", "moves the oracle off its address"),
+    ("dbfilename", "writes files"),
+    ("save", "starts background saves on the wall clock"),
+    ("appendonly", "starts an AOF rewrite (fork, files)"),
+    ("appendfsync", "AOF only"),
+    ("maxmemory", "eviction is not modelled yet (issue 12)"),
+    ("timeout", "closes idle connections on the wall clock"),
+    ("maxclients", "refuses connections in the TCP accept loop, which the in-process fake has not"),
+    ("daemonize", "immutable"),
+    ("databases", "immutable"),
+    ("io-threads", "immutable"),
+];
+
+/// The parameters a campaign may set (and resets to their start values every round).
+pub fn settable_params() -> Vec<&'static str> {
+    crate::server::config::names().filter(|n| !UNSAFE_PARAMS.iter().any(|(u, _)| u == n)).collect()
+}
+
+const KEYS: &[&str] = &["a", "b", "c", "{a}b", ""];
+
+const CONFIG_VALUES: &[&str] = &[
+    "yes", "no", "0", "1", "-1", "2", "100", "512", "-2", "1000000", "1mb", "1gb", "10kb", "abc", "", "KEA", "Ex",
+    "$gx", "noeviction", "allkeys-lru", "volatile-lfu", "allkeys-lfu", "debug", "nothing", "warning", "everysec",
+    "9223372036854775807", "2147483648", "1.5", "pass",
+];
+
+/// Relative times (EX, PX, EXPIRE, SETEX, ...): expired at once, invalid, or far away.
+const RELATIVE: &[&str] = &[
+    "-1", "0", "-100", "10", "100", "1000", "86400", "100000", "2147483647", "9223372036854775", "9223372036854776",
+    "9223372036854775807", "-9223372036854775808", "abc", "1.5", "",
+];
+
+/// Unix times in seconds or milliseconds: in the past, or far in the future.
+const ABSOLUTE: &[&str] = &[
+    "-1", "0", "1", "1000", "1000000000", "1000000000000", "4102444800", "4102444800000", "9223372036854775",
+    "9223372036854775807", "-9223372036854775808", "abc", "",
+];
+
+/// The difffuzz palettes.
+pub struct DiffValues {
+    params: Vec<&'static str>,
+}
+
+impl Values for DiffValues {
+    fn special(&self, u: &mut Input<'_>, cmd: &'static CommandSpec, arg: &'static ArgSpec) -> Option<Vec<u8>> {
+        let pick = |u: &mut Input<'_>, l: &[&str]| u.pick(l).as_bytes().to_vec();
+        match arg.name {
+            "seconds" | "milliseconds" => return Some(pick(u, RELATIVE)),
+            "unix-time-seconds" | "unix-time-milliseconds" => return Some(pick(u, ABSOLUTE)),
+            _ if matches!(arg.kind, ArgKind::UnixTime) => return Some(pick(u, ABSOLUTE)),
+            _ => {}
+        }
+        match (cmd.fullname, arg.name) {
+            ("config|get" | "config|set", "parameter") => Some(if u.ratio(7, 8) {
+                let p = *u.pick(&self.params);
+                mangle_case(u, p)
+            } else {
+                self.word(u)
+            }),
+            ("config|set", "value") | ("auth", "password") | ("hello", "password") => Some(pick(u, CONFIG_VALUES)),
+            ("hello", "protover") => Some(pick(u, &["2", "3", "3", "1", "4", "-1", "abc"])),
+            ("select" | "move", _) | ("swapdb", _) | ("copy", "destination-db") => {
+                Some(pick(u, &["0", "1", "2", "15", "16", "-1", "abc"]))
+            }
+            _ => None,
+        }
+    }
+
+    fn key(&self, u: &mut Input<'_>) -> Vec<u8> {
+        u.pick(KEYS).as_bytes().to_vec()
+    }
+
+    fn word(&self, u: &mut Input<'_>) -> Vec<u8> {
+        match u.below(12) {
+            0 => b"x".repeat(44),
+            1 => b"x".repeat(45),
+            2 => (0..1000u32).map(|i| b'a' + (i % 26) as u8).collect(),
+            3 | 4 => self.int(u),
+            5 => self.double(u),
+            _ => fuzzing::Plain.word(u),
+        }
+    }
+}
+
+/// Picks commands and writes argument vectors for one pinned profile.
+pub struct Generator {
+    profile: Profile,
+    commands: Vec<&'static CommandSpec>,
+    values: DiffValues,
+}
+
+impl Generator {
+    pub fn new(profile: Profile) -> Generator {
+        let leaf = |c: &&'static CommandSpec| c.run.is_some() && c.available(&profile) && !fuzzing::denied(c);
+        let leaf_ref = |c: &&&'static CommandSpec| leaf(c);
+        let mut commands: Vec<&'static CommandSpec> = Vec::new();
+        for c in spec::all_commands() {
+            if c.is_container() {
+                commands.extend(c.subcommands.iter().filter(leaf_ref));
+            } else if leaf(c) {
+                commands.push(c);
+            }
+        }
+        Generator { profile, commands, values: DiffValues { params: settable_params() } }
+    }
+
+    /// The commands campaigns draw from (full names).
+    pub fn commands(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.commands.iter().map(|c| c.fullname)
+    }
+
+    /// One argument vector that the fake resolves to a command it implements, or an
+    /// unknown command or subcommand (answered by the dispatcher on both sides).
+    pub fn command(&self, u: &mut Input<'_>) -> Vec<Vec<u8>> {
+        for _ in 0..100 {
+            if u.ratio(1, 64) {
+                let name = *u.pick(&["nosuchcommand", "get", "config"]);
+                let mut argv = vec![mangle_case(u, name)];
+                argv.push(self.values.word(u));
+                return argv;
+            }
+            let cmd = *u.pick(&self.commands);
+            let argv = fuzzing::gen_command_for(u, &self.values, cmd, 1);
+            match dispatch::resolve(&self.profile, &argv) {
+                Ok(c) if c.run.is_none() || fuzzing::denied(c) => continue,
+                _ => return argv,
+            }
+        }
+        vec![b"PING".to_vec()]
+    }
+}

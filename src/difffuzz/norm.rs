@@ -1,0 +1,312 @@
+//! How replies are compared. Most commands' replies must be the same bytes. The few whose
+//! replies legitimately differ between two correct servers are compared by a
+//! normalisation, chosen by the command the fake resolves ([`for_command`]); an error reply
+//! on either side is always compared byte for byte.
+//!
+//! | normalisation | commands | what is compared |
+//! |---|---|---|
+//! | [`Norm::Unordered`] | KEYS, COMMAND, COMMAND INFO/DOCS/LIST | Redis answers in hash-table order: arrays, sets and maps are sorted at every depth |
+//! | [`Norm::Pairs`] | CONFIG GET | name/value pairs in dictionary order: compared as a set of pairs |
+//! | [`Norm::Within`] | TTL, EXPIRETIME, OBJECT IDLETIME (1 s), PTTL, PEXPIRETIME (1000 ms) | integers: equal, or both non-negative and within the tolerance (the two servers ran the command microseconds apart) |
+//! | [`Norm::Scan`] | SCAN | cursors depend on the hash seed: a call from cursor 0 that both finish (cursor 0) returns the same set of keys; any other call returns a well-formed reply (cursor, distinct keys) on both |
+//! | [`Norm::Time`] | TIME | two bulk integers; seconds within 2 |
+//! | [`Norm::Shape`] | CLIENT ID, OBJECT FREQ | ids count connections, LFU counters are probabilistic: the same reply type |
+//! | [`Norm::ClientFields`] | CLIENT LIST, CLIENT INFO | `id addr laddr fd age idle qbuf qbuf-free argv-mem multi-mem obl oll omem tot-mem rbs rbp` masked; every other field exact |
+//! | [`Norm::Hello`] | HELLO | the `id` value masked |
+//! | [`Norm::Info`] | INFO | values are each server's own (pid, ports, memory, uptime): section headers and field names |
+//! | [`Norm::RandomKey`] | RANDOMKEY | both nil, or both name a key that exists on their own side (checked with EXISTS on the driver's connection) |
+
+use crate::reply::Reply;
+use crate::resp::parse_reply;
+use crate::resp::render::render;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Norm {
+    Exact,
+    Unordered,
+    Pairs,
+    Within(i64),
+    Scan,
+    Time,
+    Shape,
+    ClientFields,
+    Hello,
+    Info,
+    RandomKey,
+}
+
+/// The normalisation for a command, by its full name (`client|list`).
+pub fn for_command(fullname: &str) -> Norm {
+    match fullname {
+        "keys" | "command" | "command|info" | "command|docs" | "command|list" => Norm::Unordered,
+        "config|get" => Norm::Pairs,
+        "ttl" | "expiretime" | "object|idletime" => Norm::Within(1),
+        "pttl" | "pexpiretime" => Norm::Within(1000),
+        "scan" => Norm::Scan,
+        "time" => Norm::Time,
+        "client|id" | "object|freq" => Norm::Shape,
+        "client|list" | "client|info" => Norm::ClientFields,
+        "hello" => Norm::Hello,
+        "info" => Norm::Info,
+        "randomkey" => Norm::RandomKey,
+        _ => Norm::Exact,
+    }
+}
+
+impl Norm {
+    /// The transcript directive that checks a reply the same way, if there is one.
+    pub fn directive(self) -> Option<String> {
+        match self {
+            Norm::Exact => Some(String::new()),
+            Norm::Unordered => Some("!sort".into()),
+            Norm::Within(t) => Some(format!("!approx {t}")),
+            _ => None,
+        }
+    }
+}
+
+const VOLATILE_CLIENT_FIELDS: &[&str] = &[
+    "id", "addr", "laddr", "fd", "age", "idle", "qbuf", "qbuf-free", "argv-mem", "multi-mem", "obl", "oll", "omem",
+    "tot-mem", "rbs", "rbp",
+];
+
+fn parse(raw: &[u8]) -> Option<Reply> {
+    match parse_reply(raw) {
+        Ok(Some((r, used))) if used == raw.len() => Some(r),
+        _ => None,
+    }
+}
+
+fn text_of(r: &Reply) -> Option<&[u8]> {
+    match r {
+        Reply::Bulk(b) => Some(b),
+        Reply::Verbatim(_, b) => Some(b),
+        _ => None,
+    }
+}
+
+fn same_kind(a: &Reply, b: &Reply) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// `CLIENT LIST`/`CLIENT INFO` text with the volatile fields' values masked.
+fn mask_client_fields(text: &[u8]) -> String {
+    String::from_utf8_lossy(text)
+        .lines()
+        .map(|line| {
+            line.split(' ')
+                .map(|f| match f.split_once('=') {
+                    Some((k, _)) if VOLATILE_CLIENT_FIELDS.contains(&k) => format!("{k}=*"),
+                    _ => f.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// INFO text reduced to section headers and field names.
+fn info_names(text: &[u8]) -> String {
+    String::from_utf8_lossy(text)
+        .lines()
+        .map(|l| l.split_once(':').map_or(l, |(k, _)| k).to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// HELLO's reply with the `id` value masked (RESP2 flat array or RESP3 map).
+fn mask_hello(r: &Reply) -> Reply {
+    let id = |k: &Reply| k.as_bytes() == Some(b"id");
+    match r {
+        Reply::Array(v) => {
+            let mut v = v.clone();
+            for i in 1..v.len() {
+                if i % 2 == 1 && id(&v[i - 1]) {
+                    v[i] = Reply::Int(0);
+                }
+            }
+            Reply::Array(v)
+        }
+        Reply::Map(pairs) => {
+            Reply::Map(pairs.iter().map(|(k, x)| (k.clone(), if id(k) { Reply::Int(0) } else { x.clone() })).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Name/value pairs, sorted (RESP2 flat arrays and RESP3 maps alike).
+fn sorted_pairs(r: &Reply) -> Option<Vec<String>> {
+    let mut v: Vec<String> = match r {
+        Reply::Array(items) if items.len() % 2 == 0 => {
+            items.chunks(2).map(|p| format!("{} {}", render(&p[0], false, false), render(&p[1], false, false))).collect()
+        }
+        Reply::Map(pairs) => {
+            pairs.iter().map(|(k, x)| format!("{} {}", render(k, false, false), render(x, false, false))).collect()
+        }
+        _ => return None,
+    };
+    v.sort();
+    Some(v)
+}
+
+/// A well-formed SCAN reply: the cursor and its keys.
+fn scan_parts(r: &Reply) -> Option<(&[u8], Vec<&[u8]>)> {
+    let Reply::Array(v) = r else { return None };
+    let [cursor, Reply::Array(keys)] = v.as_slice() else { return None };
+    let cursor = cursor.as_bytes().filter(|c| !c.is_empty() && c.iter().all(u8::is_ascii_digit))?;
+    let keys: Option<Vec<&[u8]>> = keys.iter().map(Reply::as_bytes).collect();
+    let mut keys = keys?;
+    keys.sort();
+    let n = keys.len();
+    keys.dedup();
+    (keys.len() == n).then_some((cursor, keys))
+}
+
+/// What a comparison found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Same,
+    Differ,
+    /// RANDOMKEY named keys: the driver must check that each exists on its side.
+    CheckKeys(Vec<u8>, Vec<u8>),
+}
+
+/// Compares the raw replies of `argv` (resolved to `norm`) from the oracle and the fake.
+pub fn compare(norm: Norm, argv: &[Vec<u8>], oracle: &[u8], fake: &[u8]) -> Verdict {
+    if oracle == fake {
+        return Verdict::Same;
+    }
+    let (Some(a), Some(b)) = (parse(oracle), parse(fake)) else { return Verdict::Differ };
+    if a.is_error() || b.is_error() || norm == Norm::Exact {
+        return Verdict::Differ;
+    }
+    let same = match norm {
+        Norm::Exact => false,
+        Norm::Unordered => render(&a, true, true) == render(&b, true, true),
+        Norm::Pairs => sorted_pairs(&a).is_some_and(|x| Some(x) == sorted_pairs(&b)),
+        Norm::Within(tol) => match (a.as_int(), b.as_int()) {
+            (Some(x), Some(y)) => x >= 0 && y >= 0 && x.abs_diff(y) <= tol as u64,
+            _ => false,
+        },
+        Norm::Scan => match (scan_parts(&a), scan_parts(&b)) {
+            (Some((ca, ka)), Some((cb, kb))) => {
+                let complete = argv.get(1).is_some_and(|c| c.as_slice() == b"0") && ca == b"0" && cb == b"0";
+                !complete || ka == kb
+            }
+            _ => false,
+        },
+        Norm::Time => match (&a, &b) {
+            (Reply::Array(x), Reply::Array(y)) if x.len() == 2 && y.len() == 2 => {
+                let num = |r: &Reply| r.as_bytes().and_then(|s| std::str::from_utf8(s).ok()?.parse::<i64>().ok());
+                let secs = num(&x[0]).zip(num(&y[0])).is_some_and(|(s, t)| s.abs_diff(t) <= 2);
+                secs && num(&x[1]).is_some() && num(&y[1]).is_some()
+            }
+            _ => false,
+        },
+        Norm::Shape => same_kind(&a, &b),
+        Norm::ClientFields => match (text_of(&a), text_of(&b)) {
+            (Some(x), Some(y)) => same_kind(&a, &b) && mask_client_fields(x) == mask_client_fields(y),
+            _ => false,
+        },
+        Norm::Hello => render(&mask_hello(&a), true, false) == render(&mask_hello(&b), true, false),
+        Norm::Info => match (text_of(&a), text_of(&b)) {
+            (Some(x), Some(y)) => same_kind(&a, &b) && info_names(x) == info_names(y),
+            _ => false,
+        },
+        Norm::RandomKey => {
+            return match (a, b) {
+                (Reply::Bulk(x), Reply::Bulk(y)) => Verdict::CheckKeys(x.to_vec(), y.to_vec()),
+                _ => Verdict::Differ,
+            }
+        }
+    };
+    if same {
+        Verdict::Same
+    } else {
+        Verdict::Differ
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resp::encode;
+
+    fn raw(r: &Reply, resp3: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(r, resp3, &mut out);
+        out
+    }
+
+    fn bulks(items: &[&str]) -> Reply {
+        Reply::Array(items.iter().map(|s| Reply::bulk(s.to_string())).collect())
+    }
+
+    fn cmp(norm: Norm, argv: &[&str], a: &Reply, b: &Reply) -> Verdict {
+        let argv: Vec<Vec<u8>> = argv.iter().map(|s| s.as_bytes().to_vec()).collect();
+        compare(norm, &argv, &raw(a, false), &raw(b, false))
+    }
+
+    #[test]
+    fn errors_and_exact_replies_are_compared_byte_for_byte() {
+        let e1 = Reply::err("ERR a");
+        assert_eq!(cmp(Norm::Unordered, &["KEYS"], &e1, &Reply::err("ERR b")), Verdict::Differ);
+        assert_eq!(cmp(Norm::Shape, &["CLIENT", "ID"], &e1, &Reply::Int(3)), Verdict::Differ);
+        assert_eq!(cmp(Norm::Exact, &["GET"], &Reply::bulk("a"), &Reply::bulk("a")), Verdict::Same);
+        assert_eq!(cmp(Norm::Exact, &["GET"], &Reply::bulk("a"), &Reply::bulk("b")), Verdict::Differ);
+    }
+
+    #[test]
+    fn unordered_and_pairs() {
+        assert_eq!(cmp(Norm::Unordered, &["KEYS"], &bulks(&["a", "b"]), &bulks(&["b", "a"])), Verdict::Same);
+        assert_eq!(cmp(Norm::Unordered, &["KEYS"], &bulks(&["a", "b"]), &bulks(&["a"])), Verdict::Differ);
+        let (p, q) = (bulks(&["x", "1", "y", "2"]), bulks(&["y", "2", "x", "1"]));
+        assert_eq!(cmp(Norm::Pairs, &["CONFIG"], &p, &q), Verdict::Same);
+        assert_eq!(cmp(Norm::Pairs, &["CONFIG"], &p, &bulks(&["x", "2", "y", "1"])), Verdict::Differ);
+    }
+
+    #[test]
+    fn tolerances() {
+        let t = |a, b| cmp(Norm::Within(1), &["TTL"], &Reply::Int(a), &Reply::Int(b));
+        assert_eq!(t(100, 99), Verdict::Same);
+        assert_eq!(t(100, 98), Verdict::Differ);
+        assert_eq!(t(-1, -2), Verdict::Differ);
+        assert_eq!(t(0, -2), Verdict::Differ);
+    }
+
+    #[test]
+    fn scan_compares_sets_only_for_complete_scans() {
+        let r = |c: &str, k: &[&str]| Reply::Array(vec![Reply::bulk(c.to_string()), bulks(k)]);
+        assert_eq!(cmp(Norm::Scan, &["SCAN", "0"], &r("0", &["a", "b"]), &r("0", &["b", "a"])), Verdict::Same);
+        assert_eq!(cmp(Norm::Scan, &["SCAN", "0"], &r("0", &["a", "b"]), &r("0", &["a"])), Verdict::Differ);
+        assert_eq!(cmp(Norm::Scan, &["SCAN", "0"], &r("2", &["a"]), &r("0", &["b", "a"])), Verdict::Same);
+        assert_eq!(cmp(Norm::Scan, &["SCAN", "3"], &r("0", &["a"]), &r("0", &["b"])), Verdict::Same);
+        assert_eq!(cmp(Norm::Scan, &["SCAN", "3"], &r("0", &["a"]), &r("0", &["b", "b"])), Verdict::Differ);
+    }
+
+    #[test]
+    fn client_fields_and_hello_mask_ids() {
+        let a = Reply::bulk("id=3 addr=127.0.0.1:5 name=x db=0 cmd=client|info\n");
+        let b = Reply::bulk("id=9 addr=127.0.0.1:6 name=x db=0 cmd=client|info\n");
+        let c = Reply::bulk("id=9 addr=127.0.0.1:6 name=y db=0 cmd=client|info\n");
+        assert_eq!(cmp(Norm::ClientFields, &["CLIENT", "INFO"], &a, &b), Verdict::Same);
+        assert_eq!(cmp(Norm::ClientFields, &["CLIENT", "INFO"], &a, &c), Verdict::Differ);
+        let h = |id| Reply::Array(vec![Reply::bulk("server"), Reply::bulk("redis"), Reply::bulk("id"), Reply::Int(id)]);
+        assert_eq!(cmp(Norm::Hello, &["HELLO"], &h(3), &h(4)), Verdict::Same);
+    }
+
+    #[test]
+    fn info_compares_names_and_randomkey_asks_for_a_check() {
+        let a = Reply::bulk("# Server\r\nredis_version:7.0.15\r\nprocess_id:1\r\n");
+        let b = Reply::bulk("# Server\r\nredis_version:7.0.15\r\nprocess_id:2\r\n");
+        let c = Reply::bulk("# Server\r\nredis_version:7.0.15\r\n");
+        assert_eq!(cmp(Norm::Info, &["INFO"], &a, &b), Verdict::Same);
+        assert_eq!(cmp(Norm::Info, &["INFO"], &a, &c), Verdict::Differ);
+        assert_eq!(
+            cmp(Norm::RandomKey, &["RANDOMKEY"], &Reply::bulk("a"), &Reply::bulk("b")),
+            Verdict::CheckKeys(b"a".to_vec(), b"b".to_vec())
+        );
+        assert_eq!(cmp(Norm::RandomKey, &["RANDOMKEY"], &Reply::Nil, &Reply::bulk("b")), Verdict::Differ);
+    }
+}
