@@ -6,6 +6,8 @@ use crate::spec::{Profile, ServerKind};
 
 pub const SYNTAX: &str = "ERR syntax error";
 pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+/// LOLWUT's versions 5 and 6 draw random art (Schotter, skyscrapers).
+pub const LOLWUT_ART: &str = "ERR LOLWUT's drawings of versions 5 and 6 are not implemented by fakeredis yet";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 pub const NO_SUCH_KEY: &str = "ERR no such key";
@@ -155,6 +157,22 @@ pub fn wrong_arity(p: &Profile, fullname: &str, typed: Option<&[u8]>) -> String 
         }
     }
     format!("ERR wrong number of arguments for '{fullname}' command")
+}
+
+/// CONFIG SET naming a parameter the server lacks (`%s`: up to a NUL, CR and LF as spaces).
+pub fn config_set_unknown(name: &[u8]) -> Vec<u8> {
+    let mut t = b"ERR Unknown option or number of arguments for CONFIG SET - '".to_vec();
+    t.extend_from_slice(c_bytes(name));
+    t.push(b'\'');
+    sanitize_bytes(t)
+}
+
+/// CONFIG SET refusing a parameter (immutable, repeated) or its value.
+pub fn config_set_failed(name: &[u8], why: &str) -> Vec<u8> {
+    let mut t = b"ERR CONFIG SET failed (possibly related to argument '".to_vec();
+    t.extend_from_slice(c_bytes(name));
+    t.extend_from_slice(format!("') - {why}").as_bytes());
+    sanitize_bytes(t)
 }
 
 /// The reply to a command that has a spec but no handler yet.

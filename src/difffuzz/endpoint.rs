@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::resp::{self, parse_reply};
+use crate::resp::{self, parse_reply, Limits, RequestParser};
 use crate::{Client, Server};
 
 /// What a connection answered.
@@ -111,10 +111,12 @@ impl Endpoint for Tcp {
 
 // ------------------------------------------------------------------------ in-process
 
-/// The fake, in-process: each connection is a [`Client`] of one [`Server`].
+/// The fake, in-process: each connection is a [`Client`] of one [`Server`], and its
+/// requests go through the request parser with the limits the TCP front end applies (the
+/// tight ones before authentication), its protocol errors closing the connection as there.
 pub struct Local {
     pub server: Server,
-    conns: Vec<Option<Client>>,
+    conns: Vec<Option<(Client, RequestParser)>>,
 }
 
 impl Local {
@@ -130,18 +132,33 @@ impl Endpoint for Local {
         }
         let n = conn as u16;
         let server = self.server.clone();
-        let client = self.conns[conn].get_or_insert_with(|| {
-            Client::new(server, format!("127.0.0.1:{}", 40000 + n), "127.0.0.1:6379".into())
+        let (client, parser) = self.conns[conn].get_or_insert_with(|| {
+            let c = Client::new(server, format!("127.0.0.1:{}", 40000 + n), "127.0.0.1:6379".into());
+            (c, RequestParser::new())
         });
-        let got = match client.execute(argv) {
-            Ok(reply) => {
-                let mut out = Vec::new();
-                resp::encode(&reply, client.protocol() == 3, &mut out);
-                Raw::Reply(out)
+        let mut bytes = Vec::new();
+        resp::encode_command(argv, &mut bytes);
+        parser.feed(&bytes);
+        let limits = self.server.with_state(|st| {
+            let l = st.config.limits();
+            Limits {
+                proto_max_bulk_len: l.proto_max_bulk_len,
+                auth_required: l.requirepass_set && !client.session().authenticated,
             }
-            Err(_) => Raw::Closed,
+        });
+        let (got, closed) = match parser.next_command(limits) {
+            Err(text) => (Raw::Reply(format!("-{text}\r\n").into_bytes()), true),
+            Ok(None) => return Err(format!("the request parser kept a whole command: {argv:?}")),
+            Ok(Some(parsed)) => match client.execute(&parsed) {
+                Ok(reply) => {
+                    let mut out = Vec::new();
+                    resp::encode(&reply, client.protocol() == 3, &mut out);
+                    (Raw::Reply(out), client.is_closed())
+                }
+                Err(_) => (Raw::Closed, true),
+            },
         };
-        if client.is_closed() || got == Raw::Closed {
+        if closed {
             self.close(conn);
         }
         Ok(got)

@@ -5,7 +5,8 @@
 //!
 //! | normalisation | commands | what is compared |
 //! |---|---|---|
-//! | [`Norm::Unordered`] | KEYS, COMMAND, COMMAND INFO/DOCS/LIST | Redis answers in hash-table order: arrays, sets and maps are sorted at every depth |
+//! | [`Norm::Unordered`] | KEYS, COMMAND LIST | Redis answers in hash-table order: arrays, sets and maps are sorted at every depth |
+//! | [`Norm::CommandTable`] | COMMAND, COMMAND INFO, COMMAND DOCS | as `Unordered`, after masking the prose (`summary`, `complexity`) and dropping key-spec `notes` and `history`: the project writes its own words, never upstream's, and carries no history |
 //! | [`Norm::Pairs`] | CONFIG GET | name/value pairs in dictionary order: compared as a set of pairs |
 //! | [`Norm::Within`] | TTL, EXPIRETIME, OBJECT IDLETIME (1 s), PTTL, PEXPIRETIME (1000 ms) | integers: equal, or both non-negative and within the tolerance (the two servers ran the command microseconds apart) |
 //! | [`Norm::Scan`] | SCAN | cursors depend on the hash seed: a call from cursor 0 that both finish (cursor 0) returns the same set of keys; any other call returns a well-formed reply (cursor, distinct keys) on both |
@@ -24,6 +25,7 @@ use crate::resp::render::render;
 pub enum Norm {
     Exact,
     Unordered,
+    CommandTable,
     Pairs,
     Within(i64),
     Scan,
@@ -38,7 +40,8 @@ pub enum Norm {
 /// The normalisation for a command, by its full name (`client|list`).
 pub fn for_command(fullname: &str) -> Norm {
     match fullname {
-        "keys" | "command" | "command|info" | "command|docs" | "command|list" => Norm::Unordered,
+        "keys" | "command|list" => Norm::Unordered,
+        "command" | "command|info" | "command|docs" => Norm::CommandTable,
         "config|get" => Norm::Pairs,
         "ttl" | "expiretime" | "object|idletime" => Norm::Within(1),
         "pttl" | "pexpiretime" => Norm::Within(1000),
@@ -58,7 +61,7 @@ impl Norm {
     pub fn directive(self) -> Option<String> {
         match self {
             Norm::Exact => Some(String::new()),
-            Norm::Unordered => Some("!sort".into()),
+            Norm::Unordered | Norm::CommandTable => Some("!sort".into()),
             Norm::Within(t) => Some(format!("!approx {t}")),
             _ => None,
         }
@@ -135,6 +138,33 @@ fn mask_hello(r: &Reply) -> Reply {
     }
 }
 
+/// Fields whose values are prose: masked.
+const PROSE: &[&[u8]] = &[b"summary", b"complexity"];
+
+/// Fields that are prose or history the project does not carry: dropped, name and value.
+const DROPPED: &[&[u8]] = &[b"notes", b"history"];
+
+/// `r` with prose fields masked or dropped, at every depth (RESP2 flat arrays of
+/// name/value pairs and RESP3 maps alike).
+fn mask_prose(r: &Reply) -> Reply {
+    let field = |k: &Reply, v: &Reply| -> Option<(Reply, Reply)> {
+        match k.as_bytes() {
+            Some(name) if DROPPED.contains(&name) => None,
+            Some(name) if PROSE.contains(&name) => Some((k.clone(), Reply::bulk("*"))),
+            _ => Some((mask_prose(k), mask_prose(v))),
+        }
+    };
+    match r {
+        Reply::Array(v) if v.len() % 2 == 0 && v.chunks(2).all(|p| p[0].as_bytes().is_some()) => {
+            Reply::Array(v.chunks(2).filter_map(|p| field(&p[0], &p[1])).flat_map(|(k, x)| [k, x]).collect())
+        }
+        Reply::Array(v) => Reply::Array(v.iter().map(mask_prose).collect()),
+        Reply::Set(v) => Reply::Set(v.iter().map(mask_prose).collect()),
+        Reply::Map(pairs) => Reply::Map(pairs.iter().filter_map(|(k, v)| field(k, v)).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Name/value pairs, sorted (RESP2 flat arrays and RESP3 maps alike).
 fn sorted_pairs(r: &Reply) -> Option<Vec<String>> {
     let mut v: Vec<String> = match r {
@@ -184,6 +214,7 @@ pub fn compare(norm: Norm, argv: &[Vec<u8>], oracle: &[u8], fake: &[u8]) -> Verd
     let same = match norm {
         Norm::Exact => false,
         Norm::Unordered => render(&a, true, true) == render(&b, true, true),
+        Norm::CommandTable => render(&mask_prose(&a), true, true) == render(&mask_prose(&b), true, true),
         Norm::Pairs => sorted_pairs(&a).is_some_and(|x| Some(x) == sorted_pairs(&b)),
         Norm::Within(tol) => match (a.as_int(), b.as_int()) {
             (Some(x), Some(y)) => x >= 0 && y >= 0 && x.abs_diff(y) <= tol as u64,
@@ -264,6 +295,23 @@ mod tests {
         let (p, q) = (bulks(&["x", "1", "y", "2"]), bulks(&["y", "2", "x", "1"]));
         assert_eq!(cmp(Norm::Pairs, &["CONFIG"], &p, &q), Verdict::Same);
         assert_eq!(cmp(Norm::Pairs, &["CONFIG"], &p, &bulks(&["x", "2", "y", "1"])), Verdict::Differ);
+    }
+
+    #[test]
+    fn command_docs_prose_is_masked() {
+        let doc = |summary: &str, since: &str| {
+            Reply::Array(vec![
+                Reply::bulk("get"),
+                Reply::Array(vec![
+                    Reply::bulk("summary"),
+                    Reply::bulk(summary.to_string()),
+                    Reply::bulk("since"),
+                    Reply::bulk(since.to_string()),
+                ]),
+            ])
+        };
+        assert_eq!(cmp(Norm::CommandTable, &["COMMAND"], &doc("Ours", "1.0.0"), &doc("Theirs", "1.0.0")), Verdict::Same);
+        assert_eq!(cmp(Norm::CommandTable, &["COMMAND"], &doc("Ours", "1.0.0"), &doc("Ours", "2.0.0")), Verdict::Differ);
     }
 
     #[test]

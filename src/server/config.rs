@@ -12,6 +12,8 @@ enum Kind {
     Enum(&'static [&'static str]),
     Str,
     Events,
+    /// `loglevel`: `nothing` only from 7.2.
+    LogLevel,
     Immutable,
 }
 
@@ -64,7 +66,7 @@ static PARAMS: &[Param] = &[
     p("dbfilename", "dump.rdb", Kind::Str),
     p("dynamic-hz", "yes", Kind::Bool),
     pa("hash-max-listpack-entries", "hash-max-ziplist-entries", "512", POS),
-    pa("hash-max-listpack-value", "hash-max-ziplist-value", "64", POS),
+    pa("hash-max-listpack-value", "hash-max-ziplist-value", "64", Kind::Memory(0)),
     p("hz", "10", Kind::Int(0, i32::MAX as i64)),
     p("io-threads", "1", Kind::Immutable),
     p("latency-tracking", "yes", Kind::Bool),
@@ -75,7 +77,7 @@ static PARAMS: &[Param] = &[
     p("lfu-log-factor", "10", INT_POS),
     p("list-compress-depth", "0", INT_POS),
     pa("list-max-listpack-size", "list-max-ziplist-size", "-2", Kind::Int(i32::MIN as i64, i32::MAX as i64)),
-    p("loglevel", "notice", Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"])),
+    p("loglevel", "notice", Kind::LogLevel),
     p("masterauth", "", Kind::Str),
     p("maxclients", "10000", Kind::Int(1, i32::MAX as i64)),
     p("maxmemory", "0", Kind::Memory(0)),
@@ -89,7 +91,7 @@ static PARAMS: &[Param] = &[
     p("save", "3600 1 300 100 60 10000", Kind::Str),
     ps("set-max-intset-entries", "512", POS, (0, 0)),
     ps("set-max-listpack-entries", "128", POS, (7, 2)),
-    ps("set-max-listpack-value", "64", POS, (7, 2)),
+    ps("set-max-listpack-value", "64", Kind::Memory(0), (7, 2)),
     p("slowlog-log-slower-than", "10000", I64),
     p("slowlog-max-len", "128", POS),
     p("stream-node-max-bytes", "4096", Kind::Memory(0)),
@@ -97,7 +99,7 @@ static PARAMS: &[Param] = &[
     p("tcp-keepalive", "300", INT_POS),
     p("timeout", "0", INT_POS),
     pa("zset-max-listpack-entries", "zset-max-ziplist-entries", "128", POS),
-    pa("zset-max-listpack-value", "zset-max-ziplist-value", "64", POS),
+    pa("zset-max-listpack-value", "zset-max-ziplist-value", "64", Kind::Memory(0)),
 ];
 
 /// The canonical names of the parameters the fake models (every version's).
@@ -178,7 +180,8 @@ impl Config {
     pub fn matching(&self, patterns: &[&[u8]], profile: &Profile) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         let push = |name: String, i: usize, out: &mut Vec<(String, String)>| {
-            if !out.iter().any(|(n, _)| *n == name) {
+            // As Redis's dictionary of matches: names compare without case.
+            if !out.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
                 out.push((name, self.values[i].clone()));
             }
         };
@@ -208,38 +211,47 @@ impl Config {
 }
 
 fn set_failed(name: &[u8], why: &str) -> Reply {
-    Reply::err(error::sanitize(format!(
-        "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
-        String::from_utf8_lossy(name)
-    )))
+    Reply::err_bytes(error::config_set_failed(name, why))
 }
 
-/// CONFIG SET of several parameters at once: all valid or none applied.
+/// CONFIG SET of several parameters at once: all valid or none applied. As Redis's loop:
+/// first every name is looked up, and the first unknown, immutable or repeated one (as
+/// typed) fails the command; then the values are checked in order, a bad one reported
+/// under the parameter's canonical name.
 pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -> Result<(), Reply> {
-    let mut staged = cfg.values.clone();
-    let mut seen: Vec<Vec<u8>> = Vec::new();
-    for (name, value) in pairs {
+    let mut found: Vec<usize> = Vec::with_capacity(pairs.len());
+    for (name, _) in pairs {
         let Some(i) = find(name, profile) else {
-            return Err(Reply::err(error::sanitize(format!(
-                "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
-                String::from_utf8_lossy(name)
-            ))));
+            return Err(Reply::err_bytes(error::config_set_unknown(name)));
         };
-        let lower = name.to_ascii_lowercase();
-        if seen.contains(&lower) {
+        if matches!(PARAMS[i].kind, Kind::Immutable) {
+            return Err(set_failed(name, "can't set immutable config"));
+        }
+        if found.contains(&i) {
             return Err(set_failed(name, "duplicate parameter"));
         }
-        seen.push(lower);
+        found.push(i);
+    }
+    let mut staged = cfg.values.clone();
+    for (&i, (_, value)) in found.iter().zip(pairs) {
         let text = String::from_utf8_lossy(value).into_owned();
-        staged[i] = normalize(PARAMS[i].kind, &text).map_err(|why| set_failed(name, &why))?;
+        staged[i] = normalize(PARAMS[i].kind, &text, profile).map_err(|why| set_failed(PARAMS[i].name.as_bytes(), &why))?;
     }
     cfg.values = staged;
     cfg.limits = cfg.typed();
     Ok(())
 }
 
-fn normalize(kind: Kind, v: &str) -> Result<String, String> {
+fn normalize(kind: Kind, v: &str, profile: &Profile) -> Result<String, String> {
     match kind {
+        Kind::LogLevel => {
+            let levels: &[&str] = if profile.redis_at_least(7, 2) {
+                &["debug", "verbose", "notice", "warning", "nothing"]
+            } else {
+                &["debug", "verbose", "notice", "warning"]
+            };
+            normalize(Kind::Enum(levels), v, profile)
+        }
         Kind::Immutable => Err("can't set immutable config".into()),
         Kind::Str => Ok(v.to_string()),
         Kind::Bool => match v.to_ascii_lowercase().as_str() {

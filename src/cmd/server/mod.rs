@@ -32,14 +32,26 @@ pub fn dbsize(ctx: &mut Ctx<'_>, _a: Dbsize) -> CmdResult {
     Ok(Reply::Int(ctx.db().len() as i64))
 }
 
+/// The optional ASYNC or SYNC of FLUSHDB and FLUSHALL: Redis reads at most one word, so a
+/// repeated one is the syntax error.
+fn flush_mode(words: &[Vec<u8>]) -> Result<(), Reply> {
+    match words {
+        [] => Ok(()),
+        [w] if w.eq_ignore_ascii_case(b"async") || w.eq_ignore_ascii_case(b"sync") => Ok(()),
+        _ => Err(Reply::err(error::SYNTAX)),
+    }
+}
+
 /// FLUSHDB [ASYNC | SYNC].
-pub fn flushdb(ctx: &mut Ctx<'_>, _a: Flushdb) -> CmdResult {
+pub fn flushdb(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    flush_mode(words)?;
     ctx.db().clear();
     Ok(Reply::OK)
 }
 
 /// FLUSHALL [ASYNC | SYNC].
-pub fn flushall(ctx: &mut Ctx<'_>, _a: Flushall) -> CmdResult {
+pub fn flushall(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    flush_mode(words)?;
     ctx.st.dbs.iter_mut().for_each(|d| d.clear());
     Ok(Reply::OK)
 }
@@ -53,10 +65,25 @@ pub fn time(ctx: &mut Ctx<'_>, _a: Time) -> CmdResult {
     ]))
 }
 
-/// LOLWUT [VERSION v].
-pub fn lolwut(ctx: &mut Ctx<'_>, _a: Lolwut) -> CmdResult {
-    let v = ctx.profile().redis_compat_version();
-    Ok(Reply::Verbatim("txt", format!("Redis ver. {v}\n").into_bytes()))
+/// LOLWUT [VERSION v] [drawing arguments ...]. As Redis: `VERSION v` (an integer, read as
+/// unsigned) picks the drawing by `v.0.0`, else by the server's own version; words past it
+/// belong to the drawing. Versions 5 and 6 draw random art, which the fake does not draw
+/// yet; every other version prints the server's version line.
+pub fn lolwut(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let own = ctx.profile().redis_compat_version().to_string();
+    let chosen = match words {
+        [w, n, ..] if w.eq_ignore_ascii_case(b"version") => {
+            let v = crate::spec::grammar::parse_i64(n).ok_or(Reply::err(error::NOT_INTEGER))?;
+            format!("{}.0.0", v as u32)
+        }
+        _ => own.clone(),
+    };
+    let b = chosen.as_bytes();
+    let art = |major: u8| (b[0] == major && b[1] == b'.' && b[2] != b'9') || (b[0] == major - 1 && b[1] == b'.' && b[2] == b'9');
+    if b.len() >= 3 && (art(b'5') || art(b'6')) {
+        return Err(Reply::err(error::LOLWUT_ART));
+    }
+    Ok(Reply::Verbatim("txt", format!("Redis ver. {own}\n").into_bytes()))
 }
 
 // ------------------------------------------------------------------ CONFIG
