@@ -112,6 +112,7 @@ fn run() -> Result<ExitCode, String> {
         }
     });
 
+    let driver_known = opts.known.clone();
     let mut driver = Driver::new(&mut oracle, fake.as_mut(), opts)?;
     let sum = driver.run()?;
     eprintln!(
@@ -123,6 +124,10 @@ fn run() -> Result<ExitCode, String> {
         sum.findings.len(),
         sum.repeats
     );
+    for (line, n) in &sum.known_hits {
+        let e = driver_known.entries.iter().find(|e| e.line == *line).map_or("?", |e| e.command.as_str());
+        eprintln!("difffuzz: known-list line {line} ({e}): {n}");
+    }
     println!("{}", sum.last_line());
     Ok(if sum.unlisted() == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -92,7 +92,9 @@ impl Endpoint for Tcp {
                 }
             },
         };
-        if got == Raw::Closed || is_quit(argv) {
+        // The server closes the connection after QUIT and after a protocol error.
+        let protocol_error = matches!(&got, Raw::Reply(b) if b.starts_with(b"-ERR Protocol error"));
+        if got == Raw::Closed || is_quit(argv) || protocol_error {
             self.close(conn);
         }
         Ok(got)

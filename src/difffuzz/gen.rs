@@ -7,7 +7,7 @@
 //! - Values near the edges: 0, -1, the i64 limits and one past them, `inf`, `nan`, empty
 //!   strings, strings of 44 and 45 bytes (the embstr limit) and of 1000 bytes.
 //! - TTLs are either already expired (zero, negative, a past Unix time) or at least ten
-//!   seconds away: two servers cannot agree on a key that expires between their two
+//!   seconds away (in seconds and in milliseconds alike): two servers cannot agree on a key that expires between their two
 //!   copies of a command. Expiry at the boundary is checked on the virtual clock instead
 //!   (`model_ops`, the transcripts).
 //! - CONFIG SET/GET name the parameters the fake models, minus [`UNSAFE_PARAMS`].
@@ -49,10 +49,17 @@ const CONFIG_VALUES: &[&str] = &[
     "9223372036854775807", "2147483648", "1.5", "pass",
 ];
 
-/// Relative times (EX, PX, EXPIRE, SETEX, ...): expired at once, invalid, or far away.
-const RELATIVE: &[&str] = &[
+/// Relative times in seconds (EX, EXPIRE, SETEX, ...): expired at once, invalid, or at
+/// least ten seconds away.
+const RELATIVE_S: &[&str] = &[
     "-1", "0", "-100", "10", "100", "1000", "86400", "100000", "2147483647", "9223372036854775", "9223372036854776",
     "9223372036854775807", "-9223372036854775808", "abc", "1.5", "",
+];
+
+/// Relative times in milliseconds (PX, PEXPIRE, PSETEX): the same, ten seconds or more.
+const RELATIVE_MS: &[&str] = &[
+    "-1", "0", "-100", "10000", "100000", "86400000", "2147483647", "9223372036854775", "9223372036854775807",
+    "-9223372036854775808", "abc", "1.5", "",
 ];
 
 /// Unix times in seconds or milliseconds: in the past, or far in the future.
@@ -70,7 +77,8 @@ impl Values for DiffValues {
     fn special(&self, u: &mut Input<'_>, cmd: &'static CommandSpec, arg: &'static ArgSpec) -> Option<Vec<u8>> {
         let pick = |u: &mut Input<'_>, l: &[&str]| u.pick(l).as_bytes().to_vec();
         match arg.name {
-            "seconds" | "milliseconds" => return Some(pick(u, RELATIVE)),
+            "seconds" => return Some(pick(u, RELATIVE_S)),
+            "milliseconds" => return Some(pick(u, RELATIVE_MS)),
             "unix-time-seconds" | "unix-time-milliseconds" => return Some(pick(u, ABSOLUTE)),
             _ if matches!(arg.kind, ArgKind::UnixTime) => return Some(pick(u, ABSOLUTE)),
             _ => {}

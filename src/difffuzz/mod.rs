@@ -103,6 +103,8 @@ pub struct Summary {
     pub findings: Vec<Finding>,
     /// Divergences found again after their kind was minimised once (or past `max_reports`).
     pub repeats: u64,
+    /// Known divergences per entry of the list: (line, count).
+    pub known_hits: Vec<(usize, u64)>,
     pub seconds: f64,
 }
 
@@ -311,8 +313,12 @@ impl<'e> Driver<'e> {
                     continue;
                 }
                 sum.divergences += 1;
-                if self.opts.known.find(out.command, &step.argv).is_some() {
+                if let Some(e) = self.opts.known.find(out.command, &step.argv) {
                     sum.known += 1;
+                    match sum.known_hits.iter_mut().find(|(l, _)| *l == e.line) {
+                        Some((_, n)) => *n += 1,
+                        None => sum.known_hits.push((e.line, 1)),
+                    }
                     continue;
                 }
                 let kind = shrink::kind(&out);

@@ -217,9 +217,9 @@ fn set_failed(name: &[u8], why: &str) -> Reply {
 /// CONFIG SET of several parameters at once: all valid or none applied. As Redis's loop:
 /// first every name is looked up, and the first unknown, immutable or repeated one (as
 /// typed) fails the command; then the values are checked in order, a bad one reported
-/// under the parameter's canonical name.
+/// under the parameter's name in lower case (the alias's, when typed as the alias).
 pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -> Result<(), Reply> {
-    let mut found: Vec<usize> = Vec::with_capacity(pairs.len());
+    let mut seen: Vec<(usize, bool)> = Vec::with_capacity(pairs.len());
     for (name, _) in pairs {
         let Some(i) = find(name, profile) else {
             return Err(Reply::err_bytes(error::config_set_unknown(name)));
@@ -227,15 +227,20 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -
         if matches!(PARAMS[i].kind, Kind::Immutable) {
             return Err(set_failed(name, "can't set immutable config"));
         }
-        if found.contains(&i) {
+        // Redis registers an alias as a config of its own: a name and its alias are no
+        // duplicate of each other (the later one wins).
+        let alias = !PARAMS[i].name.as_bytes().eq_ignore_ascii_case(name);
+        if seen.contains(&(i, alias)) {
             return Err(set_failed(name, "duplicate parameter"));
         }
-        found.push(i);
+        seen.push((i, alias));
     }
     let mut staged = cfg.values.clone();
-    for (&i, (_, value)) in found.iter().zip(pairs) {
+    for (&(i, alias), (_, value)) in seen.iter().zip(pairs) {
         let text = String::from_utf8_lossy(value).into_owned();
-        staged[i] = normalize(PARAMS[i].kind, &text, profile).map_err(|why| set_failed(PARAMS[i].name.as_bytes(), &why))?;
+        let p = &PARAMS[i];
+        let shown = if alias { p.alias.unwrap_or(p.name) } else { p.name };
+        staged[i] = normalize(p.kind, &text, profile).map_err(|why| set_failed(shown.as_bytes(), &why))?;
     }
     cfg.values = staged;
     cfg.limits = cfg.typed();

@@ -8,8 +8,8 @@ use fakeredis::resp::{encode_command, parse_reply};
 use fakeredis::Reply;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use fakeredis::difffuzz::endpoint::RedisProcess;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The redis-server binary, if this machine has one.
@@ -17,7 +17,7 @@ pub fn binary() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("FAKEREDIS_REDIS_SERVER") {
         return Some(PathBuf::from(p));
     }
-    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("redis-server")).find(|p| p.is_file())
+    fakeredis::difffuzz::endpoint::redis_server_on_path()
 }
 
 /// The binary, or `None` after saying the run is skipped (a failure when `CI` is set).
@@ -34,44 +34,11 @@ pub fn binary_or_skip() -> Option<PathBuf> {
 }
 
 /// A running redis-server, killed (and its directory removed) on drop.
-pub struct Oracle {
-    child: Child,
-    pub port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Oracle {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+pub type Oracle = RedisProcess;
 
 /// Starts `bin` on a free port; `tag` keeps the directories of parallel tests apart.
 pub fn start(bin: &Path, tag: &str) -> Oracle {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-    let dir = std::env::temp_dir().join(format!("fakeredis-oracle-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let child = Command::new(bin)
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    let oracle = Oracle { child, port, dir };
-    // Wait (bounded) until it answers: readiness, not a timing assertion.
-    for _ in 0..500 {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            let mut b = [0u8; 7];
-            if s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut b).is_ok() && &b == b"+PONG\r\n" {
-                return oracle;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("redis-server did not start on port {port}");
+    RedisProcess::start(bin, tag).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// One connection to the oracle that sends commands and reads their replies.
