@@ -33,6 +33,11 @@
 //! - `net` (feature `tcp`): the tokio TCP server. `redis_rs` (feature `redis-rs`): the
 //!   `redis::ConnectionLike` adapters.
 //! - `examples/hostile_input.rs`: the hostile-input figures (KEYS, SCAN, MGET, big keys).
+//! - `fuzzing` (hidden): generators and oracles of the fuzz targets (`fuzz/`). `difffuzz`
+//!   (hidden; binary `difffuzz`, feature `difffuzz`): the differential driver against a live
+//!   redis-server: `endpoint.rs` (the two sides), `gen.rs` (sequences), `norm.rs`
+//!   (comparisons), `known.rs` (`fuzz/difffuzz-known.txt`), `shrink.rs` (minimisation into
+//!   transcripts). [`resp::render`]: the transcripts' text form of replies.
 
 pub mod client;
 pub mod cmd;

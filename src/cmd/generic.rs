@@ -153,7 +153,8 @@ pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
     if dst.contains(a.destination, now) && !a.replace {
         return Ok(Reply::Int(0));
     }
-    dst.put_entry(a.destination, crate::db::Entry { accessed_ms: now, ..entry });
+    let value = entry.value.duplicate();
+    dst.put_entry(a.destination, crate::db::Entry { accessed_ms: now, value, ..entry });
     ctx.dirty.push((dst_db, a.destination.to_vec()));
     Ok(Reply::Int(1))
 }

@@ -10,7 +10,10 @@ pub const EMBSTR_MAX: usize = 44;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StrEnc {
+    /// `int`; for 0..9999 Redis hands out its one shared object (OBJECT REFCOUNT says so).
     Int,
+    /// `int` in an object of its own: COPY duplicates even a shared integer.
+    IntCopy,
     Embstr,
     Raw,
 }
@@ -54,6 +57,12 @@ impl StrValue {
         StrValue { data: Bytes::from(n.to_string()), enc: StrEnc::Int }
     }
 
+    /// The value as COPY stores it: a duplicate object (`dupStringObject`), never shared.
+    pub fn duplicate(&self) -> StrValue {
+        let enc = if self.enc == StrEnc::Int { StrEnc::IntCopy } else { self.enc };
+        StrValue { data: self.data.clone(), enc }
+    }
+
     /// A value created as a fresh string object (`createStringObject`): embstr when short.
     pub fn fresh(data: Vec<u8>) -> StrValue {
         let enc = if data.len() <= EMBSTR_MAX { StrEnc::Embstr } else { StrEnc::Raw };
@@ -62,7 +71,7 @@ impl StrValue {
 
     pub fn encoding_name(&self) -> &'static str {
         match self.enc {
-            StrEnc::Int => "int",
+            StrEnc::Int | StrEnc::IntCopy => "int",
             StrEnc::Embstr => "embstr",
             StrEnc::Raw => "raw",
         }
@@ -107,6 +116,13 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+        }
+    }
+
+    /// The value as COPY stores it: a duplicate.
+    pub fn duplicate(&self) -> Value {
+        match self {
+            Value::Str(s) => Value::Str(s.duplicate()),
         }
     }
 

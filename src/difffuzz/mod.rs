@@ -111,7 +111,10 @@ pub struct Summary {
 impl Summary {
     /// The last line a campaign prints.
     pub fn last_line(&self) -> String {
-        format!("difffuzz: {} commands, {} divergences ({} on the known list)", self.commands, self.divergences, self.known)
+        format!(
+            "difffuzz: {} commands, {} divergences ({} on the known list)",
+            self.commands, self.divergences, self.known
+        )
     }
 
     pub fn unlisted(&self) -> u64 {
@@ -154,7 +157,7 @@ pub fn round_steps(g: &gen::Generator, seed: u64, round: u64, len: usize, resp3:
     let mut fresh = [true; 3];
     let mut steps = Vec::with_capacity(len);
     while steps.len() < len {
-        let conn = if splitmix(&mut x) % 7 == 0 { 2 } else { 1 };
+        let conn = if splitmix(&mut x).is_multiple_of(7) { 2 } else { 1 };
         if resp3 && fresh[conn] {
             steps.push(Step { conn, argv: vec![b"HELLO".to_vec(), b"3".to_vec()] });
             fresh[conn] = false;
@@ -267,7 +270,9 @@ impl<'e> Driver<'e> {
         let ok = !r.starts_with(b"-");
         let name = step.argv[0].to_ascii_lowercase();
         match name.as_slice() {
-            b"select" if ok => st.db = step.argv.get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse().ok()).unwrap_or(0),
+            b"select" if ok => {
+                st.db = step.argv.get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse().ok()).unwrap_or(0)
+            }
             b"hello" if ok => {
                 if let Some(v) = step.argv.get(1) {
                     st.resp3 = v.as_slice() == b"3";

@@ -69,8 +69,22 @@ impl Norm {
 }
 
 const VOLATILE_CLIENT_FIELDS: &[&str] = &[
-    "id", "addr", "laddr", "fd", "age", "idle", "qbuf", "qbuf-free", "argv-mem", "multi-mem", "obl", "oll", "omem",
-    "tot-mem", "rbs", "rbp",
+    "id",
+    "addr",
+    "laddr",
+    "fd",
+    "age",
+    "idle",
+    "qbuf",
+    "qbuf-free",
+    "argv-mem",
+    "multi-mem",
+    "obl",
+    "oll",
+    "omem",
+    "tot-mem",
+    "rbs",
+    "rbp",
 ];
 
 fn parse(raw: &[u8]) -> Option<Reply> {
@@ -168,9 +182,10 @@ fn mask_prose(r: &Reply) -> Reply {
 /// Name/value pairs, sorted (RESP2 flat arrays and RESP3 maps alike).
 fn sorted_pairs(r: &Reply) -> Option<Vec<String>> {
     let mut v: Vec<String> = match r {
-        Reply::Array(items) if items.len() % 2 == 0 => {
-            items.chunks(2).map(|p| format!("{} {}", render(&p[0], false, false), render(&p[1], false, false))).collect()
-        }
+        Reply::Array(items) if items.len() % 2 == 0 => items
+            .chunks(2)
+            .map(|p| format!("{} {}", render(&p[0], false, false), render(&p[1], false, false)))
+            .collect(),
         Reply::Map(pairs) => {
             pairs.iter().map(|(k, x)| format!("{} {}", render(k, false, false), render(x, false, false))).collect()
         }
@@ -310,8 +325,14 @@ mod tests {
                 ]),
             ])
         };
-        assert_eq!(cmp(Norm::CommandTable, &["COMMAND"], &doc("Ours", "1.0.0"), &doc("Theirs", "1.0.0")), Verdict::Same);
-        assert_eq!(cmp(Norm::CommandTable, &["COMMAND"], &doc("Ours", "1.0.0"), &doc("Ours", "2.0.0")), Verdict::Differ);
+        assert_eq!(
+            cmp(Norm::CommandTable, &["COMMAND"], &doc("Ours", "1.0.0"), &doc("Theirs", "1.0.0")),
+            Verdict::Same
+        );
+        assert_eq!(
+            cmp(Norm::CommandTable, &["COMMAND"], &doc("Ours", "1.0.0"), &doc("Ours", "2.0.0")),
+            Verdict::Differ
+        );
     }
 
     #[test]

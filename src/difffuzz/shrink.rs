@@ -58,7 +58,7 @@ pub fn minimise(d: &mut Driver<'_>, seq: &[Step], round: u64) -> Result<Finding,
         let mut n = 2;
         while prefix.len() >= 2 && tries.get() < BUDGET {
             let chunk = prefix.len().div_ceil(n);
-            let mut reduced = false;
+            let mut reduced = None;
             for i in 0..n {
                 let (lo, hi) = (i * chunk, ((i + 1) * chunk).min(prefix.len()));
                 if lo >= hi {
@@ -66,13 +66,14 @@ pub fn minimise(d: &mut Driver<'_>, seq: &[Step], round: u64) -> Result<Finding,
                 }
                 let cand: Vec<Step> = prefix[..lo].iter().chain(&prefix[hi..]).cloned().collect();
                 if with(d, &cand)? {
-                    prefix = cand;
-                    n = (n - 1).max(2);
-                    reduced = true;
+                    reduced = Some(cand);
                     break;
                 }
             }
-            if !reduced {
+            if let Some(cand) = reduced {
+                prefix = cand;
+                n = (n - 1).max(2);
+            } else {
                 if n >= prefix.len() {
                     break;
                 }
@@ -137,7 +138,9 @@ pub fn transcript(header: &str, profile: &str, steps: &[Step], outs: &[Outcome])
         let directive = o.norm.directive();
         match &directive {
             Some(d) if !d.is_empty() => t.push_str(&format!("{d}\n")),
-            None if !last => t.push_str(&format!("# (reply not checked: compared by {:?} in src/difffuzz/norm.rs)\n", o.norm)),
+            None if !last => {
+                t.push_str(&format!("# (reply not checked: compared by {:?} in src/difffuzz/norm.rs)\n", o.norm))
+            }
             _ => {}
         }
         t.push_str(&format!("{prefix}> {}\n", command_line(&s.argv)));
@@ -201,10 +204,11 @@ mod tests {
         let mut oracle = Local::new(Server::with_profile(p));
         let mut fake = Buggy { inner: Local::new(Server::with_profile(p)), appended: false };
         let mut d = Driver::new(&mut oracle, &mut fake, Options::new(0, 7)).expect("driver starts");
-        let mut seq: Vec<Step> = ["SET a 1", "SET b xy", "INCR a", "APPEND b z", "GET b", "DEL c", "SET c 5", "STRLEN b"]
-            .iter()
-            .map(|s| Step { conn: if s.starts_with("DEL") { 2 } else { 1 }, argv: argv(s) })
-            .collect();
+        let mut seq: Vec<Step> =
+            ["SET a 1", "SET b xy", "INCR a", "APPEND b z", "GET b", "DEL c", "SET c 5", "STRLEN b"]
+                .iter()
+                .map(|s| Step { conn: if s.starts_with("DEL") { 2 } else { 1 }, argv: argv(s) })
+                .collect();
         seq.insert(3, Step { conn: 2, argv: argv("PING") });
         let f = minimise(&mut d, &seq, 1).expect("minimises");
         assert!(f.reproduced);

@@ -33,10 +33,12 @@ fn text(data: &[u8]) -> String {
 
 /// A command as a transcript line's body: plain words bare, anything else quoted.
 pub fn command_line(argv: &[Vec<u8>]) -> String {
-    let plain = |a: &[u8]| {
-        !a.is_empty() && a.iter().all(|&b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\'))
-    };
-    argv.iter().map(|a| if plain(a) { String::from_utf8_lossy(a).into_owned() } else { quote(a) }).collect::<Vec<_>>().join(" ")
+    let plain =
+        |a: &[u8]| !a.is_empty() && a.iter().all(|&b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\'));
+    argv.iter()
+        .map(|a| if plain(a) { String::from_utf8_lossy(a).into_owned() } else { quote(a) })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `r` as a transcript reply line; `sort` sorts arrays, sets and maps at every depth.

@@ -49,7 +49,6 @@ const fn ps(name: &'static str, default: &'static str, kind: Kind, since: (u16, 
     Param { name, alias: None, default, kind, since }
 }
 
-const I64: Kind = Kind::Int(i64::MIN, i64::MAX);
 const POS: Kind = Kind::Int(0, i64::MAX);
 const INT_POS: Kind = Kind::Int(0, i32::MAX as i64);
 
@@ -92,7 +91,7 @@ static PARAMS: &[Param] = &[
     ps("set-max-intset-entries", "512", POS, (0, 0)),
     ps("set-max-listpack-entries", "128", POS, (7, 2)),
     ps("set-max-listpack-value", "64", Kind::Memory(0), (7, 2)),
-    p("slowlog-log-slower-than", "10000", I64),
+    p("slowlog-log-slower-than", "10000", Kind::Int(-1, i64::MAX)),
     p("slowlog-max-len", "128", POS),
     p("stream-node-max-bytes", "4096", Kind::Memory(0)),
     p("stream-node-max-entries", "100", POS),

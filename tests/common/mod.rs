@@ -4,11 +4,11 @@
 
 #![allow(dead_code)]
 
+use fakeredis::difffuzz::endpoint::RedisProcess;
 use fakeredis::resp::{encode_command, parse_reply};
 use fakeredis::Reply;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use fakeredis::difffuzz::endpoint::RedisProcess;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

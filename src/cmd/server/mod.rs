@@ -79,7 +79,7 @@ pub fn lolwut(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         _ => own.clone(),
     };
     let b = chosen.as_bytes();
-    let art = |major: u8| (b[0] == major && b[1] == b'.' && b[2] != b'9') || (b[0] == major - 1 && b[1] == b'.' && b[2] == b'9');
+    let art = |major: u8| b[1] == b'.' && ((b[0] == major && b[2] != b'9') || (b[0] == major - 1 && b[2] == b'9'));
     if b.len() >= 3 && (art(b'5') || art(b'6')) {
         return Err(Reply::err(error::LOLWUT_ART));
     }
