@@ -331,7 +331,7 @@ impl<'e> Driver<'e> {
                     sum.repeats += 1;
                 } else {
                     kinds.push(kind);
-                    let f = shrink::minimise(self, &steps[..=i], round)?;
+                    let f = shrink::minimise(self, &steps[..=i], round, sum.findings.len() + 1)?;
                     eprintln!(
                         "difffuzz: divergence in {} (round {round}, minimised from {} to {} commands{}){}",
                         f.command,

@@ -37,7 +37,7 @@ fn still_diverges(d: &mut Driver<'_>, steps: &[Step]) -> Result<bool, String> {
 }
 
 /// Shrinks `seq` (its last command diverged) and renders the transcript.
-pub fn minimise(d: &mut Driver<'_>, seq: &[Step], round: u64) -> Result<Finding, String> {
+pub fn minimise(d: &mut Driver<'_>, seq: &[Step], round: u64, index: usize) -> Result<Finding, String> {
     let original_len = seq.len();
     let reproduced = still_diverges(d, seq)?;
     let mut steps = seq.to_vec();
@@ -101,7 +101,7 @@ pub fn minimise(d: &mut Driver<'_>, seq: &[Step], round: u64) -> Result<Finding,
         None => None,
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let name = format!("difffuzz-{}-{}.txt", d.opts.seed, command.replace('|', "-"));
+            let name = format!("difffuzz-{}-{index}-{}.txt", d.opts.seed, command.replace('|', "-"));
             let p = dir.join(name);
             std::fs::write(&p, &transcript).map_err(|e| format!("{}: {e}", p.display()))?;
             Some(p)
@@ -210,7 +210,7 @@ mod tests {
                 .map(|s| Step { conn: if s.starts_with("DEL") { 2 } else { 1 }, argv: argv(s) })
                 .collect();
         seq.insert(3, Step { conn: 2, argv: argv("PING") });
-        let f = minimise(&mut d, &seq, 1).expect("minimises");
+        let f = minimise(&mut d, &seq, 1, 0).expect("minimises");
         assert!(f.reproduced);
         assert_eq!(f.command, "strlen");
         let lines: Vec<String> = f.steps.iter().map(|s| command_line(&s.argv)).collect();
