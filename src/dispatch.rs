@@ -59,7 +59,15 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
         st.active_expire(now);
     }
     let result = (|| -> CmdResult {
-        let cmd = resolve(&p, argv)?;
+        let resolved = resolve(&p, argv);
+        // As Redis's `c->lastcmd`: set at lookup, before any check (NULL when unknown).
+        if let Some(meta) = st.clients.get_mut(&sess.id) {
+            let name = resolved.as_ref().map_or("NULL", |c| c.fullname);
+            if meta.last_cmd != name {
+                meta.last_cmd = name.to_string();
+            }
+        }
+        let cmd = resolved?;
         if !cmd.arity_ok(&p, argv.len()) {
             return Err(Reply::err(error::wrong_arity(&p, cmd.fullname, argv.get(1).map(Vec::as_slice))));
         }
@@ -76,9 +84,6 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
         let r = run(&mut ctx, argv);
         // Counted like Redis: after the call, and only for commands that got to run.
         st.stats.commands_processed += 1;
-        if let Some(meta) = st.clients.get_mut(&sess.id) {
-            meta.last_cmd = cmd.fullname.to_string();
-        }
         r
     })();
     let reply = result.unwrap_or_else(|e| e);
