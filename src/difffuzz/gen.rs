@@ -6,7 +6,8 @@
 //!   databases, so commands meet each other's data and types.
 //! - Values near the edges: 0, -1, the i64 limits and one past them, `inf`, `nan`, empty
 //!   strings, strings of 44 and 45 bytes (the embstr limit) and of 1000 bytes.
-//! - TTLs are either already expired (zero, negative, a past Unix time) or at least ten
+//! - TTLs are either already expired (zero, negative, a past Unix time for EXPIREAT and
+//!   PEXPIREAT, which delete at once; SET and GETEX get future times only) or at least ten
 //!   seconds away (in seconds and in milliseconds alike): two servers cannot agree on a key that expires between their two
 //!   copies of a command. Expiry at the boundary is checked on the virtual clock instead
 //!   (`model_ops`, the transcripts).
@@ -131,6 +132,12 @@ const ABSOLUTE: &[&str] = &[
     "",
 ];
 
+/// Unix times for SET and GETEX: far in the future (or invalid). A past one leaves a key
+/// that is expired but still counted by DBSIZE until each server's own expiry cycle
+/// reclaims it, which two servers do at different moments.
+const ABSOLUTE_FUTURE: &[&str] =
+    &["4102444800", "4102444800000", "9223372036854775", "9223372036854775807", "-9223372036854775808", "abc", ""];
+
 /// The difffuzz palettes.
 pub struct DiffValues {
     params: Vec<&'static str>,
@@ -139,11 +146,14 @@ pub struct DiffValues {
 impl Values for DiffValues {
     fn special(&self, u: &mut Input<'_>, cmd: &'static CommandSpec, arg: &'static ArgSpec) -> Option<Vec<u8>> {
         let pick = |u: &mut Input<'_>, l: &[&str]| u.pick(l).as_bytes().to_vec();
+        // EXPIREAT and PEXPIREAT delete at once when the time has passed; other commands
+        // keep the key until it is reclaimed.
+        let absolute = if matches!(cmd.fullname, "expireat" | "pexpireat") { ABSOLUTE } else { ABSOLUTE_FUTURE };
         match arg.name {
             "seconds" => return Some(pick(u, RELATIVE_S)),
             "milliseconds" => return Some(pick(u, RELATIVE_MS)),
-            "unix-time-seconds" | "unix-time-milliseconds" => return Some(pick(u, ABSOLUTE)),
-            _ if matches!(arg.kind, ArgKind::UnixTime) => return Some(pick(u, ABSOLUTE)),
+            "unix-time-seconds" | "unix-time-milliseconds" => return Some(pick(u, absolute)),
+            _ if matches!(arg.kind, ArgKind::UnixTime) => return Some(pick(u, absolute)),
             _ => {}
         }
         match (cmd.fullname, arg.name) {
