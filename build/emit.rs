@@ -430,6 +430,8 @@ pub(crate) fn generate(
             // are checked by the parser over the static table alone.
             match handlers.get(&handler) {
                 Some(module) => {
+                    // Also for `walk` handlers: one may still parse its words with the
+                    // grammar on some profiles (`T::from_block` over `grammar::parse`).
                     g.define_struct(&c.args, &tname);
                     let run_ident = format_ident!("run_{}", handler);
                     let t = ident(&tname);

@@ -271,37 +271,81 @@ pub fn client_info(ctx: &mut Ctx<'_>, _a: ClientInfo) -> CmdResult {
     Ok(verbatim(format!("{line}\n")))
 }
 
-/// CLIENT LIST [TYPE type] [ID id ...]: one line per connection. As in Redis, TYPE and ID
-/// exclude each other, any client type name is checked (`slave` too), and ids that are
-/// not positive integers are an error.
-pub fn client_list(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
+/// CLIENT LIST [TYPE type] [ID id ...]: one line per connection. Redis reads its words
+/// by count: exactly `TYPE type`, or `ID` and every word after it as an id (`Invalid
+/// client ID` at the first that is not a number, even a word like TYPE), listed in the
+/// order given (repeats too); anything else is the syntax error. Valkey 8.1 and later parse
+/// their filter grammar instead.
+pub fn client_list(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let p = ctx.profile();
+    if p.is(ServerKind::Valkey) && p.version >= crate::spec::Version::new(8, 1, 0) {
+        let parsed = crate::spec::grammar::parse(&SPEC_CLIENT_LIST, words, &p)
+            .map_err(|e| crate::dispatch::arg_error(&SPEC_CLIENT_LIST, words, e, &p))?;
+        return client_list_filtered(ctx, ClientList::from_block(&parsed));
+    }
+    let all: Vec<ClientMeta> = match words {
+        [] => ctx.st.clients.values().cloned().collect(),
+        [t, ty] if t.eq_ignore_ascii_case(b"type") => {
+            if !client_type_known(ctx, ty)? {
+                return Ok(verbatim(String::new()));
+            }
+            ctx.st.clients.values().cloned().collect()
+        }
+        [id, ids @ ..] if id.eq_ignore_ascii_case(b"id") && !ids.is_empty() => {
+            let mut out = Vec::new();
+            for w in ids {
+                let n = crate::spec::grammar::parse_i64(w).ok_or(Reply::err(error::INVALID_CLIENT_ID))?;
+                if let Some(m) = u64::try_from(n).ok().and_then(|n| ctx.st.clients.get(&n)) {
+                    out.push(m.clone());
+                }
+            }
+            out
+        }
+        _ => return Err(Reply::err(error::SYNTAX)),
+    };
+    Ok(client_lines(ctx, &all))
+}
+
+/// Whether CLIENT LIST TYPE `t` lists normal clients (the fake's only kind): false for
+/// the other kinds, Redis's error for an unknown name (as typed).
+fn client_type_known(ctx: &Ctx<'_>, t: &[u8]) -> Result<bool, Reply> {
+    let lower = String::from_utf8_lossy(t).to_ascii_lowercase();
+    match lower.as_str() {
+        "normal" => Ok(true),
+        "master" | "replica" | "slave" | "pubsub" => Ok(false),
+        "primary" if ctx.profile().is(ServerKind::Valkey) => Ok(false),
+        _ => Err(Reply::err(error::unknown_client_type(&String::from_utf8_lossy(t)))),
+    }
+}
+
+/// One CLIENT LIST line per client.
+fn client_lines(ctx: &Ctx<'_>, metas: &[ClientMeta]) -> Reply {
+    let mut out = String::new();
+    for m in metas {
+        out.push_str(&client_line(ctx, m, m.id == ctx.sess.id));
+        out.push('\n');
+    }
+    verbatim(out)
+}
+
+/// Valkey 8.1+'s CLIENT LIST over its grammar: TYPE and ID (the other filters are parsed,
+/// not applied yet).
+fn client_list_filtered(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
     if a.client_type.is_some() && !a.client_id.is_empty() {
         return Err(Reply::err(error::SYNTAX));
     }
     if let Some(t) = a.client_type {
-        let t = String::from_utf8_lossy(t).to_ascii_lowercase();
-        match t.as_str() {
-            "normal" => {}
-            "master" | "replica" | "slave" | "pubsub" => return Ok(verbatim(String::new())),
-            "primary" if ctx.profile().is(ServerKind::Valkey) => return Ok(verbatim(String::new())),
-            _ => return Err(Reply::err(error::unknown_client_type(&t))),
+        if !client_type_known(ctx, t)? {
+            return Ok(verbatim(String::new()));
         }
     }
     let mut ids = Vec::new();
     for id in &a.client_id {
-        match crate::spec::grammar::parse_i64(id) {
-            Some(n) => ids.push(n),
-            None => return Err(Reply::err(error::INVALID_CLIENT_ID)),
-        }
+        ids.push(crate::spec::grammar::parse_i64(id).ok_or(Reply::err(error::INVALID_CLIENT_ID))?);
     }
     let metas: Vec<ClientMeta> =
         ctx.st.clients.values().filter(|m| a.client_id.is_empty() || ids.contains(&(m.id as i64))).cloned().collect();
-    let mut out = String::new();
-    for m in &metas {
-        out.push_str(&client_line(ctx, m, m.id == ctx.sess.id));
-        out.push('\n');
-    }
-    Ok(verbatim(out))
+    Ok(client_lines(ctx, &metas))
 }
 
 /// CLIENT HELP.
