@@ -135,8 +135,11 @@ const ABSOLUTE: &[&str] = &[
 /// Unix times for SET and GETEX: far in the future (or invalid). A past one leaves a key
 /// that is expired but still counted by DBSIZE until each server's own expiry cycle
 /// reclaims it, which two servers do at different moments.
-const ABSOLUTE_FUTURE: &[&str] =
+const FUTURE_S: &[&str] =
     &["4102444800", "4102444800000", "9223372036854775", "9223372036854775807", "-9223372036854775808", "abc", ""];
+
+/// The same in milliseconds (4102444800 would be 1970 there).
+const FUTURE_MS: &[&str] = &["4102444800000", "9223372036854775807", "-9223372036854775808", "abc", ""];
 
 /// The difffuzz palettes.
 pub struct DiffValues {
@@ -148,12 +151,13 @@ impl Values for DiffValues {
         let pick = |u: &mut Input<'_>, l: &[&str]| u.pick(l).as_bytes().to_vec();
         // EXPIREAT and PEXPIREAT delete at once when the time has passed; other commands
         // keep the key until it is reclaimed.
-        let absolute = if matches!(cmd.fullname, "expireat" | "pexpireat") { ABSOLUTE } else { ABSOLUTE_FUTURE };
+        let deletes_at_once = matches!(cmd.fullname, "expireat" | "pexpireat");
         match arg.name {
             "seconds" => return Some(pick(u, RELATIVE_S)),
             "milliseconds" => return Some(pick(u, RELATIVE_MS)),
-            "unix-time-seconds" | "unix-time-milliseconds" => return Some(pick(u, absolute)),
-            _ if matches!(arg.kind, ArgKind::UnixTime) => return Some(pick(u, absolute)),
+            _ if deletes_at_once && matches!(arg.kind, ArgKind::UnixTime) => return Some(pick(u, ABSOLUTE)),
+            "unix-time-milliseconds" => return Some(pick(u, FUTURE_MS)),
+            _ if matches!(arg.kind, ArgKind::UnixTime) => return Some(pick(u, FUTURE_S)),
             _ => {}
         }
         match (cmd.fullname, arg.name) {

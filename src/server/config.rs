@@ -14,6 +14,8 @@ enum Kind {
     Events,
     /// `loglevel`: `nothing` only from 7.2.
     LogLevel,
+    /// `hz`: any int accepted, then capped to 1..=500 (Redis's `updateHZ`).
+    Hz,
     Immutable,
 }
 
@@ -66,7 +68,7 @@ static PARAMS: &[Param] = &[
     p("dynamic-hz", "yes", Kind::Bool),
     pa("hash-max-listpack-entries", "hash-max-ziplist-entries", "512", POS),
     pa("hash-max-listpack-value", "hash-max-ziplist-value", "64", Kind::Memory(0)),
-    p("hz", "10", Kind::Int(0, i32::MAX as i64)),
+    p("hz", "10", Kind::Hz),
     p("io-threads", "1", Kind::Immutable),
     p("latency-tracking", "yes", Kind::Bool),
     p("lazyfree-lazy-expire", "no", Kind::Bool),
@@ -248,6 +250,10 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -
 
 fn normalize(kind: Kind, v: &str, profile: &Profile) -> Result<String, String> {
     match kind {
+        Kind::Hz => {
+            let n: i64 = normalize(Kind::Int(0, i32::MAX as i64), v, profile)?.parse().unwrap_or(0);
+            Ok(n.clamp(1, 500).to_string())
+        }
         Kind::LogLevel => {
             let levels: &[&str] = if profile.redis_at_least(7, 2) {
                 &["debug", "verbose", "notice", "warning", "nothing"]

@@ -108,8 +108,10 @@ fn format_ok(f: Format, w: &[u8]) -> bool {
     }
 }
 
-/// Redis's SCAN cursor parse (`strtoul`): optional sign (a minus wraps), digits, "" is 0.
+/// Redis's SCAN cursor parse (`strtoul`): optional sign (a minus wraps), digits, "" is 0;
+/// a C string, so it ends at the first NUL byte (`"1\0x"` is 1).
 pub fn parse_cursor(s: &[u8]) -> Option<u64> {
+    let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
     let (neg, digits) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
