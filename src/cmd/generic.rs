@@ -323,25 +323,34 @@ pub fn object_encoding(ctx: &mut Ctx<'_>, a: ObjectEncoding<'_>) -> CmdResult {
 /// while no maxmemory policy needs per-key LRU/LFU data.
 pub fn object_refcount(ctx: &mut Ctx<'_>, a: ObjectRefcount<'_>) -> CmdResult {
     let now = ctx.now;
-    let shared_ok = ctx.st.config.get_i64("maxmemory") == 0 || !ctx.st.config.get("maxmemory-policy").contains("l");
+    let shared_ok = shared_integers(ctx);
     let Some(e) = ctx.db().peek(a.key, now) else { return Ok(Reply::Nil) };
-    let shared_int = match e.value.as_str() {
-        Some(s) if s.enc == crate::db::StrEnc::Int => {
-            crate::spec::grammar::parse_i64(&s.data).is_some_and(|n| (0..10000).contains(&n)) && shared_ok
-        }
-        _ => false,
-    };
+    let shared_int = shared_ok && e.value.shared_int().is_some();
     Ok(Reply::Int(if shared_int { i64::from(i32::MAX) } else { 1 }))
 }
 
-/// OBJECT IDLETIME key: seconds since the last access.
+/// Whether small integers are stored as Redis's shared objects: unless a maxmemory with an
+/// LRU or LFU policy is set (`MAXMEMORY_FLAG_NO_SHARED_INTEGERS`).
+fn shared_integers(ctx: &Ctx<'_>) -> bool {
+    ctx.st.config.get_i64("maxmemory") == 0 || !ctx.st.config.get("maxmemory-policy").contains("l")
+}
+
+/// OBJECT IDLETIME key: seconds since the last access. A key holding a shared integer
+/// answers for the shared object: the last touch of any key holding that integer, or the
+/// server's start.
 pub fn object_idletime(ctx: &mut Ctx<'_>, a: ObjectIdletime<'_>) -> CmdResult {
     let now = ctx.now;
-    let Some(accessed) = ctx.db().peek(a.key, now).map(|e| e.accessed_ms) else { return Ok(Reply::Nil) };
+    let shared_ok = shared_integers(ctx);
+    let Some(e) = ctx.db().peek(a.key, now) else { return Ok(Reply::Nil) };
+    let (accessed, shared) = (e.accessed_ms, e.value.shared_int().filter(|_| shared_ok));
     if lfu_policy(ctx) {
         return Err(Reply::err(error::LFU_SELECTED));
     }
-    Ok(Reply::Int((now - accessed).max(0) / 1000))
+    let last = match shared {
+        Some(n) => ctx.st.dbs.iter().filter_map(|d| d.shared_int_touched(n)).max().unwrap_or(ctx.shared.started_ms),
+        None => accessed,
+    };
+    Ok(Reply::Int((now - last).max(0) / 1000))
 }
 
 /// OBJECT FREQ key: only under an LFU policy.

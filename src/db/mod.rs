@@ -30,6 +30,10 @@ pub struct Db {
     expiry: BTreeSet<(i64, Bytes)>,
     /// Built by the first SCAN, then kept up to date.
     scan: Option<ScanOrder>,
+    /// When a key of this database holding one of Redis's shared integers (0..9999) last
+    /// touched it: Redis keeps one object per such integer, so its idle time is shared by
+    /// every key that holds it. Survives FLUSHDB, as the shared objects do.
+    shared_ints: HashMap<u16, i64>,
 }
 
 impl Db {
@@ -76,6 +80,9 @@ impl Db {
         self.expire_if_needed(key, now);
         let e = self.map.get_mut(key)?;
         e.accessed_ms = now;
+        if let Some(n) = e.value.shared_int() {
+            self.shared_ints.insert(n, now);
+        }
         Some(e)
     }
 
@@ -186,6 +193,11 @@ impl Db {
             }
         }
         gone
+    }
+
+    /// When a key of this database last touched the shared integer `n`.
+    pub fn shared_int_touched(&self, n: u16) -> Option<i64> {
+        self.shared_ints.get(&n).copied()
     }
 
     pub fn clear(&mut self) {

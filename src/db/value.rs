@@ -119,6 +119,16 @@ impl Value {
         }
     }
 
+    /// The shared integer object (0..9999) Redis stores this value as, if it is one.
+    pub fn shared_int(&self) -> Option<u16> {
+        match self {
+            Value::Str(s) if s.enc == StrEnc::Int && s.data.len() <= 4 => {
+                parse_i64(&s.data).filter(|n| (0..10_000).contains(n)).map(|n| n as u16)
+            }
+            _ => None,
+        }
+    }
+
     /// The value as COPY stores it: a duplicate.
     pub fn duplicate(&self) -> Value {
         match self {
