@@ -86,7 +86,7 @@ fn run() -> Result<ExitCode, String> {
         }
     };
     let mut fake: Box<dyn Endpoint> = match fake_addr {
-        Some(a) => Box::new(Tcp::new(a)),
+        Some(a) => Box::new(Tcp::labeled("fakeredis-server", a)),
         None => Box::new(Local::new(Server::with_profile(opts.profile))),
     };
     eprintln!(

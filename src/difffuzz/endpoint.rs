@@ -42,6 +42,7 @@ fn is_quit(argv: &[Vec<u8>]) -> bool {
 /// A server reached over TCP.
 pub struct Tcp {
     addr: String,
+    label: &'static str,
     conns: Vec<Option<(TcpStream, Vec<u8>)>>,
 }
 
@@ -49,8 +50,14 @@ pub struct Tcp {
 const ANSWER_WITHIN: Duration = Duration::from_secs(20);
 
 impl Tcp {
+    /// A redis-server at `addr`.
     pub fn new(addr: impl Into<String>) -> Tcp {
-        Tcp { addr: addr.into(), conns: Vec::new() }
+        Tcp::labeled("redis-server", addr)
+    }
+
+    /// A server at `addr`, named `label` in reports.
+    pub fn labeled(label: &'static str, addr: impl Into<String>) -> Tcp {
+        Tcp { addr: addr.into(), label, conns: Vec::new() }
     }
 
     fn conn(&mut self, n: usize) -> Result<&mut (TcpStream, Vec<u8>), String> {
@@ -107,7 +114,7 @@ impl Endpoint for Tcp {
     }
 
     fn name(&self) -> String {
-        format!("redis-server at {}", self.addr)
+        format!("{} at {}", self.label, self.addr)
     }
 }
 
