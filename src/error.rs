@@ -191,8 +191,14 @@ fn c_str(b: &[u8]) -> String {
     String::from_utf8_lossy(c_bytes(b)).into_owned()
 }
 
-/// Error replies are one line: Redis turns CR and LF into spaces.
+/// Error replies are one line. As Redis's `addReplyErrorFormat`: CR and LF at either end
+/// are trimmed, the others become spaces.
 pub fn sanitize_bytes(mut b: Vec<u8>) -> Vec<u8> {
+    let keep = |c: &u8| *c != b'\r' && *c != b'\n';
+    let end = b.iter().rposition(keep).map_or(0, |i| i + 1);
+    b.truncate(end);
+    let start = b.iter().position(keep).unwrap_or(b.len());
+    b.drain(..start);
     for c in &mut b {
         if *c == b'\r' || *c == b'\n' {
             *c = b' ';
@@ -201,17 +207,20 @@ pub fn sanitize_bytes(mut b: Vec<u8>) -> Vec<u8> {
     b
 }
 
-/// Error replies are one line: Redis turns CR and LF into spaces.
-pub fn sanitize(mut s: String) -> String {
-    if s.contains(['\r', '\n']) {
-        s = s.replace(['\r', '\n'], " ");
+/// [`sanitize_bytes`] for text.
+pub fn sanitize(s: String) -> String {
+    if !s.contains(['\r', '\n']) {
+        return s;
     }
-    s
+    s.trim_matches(['\r', '\n']).replace(['\r', '\n'], " ")
 }
 
 /// CLIENT LIST TYPE with an unknown type name.
-pub fn unknown_client_type(t: &str) -> String {
-    sanitize(format!("ERR Unknown client type '{t}'"))
+pub fn unknown_client_type(t: &[u8]) -> Vec<u8> {
+    let mut e = b"ERR Unknown client type '".to_vec();
+    e.extend_from_slice(c_bytes(t));
+    e.push(b'\'');
+    sanitize_bytes(e)
 }
 
 /// CLIENT SETINFO with a value that has spaces or special characters.

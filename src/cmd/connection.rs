@@ -314,7 +314,7 @@ fn client_type_known(ctx: &Ctx<'_>, t: &[u8]) -> Result<bool, Reply> {
         "normal" => Ok(true),
         "master" | "replica" | "slave" | "pubsub" => Ok(false),
         "primary" if ctx.profile().is(ServerKind::Valkey) => Ok(false),
-        _ => Err(Reply::err(error::unknown_client_type(&String::from_utf8_lossy(t)))),
+        _ => Err(Reply::err_bytes(error::unknown_client_type(t))),
     }
 }
 

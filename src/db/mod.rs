@@ -109,6 +109,10 @@ impl Db {
         };
         let Some(e) = self.map.get_mut(key) else { return };
         let old = std::mem::replace(e, entry);
+        // Redis looks the old value up for writing, which touches a shared integer.
+        if let Some(n) = old.value.shared_int().filter(|_| !Self::is_expired(&old, now)) {
+            self.shared_ints.insert(n, now);
+        }
         if old.expire_at != expire_at {
             if let Some(t) = old.expire_at {
                 self.expiry.remove(&(t, k.clone()));
