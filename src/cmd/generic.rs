@@ -110,14 +110,14 @@ pub fn randomkey(ctx: &mut Ctx<'_>, _a: Randomkey) -> CmdResult {
 }
 
 fn rename_generic(ctx: &mut Ctx<'_>, key: &[u8], newkey: &[u8], nx: bool) -> CmdResult {
-    let now = ctx.now;
-    if !ctx.db().contains(key, now) {
+    // Both keys are looked up for writing (touched), the source first.
+    if !crate::cmd::lookup(ctx, key) {
         return Err(Reply::err(error::NO_SUCH_KEY));
     }
     if key == newkey {
         return Ok(if nx { Reply::Int(0) } else { Reply::OK });
     }
-    if nx && ctx.db().contains(newkey, now) {
+    if crate::cmd::lookup(ctx, newkey) && nx {
         return Ok(Reply::Int(0));
     }
     let Some(entry) = ctx.db().remove(key) else { return Err(Reply::err(error::NO_SUCH_KEY)) };
@@ -148,9 +148,9 @@ pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
         return Err(Reply::err(error::SAME_OBJECT));
     }
     let now = ctx.now;
-    let Some(entry) = ctx.db().peek(a.source, now).cloned() else { return Ok(Reply::Int(0)) };
+    let Some(entry) = ctx.db().get_mut(a.source, now).map(|e| e.clone()) else { return Ok(Reply::Int(0)) };
     let dst = &mut ctx.st.dbs[dst_db];
-    if dst.contains(a.destination, now) && !a.replace {
+    if dst.get_mut(a.destination, now).is_some() && !a.replace {
         return Ok(Reply::Int(0));
     }
     let value = entry.value.duplicate();
@@ -166,7 +166,7 @@ pub fn move_(ctx: &mut Ctx<'_>, a: Move<'_>) -> CmdResult {
         return Err(Reply::err(error::SAME_OBJECT));
     }
     let now = ctx.now;
-    if !ctx.db().contains(a.key, now) || ctx.st.dbs[dst_db].contains(a.key, now) {
+    if !crate::cmd::lookup(ctx, a.key) || ctx.st.dbs[dst_db].get_mut(a.key, now).is_some() {
         return Ok(Reply::Int(0));
     }
     let Some(entry) = ctx.db().remove(a.key) else { return Ok(Reply::Int(0)) };
@@ -210,7 +210,7 @@ fn expire_generic(
         .filter(|_| when <= i64::MAX / unit_ms && when >= i64::MIN / unit_ms)
         .ok_or_else(|| Reply::err(error::invalid_expire(name)))?;
     let now = ctx.now;
-    let Some(entry) = ctx.db().peek(key, now) else { return Ok(Reply::Int(0)) };
+    let Some(entry) = ctx.db().get_mut(key, now) else { return Ok(Reply::Int(0)) };
     let current = entry.expire_at;
     let refused = (has(Cond::Nx) && current.is_some())
         || (has(Cond::Xx) && current.is_none())
@@ -301,7 +301,7 @@ pub fn pexpiretime(ctx: &mut Ctx<'_>, a: Pexpiretime<'_>) -> CmdResult {
 /// PERSIST key: 1 when a TTL was removed.
 pub fn persist(ctx: &mut Ctx<'_>, a: Persist<'_>) -> CmdResult {
     let now = ctx.now;
-    let had = ctx.db().peek(a.key, now).is_some_and(|e| e.expire_at.is_some());
+    let had = ctx.db().get_mut(a.key, now).is_some_and(|e| e.expire_at.is_some());
     if had {
         ctx.db().set_expire(a.key, None);
         ctx.touched(a.key);

@@ -21,6 +21,14 @@ pub(crate) fn get_str<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c
     }
 }
 
+/// Looks `key` up as Redis's `lookupKeyWrite` (and the key lookups of most commands) do:
+/// expires it lazily and touches its access time (a shared integer's too). Whether it
+/// exists.
+pub(crate) fn lookup(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    let now = ctx.now;
+    ctx.db().get_mut(key, now).is_some()
+}
+
 /// Reads `key` for a read command: counts a keyspace hit or miss.
 pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<bytes::Bytes>, Reply> {
     let r = get_str(ctx, key)?.map(|s| s.data.clone());

@@ -60,8 +60,7 @@ pub fn set(ctx: &mut Ctx<'_>, a: Set<'_>) -> CmdResult {
     let old = if a.get {
         Some(read_str(ctx, a.key)?)
     } else {
-        let now = ctx.now;
-        let exists = ctx.db().contains(a.key, now);
+        let exists = crate::cmd::lookup(ctx, a.key);
         Some(exists.then(bytes::Bytes::new))
     };
     let found = old.as_ref().is_some_and(Option::is_some);
@@ -164,8 +163,7 @@ pub fn mset(ctx: &mut Ctx<'_>, a: Mset<'_>) -> CmdResult {
 
 /// MSETNX key value [key value ...]: all or nothing.
 pub fn msetnx(ctx: &mut Ctx<'_>, a: Msetnx<'_>) -> CmdResult {
-    let now = ctx.now;
-    if a.data.iter().any(|d| ctx.db().contains(d.key, now)) {
+    if a.data.iter().any(|d| crate::cmd::lookup(ctx, d.key)) {
         return Ok(Reply::Int(0));
     }
     for d in &a.data {
@@ -176,8 +174,7 @@ pub fn msetnx(ctx: &mut Ctx<'_>, a: Msetnx<'_>) -> CmdResult {
 
 /// SETNX key value.
 pub fn setnx(ctx: &mut Ctx<'_>, a: Setnx<'_>) -> CmdResult {
-    let now = ctx.now;
-    if ctx.db().contains(a.key, now) {
+    if crate::cmd::lookup(ctx, a.key) {
         return Ok(Reply::Int(0));
     }
     store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear);
@@ -413,8 +410,9 @@ pub fn lcs(ctx: &mut Ctx<'_>, a: Lcs<'_>) -> CmdResult {
     let max_bulk = ctx.st.config.limits().proto_max_bulk_len.max(0) as u128;
     let now = ctx.now;
     let db = ctx.db();
-    db.expire_if_needed(a.key1, now);
-    db.expire_if_needed(a.key2, now);
+    // Both keys are looked up for reading (touched).
+    db.get_mut(a.key1, now);
+    db.get_mut(a.key2, now);
     let text = |k: &[u8]| db.get_live(k, now).and_then(|e| e.value.as_str()).map_or(&[][..], |s| &s.data[..]);
     let (x, y) = (text(a.key1), text(a.key2));
     let (n, m) = (x.len(), y.len());
