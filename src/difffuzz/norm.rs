@@ -1,7 +1,10 @@
 //! How replies are compared. Most commands' replies must be the same bytes. The few whose
 //! replies legitimately differ between two correct servers are compared by a
 //! normalisation, chosen by the command the fake resolves ([`for_command`]); an error reply
-//! on either side is always compared byte for byte.
+//! on either side is always compared byte for byte. A command whose spec tips
+//! `nondeterministic_output` (or `_order`) needs one, or a reason in [`EXACT_DESPITE_TIPS`]:
+//! a test holds every generated command to that, so SPOP, SMEMBERS and their kind get theirs
+//! when they land.
 //!
 //! | normalisation | commands | what is compared |
 //! |---|---|---|
@@ -55,6 +58,14 @@ pub fn for_command(fullname: &str) -> Norm {
         _ => Norm::Exact,
     }
 }
+
+/// Commands whose specs tip `nondeterministic_output` that are compared exactly all the same,
+/// and why. Every other generated command with such a tip must have a normalisation (a test
+/// checks it, so a new command family cannot land compared byte for byte by accident).
+pub const EXACT_DESPITE_TIPS: &[(&str, &str)] = &[
+    ("object|encoding", "the encoding follows from the value and the configured thresholds"),
+    ("object|refcount", "1, or INT_MAX for a shared integer: follows from the value"),
+];
 
 impl Norm {
     /// The transcript directive that checks a reply the same way, if there is one.
@@ -333,6 +344,32 @@ mod tests {
             cmp(Norm::CommandTable, &["COMMAND"], &doc("Ours", "1.0.0"), &doc("Ours", "2.0.0")),
             Verdict::Differ
         );
+    }
+
+    #[test]
+    fn every_command_tipped_nondeterministic_is_normalised() {
+        let p = crate::Profile::redis(7, 0, 15);
+        let g = super::super::gen::Generator::new(p);
+        let mut tipped_seen = 0;
+        for name in g.commands() {
+            let spec = crate::spec::all_commands()
+                .iter()
+                .flat_map(|c| std::iter::once(*c).chain(c.subcommands.iter().copied()))
+                .find(|c| c.fullname == name)
+                .expect("generated commands are in the table");
+            let tipped =
+                spec.tips_for(&p).iter().any(|t| t.to_ascii_lowercase().starts_with("nondeterministic_output"));
+            let excused = EXACT_DESPITE_TIPS.iter().any(|(n, _)| *n == name);
+            tipped_seen += usize::from(tipped);
+            if tipped && !excused {
+                assert_ne!(
+                    for_command(name),
+                    Norm::Exact,
+                    "{name} is tipped nondeterministic: give it a normalisation"
+                );
+            }
+        }
+        assert!(tipped_seen >= 10, "the tips are read ({tipped_seen} tipped commands)");
     }
 
     #[test]
