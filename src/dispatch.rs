@@ -127,10 +127,13 @@ pub fn check_keys_first(ctx: &mut Ctx<'_>, cmd: &CommandSpec, words: &[Vec<u8>])
     let Some((want, err)) = cmd.errors.keys_first else { return Ok(()) };
     let leading = cmd.args.iter().take_while(|a| matches!(a.kind, spec::ArgKind::Key) && !a.optional).count();
     let now = ctx.now;
+    // Every key is looked up (and touched) before any type is judged, as LCS does.
+    let mut wrong = false;
     for key in words.iter().take(leading) {
-        if ctx.db().peek(key, now).is_some_and(|e| e.value.type_name() != want) {
-            return Err(Reply::err(err));
-        }
+        wrong |= ctx.db().get_mut(key, now).is_some_and(|e| e.value.type_name() != want);
+    }
+    if wrong {
+        return Err(Reply::err(err));
     }
     Ok(())
 }

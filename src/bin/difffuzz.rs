@@ -2,7 +2,9 @@
 //!
 //! cargo run --release --features difffuzz --bin difffuzz -- --commands N --seed S
 //!     [--resp 2|3] [--redis-server PATH | --addr HOST:PORT] [--fake-addr HOST:PORT]
-//!     [--round N] [--out DIR] [--known FILE] [--max-reports N]
+//!     [--round N] [--out DIR] [--known FILE] [--max-reports N] [--show-round R]
+//!
+//! `--show-round R` prints round R's commands (as transcript lines) and exits.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +17,7 @@ use fakeredis::difffuzz::{Driver, Options};
 use fakeredis::Server;
 
 const USAGE: &str = "usage: difffuzz --commands N --seed S [--resp 2|3] [--redis-server PATH | --addr HOST:PORT] \
-[--fake-addr HOST:PORT] [--round N] [--out DIR] [--known FILE] [--max-reports N]";
+[--fake-addr HOST:PORT] [--round N] [--out DIR] [--known FILE] [--max-reports N] [--show-round R]";
 
 /// Stops the process when no command completes for this long (a hang on either side).
 const STALL: Duration = Duration::from_secs(120);
@@ -34,6 +36,7 @@ fn run() -> Result<ExitCode, String> {
     let mut opts = Options::new(10_000, 0);
     let mut seed = None;
     let (mut bin, mut addr, mut fake_addr, mut known) = (None, None, None, None);
+    let mut show_round = None;
     opts.out_dir = Some(PathBuf::from("target/difffuzz"));
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -56,6 +59,7 @@ fn run() -> Result<ExitCode, String> {
             "--out" => opts.out_dir = Some(PathBuf::from(val()?)),
             "--known" => known = Some(val()?),
             "--max-reports" => opts.max_reports = num(val()?)? as usize,
+            "--show-round" => show_round = Some(num(val()?)?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(ExitCode::SUCCESS);
@@ -67,6 +71,15 @@ fn run() -> Result<ExitCode, String> {
     opts.seed = seed.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
     });
+    if let Some(r) = show_round {
+        // The commands of one round, as transcript lines, without running them.
+        let g = fakeredis::difffuzz::gen::Generator::new(opts.profile);
+        for s in fakeredis::difffuzz::round_steps(&g, opts.seed, r, opts.round_len, opts.resp3) {
+            let prefix = if s.conn == 1 { String::new() } else { s.conn.to_string() };
+            println!("{prefix}> {}", fakeredis::resp::render::command_line(&s.argv));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let text = match &known {
         Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?,
         None => DEFAULT.to_string(),
