@@ -73,10 +73,14 @@ fn run() -> Result<ExitCode, String> {
     });
     if let Some(r) = show_round {
         // The commands of one round, as transcript lines, without running them.
+        use std::io::Write;
         let g = fakeredis::difffuzz::gen::Generator::new(opts.profile);
+        let mut out = std::io::stdout().lock();
         for s in fakeredis::difffuzz::round_steps(&g, opts.seed, r, opts.round_len, opts.resp3) {
             let prefix = if s.conn == 1 { String::new() } else { s.conn.to_string() };
-            println!("{prefix}> {}", fakeredis::resp::render::command_line(&s.argv));
+            if writeln!(out, "{prefix}> {}", fakeredis::resp::render::command_line(&s.argv)).is_err() {
+                break; // a closed pipe (`| head`)
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -137,6 +141,9 @@ fn run() -> Result<ExitCode, String> {
         sum.findings.len(),
         sum.repeats
     );
+    if !sum.races.is_empty() {
+        eprintln!("difffuzz: {} timing races (gone on replay; not counted): see the files above", sum.races.len());
+    }
     for (line, n) in &sum.known_hits {
         let e = driver_known.entries.iter().find(|e| e.line == *line).map_or("?", |e| e.command.as_str());
         eprintln!("difffuzz: known-list line {line} ({e}): {n}");

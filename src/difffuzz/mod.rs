@@ -103,6 +103,9 @@ pub struct Summary {
     pub findings: Vec<Finding>,
     /// Divergences found again after their kind was minimised once (or past `max_reports`).
     pub repeats: u64,
+    /// Divergences that did not come back on three replays from a reset (races between
+    /// the two servers' clocks), with their transcripts: reported, not counted.
+    pub races: Vec<Finding>,
     /// Known divergences per entry of the list: (line, count).
     pub known_hits: Vec<(usize, u64)>,
     pub seconds: f64,
@@ -326,12 +329,34 @@ impl<'e> Driver<'e> {
                     }
                     continue;
                 }
+                // A divergence that two replays from a reset do not show again is a race
+                // between two servers on the wall clock (a TTL compared in the same
+                // millisecond, say), not a difference of the fake: reported, not counted.
+                let prefix = &steps[..=i];
+                if !shrink::still_diverges(self, prefix)? && !shrink::still_diverges(self, prefix)? {
+                    sum.divergences -= 1;
+                    let f = shrink::minimise(self, prefix, round, sum.findings.len() + sum.races.len() + 1)?;
+                    if !f.reproduced {
+                        eprintln!(
+                            "difffuzz: a timing race in {} (round {round}; gone on three replays, not counted){}",
+                            f.command,
+                            f.path.as_ref().map(|p| format!(": {}", p.display())).unwrap_or_default()
+                        );
+                        sum.races.push(f);
+                        break;
+                    }
+                    sum.divergences += 1;
+                    eprintln!("difffuzz: divergence in {} (round {round}): came back on the third replay", f.command);
+                    eprintln!("{}", f.transcript);
+                    sum.findings.push(f);
+                    break;
+                }
                 let kind = shrink::kind(&out);
                 if kinds.contains(&kind) || sum.findings.len() >= self.opts.max_reports {
                     sum.repeats += 1;
                 } else {
                     kinds.push(kind);
-                    let f = shrink::minimise(self, &steps[..=i], round, sum.findings.len() + 1)?;
+                    let f = shrink::minimise(self, prefix, round, sum.findings.len() + sum.races.len() + 1)?;
                     eprintln!(
                         "difffuzz: divergence in {} (round {round}, minimised from {} to {} commands{}){}",
                         f.command,

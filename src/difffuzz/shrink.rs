@@ -30,7 +30,8 @@ pub fn kind(out: &Outcome) -> String {
     format!("{} {} {}", out.command, head(&out.oracle), head(&out.fake))
 }
 
-fn still_diverges(d: &mut Driver<'_>, steps: &[Step]) -> Result<bool, String> {
+/// Whether `steps`, replayed from a reset, diverge (off the list) at their last command.
+pub fn still_diverges(d: &mut Driver<'_>, steps: &[Step]) -> Result<bool, String> {
     let outs = d.replay(steps)?;
     let (Some(last), Some(step)) = (outs.last(), steps.last()) else { return Ok(false) };
     Ok(d.unlisted(step, last))
