@@ -58,6 +58,9 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
     if now - st.last_active_expire_ms >= ACTIVE_EXPIRE_EVERY_MS || now < st.last_active_expire_ms {
         st.active_expire(now);
     }
+    let started = std::time::Instant::now();
+    // For commandstats: the command, and whether it ran (else it was refused before).
+    let mut counted: Option<(&'static str, bool)> = None;
     let result = (|| -> CmdResult {
         let resolved = resolve(&p, argv);
         // As Redis's `c->lastcmd`: set at lookup, before any check (NULL when unknown).
@@ -68,12 +71,14 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
             }
         }
         let cmd = resolved?;
+        counted = Some((cmd.fullname, false));
         if !cmd.arity_ok(&p, argv.len()) {
             return Err(Reply::err(error::wrong_arity(&p, cmd.fullname, argv.get(1).map(Vec::as_slice))));
         }
         if !sess.authenticated && !cmd.has_flag("NO_AUTH") {
             return Err(Reply::err(error::NOAUTH));
         }
+        counted = Some((cmd.fullname, true));
         let Some(run) = cmd.run else {
             // Arity and the grammar are checked all the same, so those errors are exact.
             let words = argv.get(if cmd.container.is_some() { 2 } else { 1 }..).unwrap_or(&[]);
@@ -82,13 +87,33 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
         };
         let mut ctx = Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: Vec::new() };
         let r = run(&mut ctx, argv);
+        let changed = ctx.dirty.len() as u64;
         // Counted like Redis: after the call, and only for commands that got to run.
         st.stats.commands_processed += 1;
+        st.stats.changes_since_save += changed;
         r
     })();
     let reply = result.unwrap_or_else(|e| e);
-    if reply.is_error() {
+    if let Some((name, ran)) = counted {
+        let c = st.stats.commands.entry(name).or_default();
+        if ran {
+            c.record(started.elapsed().as_micros() as u64);
+            c.failed += u64::from(reply.is_error());
+        } else {
+            c.rejected += 1;
+        }
+    }
+    if let Reply::Error(e) = &reply {
         st.stats.total_error_replies += 1;
+        // Redis's errorstats key: the first word, if a space comes within 32 bytes.
+        let head = &e[..e.len().min(32)];
+        let prefix = head.iter().position(|&b| b == b' ').map_or(&b"ERR"[..], |i| &e[..i]);
+        match st.stats.errors.get_mut(prefix) {
+            Some(n) => *n += 1,
+            None => {
+                st.stats.errors.insert(prefix.to_vec(), 1);
+            }
+        }
     }
     if let Some(meta) = st.clients.get_mut(&sess.id) {
         meta.db = sess.db;

@@ -23,8 +23,8 @@
 //! - [`dispatch`]: the one door every front end uses: lookup, gating, arity, auth, parse,
 //!   handler.
 //! - [`cmd`]: handwritten handlers, one module per spec group (`cmd/server/` is a folder:
-//!   `mod.rs` for INFO, CONFIG and friends, `command.rs` for COMMAND, `command/dragonfly.rs`
-//!   for Dragonfly's own COMMAND replies).
+//!   `mod.rs` for CONFIG and friends, `info.rs` for INFO's sections per server and version,
+//!   `command.rs` for COMMAND, `command/dragonfly.rs` for Dragonfly's own COMMAND replies).
 //! - [`server`]: shared state ([`Server`]), per-client [`server::Session`], virtual clock.
 //! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
 //!   (`db/scan.rs`, reused by the collection scans). [`resp`]: protocol parser, encoder and

@@ -17,7 +17,7 @@
 //! | [`Norm::Shape`] | CLIENT ID, OBJECT FREQ | ids count connections, LFU counters are probabilistic: the same reply type |
 //! | [`Norm::ClientFields`] | CLIENT LIST, CLIENT INFO | `id addr laddr fd age idle qbuf qbuf-free argv-mem multi-mem obl oll omem tot-mem rbs rbp` masked; every other field exact |
 //! | [`Norm::Hello`] | HELLO | the `id` value masked |
-//! | [`Norm::Info`] | INFO | values are each server's own (pid, ports, memory, uptime): section headers and field names |
+//! | [`Norm::Info`] | INFO | values are each server's own (pid, ports, memory, uptime): section headers and field names (sorted within a section: commandstats come in hash order) |
 //! | [`Norm::RandomKey`] | RANDOMKEY | both nil, or both name a key that exists on their own side (checked with EXISTS on the driver's connection) |
 
 use crate::reply::Reply;
@@ -134,13 +134,23 @@ fn mask_client_fields(text: &[u8]) -> String {
         .join("\n")
 }
 
-/// INFO text reduced to section headers and field names.
+/// INFO text reduced to section headers and field names, sorted within each section
+/// (Redis prints commandstats and latencystats in hash-table order).
 fn info_names(text: &[u8]) -> String {
-    String::from_utf8_lossy(text)
-        .lines()
-        .map(|l| l.split_once(':').map_or(l, |(k, _)| k).to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut out: Vec<String> = Vec::new();
+    let mut fields: Vec<String> = Vec::new();
+    for l in String::from_utf8_lossy(text).lines() {
+        if l.starts_with('#') {
+            fields.sort();
+            out.append(&mut fields);
+            out.push(l.to_string());
+        } else {
+            fields.push(l.split_once(':').map_or(l, |(k, _)| k).to_string());
+        }
+    }
+    fields.sort();
+    out.append(&mut fields);
+    out.join("\n")
 }
 
 /// HELLO's reply with the `id` value masked (RESP2 flat array or RESP3 map).

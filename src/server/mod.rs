@@ -33,6 +33,55 @@ pub struct Stats {
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     pub total_error_replies: u64,
+    /// Keys written (INFO's `rdb_changes_since_last_save`; the fake never saves).
+    pub changes_since_save: u64,
+    /// INFO commandstats and latencystats, by command full name.
+    pub commands: std::collections::HashMap<&'static str, CommandStat>,
+    /// INFO errorstats: error replies by their first word, in byte order.
+    pub errors: std::collections::BTreeMap<Vec<u8>, u64>,
+}
+
+/// One command's counters: calls that ran (failed ones included), their time, the calls
+/// that failed, the ones refused before running, and a latency histogram.
+#[derive(Debug, Default, Clone)]
+pub struct CommandStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub failed: u64,
+    pub rejected: u64,
+    /// Durations in ns, bucketed as Redis's HdrHistogram (2 significant digits) reports
+    /// them: the bucket's highest equivalent value, and how many calls fell in it.
+    pub latency: std::collections::BTreeMap<u64, u64>,
+}
+
+impl CommandStat {
+    /// Records one call of `usec` microseconds (at least 1, as a call takes some time).
+    pub fn record(&mut self, usec: u64) {
+        self.calls += 1;
+        self.usec += usec;
+        let ns = usec.max(1).saturating_mul(1000).min(1_000_000_000);
+        let bucket = if ns < 256 {
+            ns
+        } else {
+            let width = 1u64 << (63 - ns.leading_zeros() - 7);
+            ns / width * width + width - 1
+        };
+        *self.latency.entry(bucket).or_default() += 1;
+    }
+
+    /// The latency at percentile `p` (0..=100), in microseconds.
+    pub fn percentile_usec(&self, p: f64) -> f64 {
+        let total: u64 = self.latency.values().sum();
+        let rank = ((p / 100.0 * total as f64 + 0.5) as u64).max(1);
+        let mut seen = 0;
+        for (&v, &n) in &self.latency {
+            seen += n;
+            if seen >= rank {
+                return v as f64 / 1000.0;
+            }
+        }
+        self.latency.keys().next_back().map_or(0.0, |&v| v as f64 / 1000.0)
+    }
 }
 
 /// What CLIENT LIST and CLIENT INFO know of a connected client.

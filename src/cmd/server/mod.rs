@@ -1,13 +1,15 @@
 //! Server commands (spec group `server`): INFO, TIME, DBSIZE, FLUSHDB, FLUSHALL, CONFIG *,
-//! LOLWUT; and the shared HELP reply. COMMAND * lives in `command.rs`.
+//! LOLWUT; and the shared HELP reply. COMMAND * lives in `command.rs`, INFO's sections in
+//! `info.rs`.
 
 pub mod command;
+mod info;
 
 use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::{config, Ctx};
 use crate::spec::generated::*;
-use crate::spec::{Profile, ServerKind, Version};
+use crate::spec::{Profile, Version};
 
 /// A `<CMD> HELP` reply: the header line, the lines, and the closing HELP entry.
 pub fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
@@ -139,128 +141,7 @@ pub fn config_help(_ctx: &mut Ctx<'_>, _a: ConfigHelp) -> CmdResult {
 
 // ------------------------------------------------------------------ INFO
 
-fn info_server(ctx: &Ctx<'_>) -> String {
-    let p = ctx.profile();
-    let uptime = (ctx.now - ctx.shared.started_ms).max(0) / 1000;
-    let redis_version = match p.kind {
-        ServerKind::Dragonfly => dragonfly_redis_version(&p),
-        _ => p.redis_compat_version(),
-    };
-    let mut s = String::from("# Server\r\n");
-    s.push_str(&format!("redis_version:{redis_version}\r\n"));
-    match p.kind {
-        ServerKind::Valkey => {
-            s.push_str(&format!("server_name:valkey\r\nvalkey_version:{}\r\n", p.version));
-        }
-        ServerKind::Dragonfly => {
-            s.push_str(&format!("dragonfly_version:df-v{}\r\n", p.version));
-        }
-        _ => {}
-    }
-    s.push_str("redis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\n");
-    s.push_str("redis_mode:standalone\r\nos:Linux fakeredis x86_64\r\narch_bits:64\r\n");
-    if p.redis_at_least(7, 0) {
-        s.push_str("monotonic_clock:POSIX clock_gettime\r\n");
-    }
-    s.push_str("multiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\n");
-    s.push_str(&format!(
-        "process_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\n",
-        std::process::id(),
-        ctx.shared.run_id
-    ));
-    s.push_str(&format!("tcp_port:{}\r\n", ctx.shared.port.load(std::sync::atomic::Ordering::Relaxed)));
-    s.push_str(&format!(
-        "server_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\n",
-        ctx.now_us,
-        uptime / 86400
-    ));
-    s.push_str(&format!("hz:{}\r\nconfigured_hz:{}\r\n", ctx.st.config.get("hz"), ctx.st.config.get("hz")));
-    s.push_str(&format!("lru_clock:{}\r\n", (ctx.now / 1000) & ((1 << 24) - 1)));
-    s.push_str("executable:/usr/bin/redis-server\r\nconfig_file:\r\nio_threads_active:0\r\n");
-    s
-}
-
-fn info_clients(ctx: &Ctx<'_>) -> String {
-    format!(
-        "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-        ctx.st.clients.len(),
-        ctx.st.config.get("maxclients")
-    )
-}
-
-fn info_memory(ctx: &Ctx<'_>) -> String {
-    let keys: usize = ctx.st.dbs.iter().map(|d| d.len()).sum();
-    let used = 1_000_000 + keys * 64;
-    let maxmemory = ctx.st.config.get_i64("maxmemory");
-    format!(
-        "# Memory\r\nused_memory:{used}\r\nused_memory_human:{:.2}M\r\nused_memory_rss:{used}\r\nused_memory_peak:{used}\r\nused_memory_dataset:{}\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}B\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:1.00\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
-        used as f64 / 1048576.0,
-        keys * 64,
-        maxmemory,
-        ctx.st.config.get("maxmemory-policy")
-    )
-}
-
-fn info_stats(ctx: &Ctx<'_>) -> String {
-    let st = &ctx.st.stats;
-    format!(
-        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:{}\r\n",
-        st.connections_received,
-        st.commands_processed,
-        st.net_input_bytes,
-        st.net_output_bytes,
-        st.rejected_connections,
-        st.expired_keys,
-        st.keyspace_hits,
-        st.keyspace_misses,
-        st.total_error_replies
-    )
-}
-
-fn info_keyspace(ctx: &Ctx<'_>) -> String {
-    let mut s = String::from("# Keyspace\r\n");
-    for (i, db) in ctx.st.dbs.iter().enumerate() {
-        if !db.is_empty() {
-            s.push_str(&format!(
-                "db{i}:keys={},expires={},avg_ttl={}\r\n",
-                db.len(),
-                db.volatile_len(),
-                db.avg_ttl(ctx.now)
-            ));
-        }
-    }
-    s
-}
-
-fn info_keydb(ctx: &Ctx<'_>) -> String {
-    let _ = ctx;
-    "# KeyDB\r\nmvcc_depth:0\r\n".to_string()
-}
-
-/// INFO [section ...]: `server`, `clients`, `memory`, `stats`, `keyspace` (and KeyDB's own).
+/// INFO [section ...]: see `info.rs`.
 pub fn info(ctx: &mut Ctx<'_>, a: Info<'_>) -> CmdResult {
-    let p = ctx.profile();
-    if a.section.len() > 1 && !p.redis_at_least(7, 0) {
-        return Err(Reply::err(error::SYNTAX));
-    }
-    let want: Vec<String> = a.section.iter().map(|x| String::from_utf8_lossy(x).to_ascii_lowercase()).collect();
-    let all = want.is_empty() || want.iter().any(|w| w == "all" || w == "everything" || w == "default");
-    type Section = fn(&Ctx<'_>) -> String;
-    let sections: [(&str, Section); 5] = [
-        ("server", info_server),
-        ("clients", info_clients),
-        ("memory", info_memory),
-        ("stats", info_stats),
-        ("keyspace", info_keyspace),
-    ];
-    let mut parts = Vec::new();
-    for (name, f) in sections {
-        if all || want.iter().any(|w| w == name) {
-            parts.push(f(ctx));
-        }
-    }
-    if p.is(ServerKind::KeyDB) && (all || want.iter().any(|w| w == "keydb")) {
-        parts.push(info_keydb(ctx));
-    }
-    Ok(Reply::Verbatim("txt", parts.join("\r\n").into_bytes()))
+    info::info(ctx, &a.section)
 }

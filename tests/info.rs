@@ -1,0 +1,174 @@
+//! INFO: the sections and field names of the pinned server (against the live oracle for
+//! Redis 7.0; from `docs/research/info-redis.md` and `info-others.md` for the others), the
+//! selection rules, and counters that count.
+
+mod common;
+
+use fakeredis::{Profile, Reply, Server};
+
+/// Section headers and field names (values are each server's), sorted within a section:
+/// Redis prints commandstats and latencystats in hash-table order.
+fn layout(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fields: Vec<String> = Vec::new();
+    for l in text.split("\r\n").filter(|l| !l.is_empty()) {
+        if l.starts_with('#') {
+            fields.sort();
+            out.append(&mut fields);
+            out.push(l.to_string());
+        } else {
+            fields.push(l.split_once(':').map_or(l, |(k, _)| k).to_string());
+        }
+    }
+    fields.sort();
+    out.append(&mut fields);
+    out
+}
+
+fn text(r: &Reply) -> String {
+    String::from_utf8_lossy(r.as_bytes().unwrap_or_else(|| panic!("INFO answered {r:?}"))).into_owned()
+}
+
+fn info(c: &mut fakeredis::Client, args: &[&str]) -> String {
+    let mut argv = vec!["INFO"];
+    argv.extend_from_slice(args);
+    text(&c.cmd(argv).expect("reply"))
+}
+
+/// The same commands on both sides first, so commandstats, errorstats and keyspace have lines.
+const SETUP: &[&[&str]] = &[
+    &["CONFIG", "RESETSTAT"],
+    &["SET", "k", "v"],
+    &["SET", "n", "12"],
+    &["EXPIRE", "n", "1000"],
+    &["GET", "k", "extra"],
+    &["INCR", "k"],
+    &["SELECT", "3"],
+    &["SET", "k", "v"],
+    &["SELECT", "0"],
+];
+
+const ARGS: &[&[&str]] = &[
+    &[],
+    &["default"],
+    &["all"],
+    &["everything"],
+    &["server"],
+    &["Clients", "MEMORY", "clients"],
+    &["commandstats", "errorstats", "latencystats"],
+    &["keyspace", "nosuch"],
+    &["nosuch"],
+    &["debug"],
+    &["modules"],
+    &["persistence", "stats", "replication", "cpu", "cluster"],
+];
+
+#[test]
+fn redis_70_sections_and_fields_match_redis_server() {
+    let Some(bin) = common::binary_or_skip() else { return };
+    let real = common::start(&bin, "info");
+    let mut r = common::Conn::open(real.port);
+    let server = Server::with_profile(Profile::redis(7, 0, 15));
+    let mut c = server.client();
+    for cmd in SETUP {
+        let (a, b) = (r.call(cmd), c.cmd(cmd.iter()).expect("reply"));
+        assert_eq!(a, b, "{cmd:?}");
+    }
+    for args in ARGS {
+        let mut argv = vec!["INFO"];
+        argv.extend_from_slice(args);
+        let want = layout(&text(&r.call(&argv)));
+        let got = layout(&info(&mut c, args));
+        assert_eq!(got, want, "INFO {args:?}");
+    }
+}
+
+#[test]
+fn selection_rules() {
+    let mut c = Server::with_profile(Profile::redis(7, 0, 15)).client();
+    let default = layout(&info(&mut c, &[]));
+    let headers = |l: &[String]| l.iter().filter(|x| x.starts_with('#')).cloned().collect::<Vec<_>>();
+    assert_eq!(
+        headers(&default),
+        [
+            "# Server",
+            "# Clients",
+            "# Memory",
+            "# Persistence",
+            "# Stats",
+            "# Replication",
+            "# CPU",
+            "# Modules",
+            "# Errorstats",
+            "# Cluster",
+            "# Keyspace"
+        ]
+    );
+    // Printed in the server's order, once, whatever the arguments' order and case.
+    assert_eq!(headers(&layout(&info(&mut c, &["keyspace", "SERVER", "server"]))), ["# Server", "# Keyspace"]);
+    assert_eq!(info(&mut c, &["nosuch"]), "");
+    let text = info(&mut c, &["server", "clients"]);
+    assert!(
+        text.ends_with("\r\n") && !text.ends_with("\r\n\r\n") && text.contains("\r\n\r\n# Clients\r\n"),
+        "{text:?}"
+    );
+    // 6.2 and KeyDB take one section at most.
+    for p in [Profile::redis(6, 2, 14), Profile::keydb()] {
+        let mut c = Server::with_profile(p).client();
+        assert_eq!(c.cmd(["INFO", "server", "clients"]).expect("reply"), Reply::err("ERR syntax error"), "{p}");
+        assert!(!info(&mut c, &["all"]).contains("# Latencystats"), "{p}: latencystats came with 7.0");
+    }
+    // Redis 8 adds Threads and Keysizes to the default; 8.6 Hotkeys.
+    let mut c = Server::with_profile(Profile::redis(8, 6, 0)).client();
+    c.cmd(["SET", "k", "abcd"]).expect("reply");
+    let eight = info(&mut c, &[]);
+    for h in ["# Threads", "# Keysizes", "# Hotkeys"] {
+        assert!(eight.contains(h), "{h} in Redis 8.6's default INFO");
+    }
+    assert!(eight.contains("db0_distrib_strings_sizes:4=1\r\n"), "{eight}");
+    assert!(eight.contains("db0:keys=1,expires=0,avg_ttl=0,subexpiry=0\r\n"), "{eight}");
+    // Valkey names itself; 8.0 says server_mode.
+    let mut c = Server::with_profile(Profile::valkey(8, 1, 1)).client();
+    let v = info(&mut c, &["server"]);
+    assert!(
+        v.contains("redis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.1.1\r\nvalkey_release_stage:ga\r\n"),
+        "{v}"
+    );
+    assert!(v.contains("server_mode:standalone") && !v.contains("atomicvar_api"), "{v}");
+}
+
+#[test]
+fn counters_count() {
+    let mut c = Server::with_profile(Profile::redis(7, 0, 15)).client();
+    for cmd in [
+        &["SET", "a", "1"][..],
+        &["GET", "a"],
+        &["GET", "nosuch"],
+        &["GET"],
+        &["INCR", "a"],
+        &["SET", "b", "x"],
+        &["INCR", "b"],
+    ] {
+        c.cmd(cmd).expect("reply");
+    }
+    let all = info(&mut c, &["all"]);
+    for line in [
+        "cmdstat_get:calls=2,",
+        "rejected_calls=1,failed_calls=0\r\n",
+        "cmdstat_incr:calls=2,",
+        "errorstat_ERR:count=2\r\n",
+        "keyspace_hits:1\r\n",
+        "keyspace_misses:1\r\n",
+        "total_error_replies:2\r\n",
+        "total_commands_processed:6\r\n",
+        "db0:keys=2,expires=0,avg_ttl=0\r\n",
+        "latency_percentiles_usec_get:p50=",
+    ] {
+        assert!(all.contains(line), "{line:?} in\n{all}");
+    }
+    c.cmd(["CONFIG", "RESETSTAT"]).expect("reply");
+    let after = info(&mut c, &["commandstats", "errorstats"]);
+    assert!(after.starts_with("# Commandstats\r\ncmdstat_config|resetstat:calls=1,"), "{after}");
+    assert_eq!(after.matches("cmdstat_").count(), 1, "RESETSTAT clears the others: {after}");
+    assert!(after.ends_with("# Errorstats\r\n"), "{after:?}");
+}
