@@ -172,3 +172,29 @@ fn counters_count() {
     assert_eq!(after.matches("cmdstat_").count(), 1, "RESETSTAT clears the others: {after}");
     assert!(after.ends_with("# Errorstats\r\n"), "{after:?}");
 }
+
+#[test]
+fn keydb_and_valkey_91_have_their_own_fields() {
+    let mut c = Server::with_profile(Profile::keydb()).client();
+    c.cmd(["SET", "k", "v"]).expect("reply");
+    c.cmd(["CONFIG", "GET", "hz"]).expect("reply");
+    let all = info(&mut c, &["all"]);
+    for line in [
+        "features:cluster_mget\r\n",
+        "thread_0_clients:1\r\n",
+        "storage_provider:none\r\n",
+        "server_threads:1\r\n",
+        "db0:keys=1,expires=0,avg_ttl=0,cached_keys=1\r\n",
+        "# KeyDB\r\nmvcc_depth:0\r\n",
+        "cmdstat_config:calls=1,",
+    ] {
+        assert!(all.contains(line), "{line:?} in KeyDB's INFO all:\n{all}");
+    }
+    assert!(!all.contains("monotonic_clock") && !all.contains("io_threads_active") && !all.contains("cmdstat_config|"));
+    let mut c = Server::with_profile(Profile::valkey(9, 1, 0)).client();
+    let heads: Vec<String> = layout(&info(&mut c, &["all"])).into_iter().filter(|l| l.starts_with('#')).collect();
+    let pos = |h: &str| heads.iter().position(|x| x == h).unwrap_or_else(|| panic!("{h} in {heads:?}"));
+    assert!(pos("# Server") < pos("# TLS") && pos("# TLS") < pos("# Clients"));
+    assert!(pos("# Cluster") < pos("# Cluster Info") && pos("# Scripting Engines") < pos("# Keyspace"));
+    assert!(!info(&mut c, &[]).contains("# TLS"), "TLS is not in Valkey 9.1's default");
+}

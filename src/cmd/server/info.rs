@@ -60,6 +60,9 @@ impl V {
     fn is_valkey(self) -> bool {
         self.0.is(ServerKind::Valkey)
     }
+    fn keydb(self) -> bool {
+        self.0.is(ServerKind::KeyDB)
+    }
 }
 
 /// Redis's `bytesToHuman`.
@@ -99,7 +102,7 @@ fn server(ctx: &Ctx<'_>, v: V) -> String {
     s.f("redis_git_sha1", "00000000").f("redis_git_dirty", 0).f("redis_build_id", "0");
     s.f(if v.valkey(8, 0) { "server_mode" } else { "redis_mode" }, "standalone");
     s.f("os", "Linux fakeredis x86_64").f("arch_bits", 64);
-    s.when(v.r(7, 0) || p.is(ServerKind::KeyDB), "monotonic_clock", "POSIX clock_gettime");
+    s.when(!v.keydb(), "monotonic_clock", "POSIX clock_gettime");
     s.f("multiplexing_api", "epoll");
     s.when(!v.valkey(8, 0), "atomicvar_api", "c11-builtin");
     s.f("gcc_version", "0.0.0").f("process_id", std::process::id()).f("process_supervised", "no");
@@ -108,7 +111,12 @@ fn server(ctx: &Ctx<'_>, v: V) -> String {
     s.f("hz", hz).f("configured_hz", hz);
     s.when(v.valkey(8, 1), "clients_hz", hz);
     s.f("lru_clock", (ctx.now / 1000) & ((1 << 24) - 1));
-    s.f("executable", "/usr/bin/redis-server").f("config_file", "").f("io_threads_active", 0);
+    s.f("executable", "/usr/bin/redis-server").f("config_file", "");
+    if v.keydb() {
+        s.f("availability_zone", "").f("features", "cluster_mget");
+        return s.out;
+    }
+    s.f("io_threads_active", 0);
     s.when(v.valkey(8, 0), "availability_zone", "");
     if v.r(7, 2) {
         let bind = ctx.st.config.get("bind").split(' ').map(|b| format!(",bind={b}")).collect::<String>();
@@ -128,6 +136,9 @@ fn clients(ctx: &Ctx<'_>, v: V) -> String {
     s.f("clients_in_timeout_table", 0);
     s.when(newer, "total_watched_keys", 0);
     s.when(v.r(7, 2), "total_blocking_keys", 0).when(v.r(7, 2), "total_blocking_keys_on_nokey", 0);
+    if v.keydb() {
+        s.f("current_client_thread", 0).f("thread_0_clients", ctx.st.clients.len());
+    }
     if v.valkey(8, 1) {
         s.f("paused_reason", "none").f("paused_actions", "none").f("paused_timeout_milliseconds", 0);
     }
@@ -184,6 +195,9 @@ fn memory(ctx: &Ctx<'_>, v: V) -> String {
     s.f("mem_allocator", "libc");
     s.when(v.redis(7, 4) || v.valkey(8, 0), "mem_overhead_db_hashtable_rehashing", 0);
     s.f("active_defrag_running", 0).f("lazyfree_pending_objects", 0).f("lazyfreed_objects", 0);
+    if v.keydb() {
+        s.f("storage_provider", "none").f("available_system_memory", "unavailable");
+    }
     s.out
 }
 
@@ -259,6 +273,11 @@ fn stats(ctx: &Ctx<'_>, v: V) -> String {
     s.f("unexpected_error_replies", 0).f("total_error_replies", st.total_error_replies);
     s.f("dump_payload_sanitizations", 0);
     s.f("total_reads_processed", st.commands_processed).f("total_writes_processed", st.commands_processed);
+    if v.keydb() {
+        s.f("instantaneous_lock_contention", 0).f("avg_lock_contention", "0.000000");
+        s.f("storage_provider_read_hits", 0).f("storage_provider_read_misses", 0);
+        return s.out;
+    }
     s.f("io_threaded_reads_processed", 0).f("io_threaded_writes_processed", 0);
     if v.valkey(8, 0) {
         s.f("io_threaded_freed_objects", 0);
@@ -303,6 +322,9 @@ fn cpu(ctx: &Ctx<'_>, v: V) -> String {
     let mut s = Sec::new("CPU");
     s.f("used_cpu_sys", &t).f("used_cpu_user", &t);
     s.f("used_cpu_sys_children", "0.000000").f("used_cpu_user_children", "0.000000");
+    if v.keydb() {
+        s.f("server_threads", 1).f("long_lock_waits", 0);
+    }
     s.f("used_cpu_sys_main_thread", &t).f("used_cpu_user_main_thread", &t);
     s.when(v.valkey(9, 1), "used_active_time_main_thread", &t);
     s.out
@@ -323,12 +345,24 @@ fn modules(_ctx: &Ctx<'_>, v: V) -> String {
     s.out
 }
 
-fn commandstats(ctx: &Ctx<'_>, _v: V) -> String {
+fn commandstats(ctx: &Ctx<'_>, v: V) -> String {
     let mut s = Sec::new("Commandstats");
-    let mut names: Vec<_> = ctx.st.stats.commands.iter().collect();
-    names.sort_by_key(|(n, _)| **n);
-    for (name, c) in names {
-        // 6.2 named the command only (no subcommand lines).
+    let mut names: Vec<(&str, crate::server::CommandStat)> = Vec::new();
+    for (name, c) in &ctx.st.stats.commands {
+        // Up to 6.2 (and KeyDB) a container's subcommands count as the container.
+        let name = if v.r(7, 0) { *name } else { name.split('|').next().unwrap_or(name) };
+        match names.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, t)) => {
+                t.calls += c.calls;
+                t.usec += c.usec;
+                t.failed += c.failed;
+                t.rejected += c.rejected;
+            }
+            None => names.push((name, c.clone())),
+        }
+    }
+    names.sort_by_key(|(n, _)| *n);
+    for (name, c) in &names {
         let per = if c.calls == 0 { 0.0 } else { c.usec as f64 / c.calls as f64 };
         s.f(
             &format!("cmdstat_{name}"),
@@ -372,6 +406,28 @@ fn cluster(_ctx: &Ctx<'_>, _v: V) -> String {
     s.out
 }
 
+/// Valkey 9.1: the certificates' facts (no TLS configured).
+fn tls(_ctx: &Ctx<'_>, _v: V) -> String {
+    let mut s = Sec::new("TLS");
+    for who in ["server", "client", "ca"] {
+        s.f(&format!("tls_{who}_cert_serial"), "none").f(&format!("tls_{who}_cert_expires_in_seconds"), 0);
+    }
+    s.out
+}
+
+/// Valkey 9.1: CLUSTER INFO's fields in cluster mode; empty otherwise.
+fn cluster_info(_ctx: &Ctx<'_>, _v: V) -> String {
+    Sec::new("Cluster Info").out
+}
+
+/// Valkey 9.1: the scripting engines (Lua).
+fn scripting_engines(_ctx: &Ctx<'_>, _v: V) -> String {
+    let mut s = Sec::new("Scripting Engines");
+    s.f("engines_count", 1).f("engines_total_used_memory", 69632).f("engines_total_memory_overhead", 56);
+    s.f("engine_0", "name=LUA,module=lua,abi_version=4,used_memory=69632,memory_overhead=56");
+    s.out
+}
+
 fn keyspace(ctx: &Ctx<'_>, v: V) -> String {
     let mut s = Sec::new("Keyspace");
     for (i, db) in ctx.st.dbs.iter().enumerate() {
@@ -384,6 +440,9 @@ fn keyspace(ctx: &Ctx<'_>, v: V) -> String {
         }
         if v.valkey(9, 0) {
             line.push_str(",keys_with_volatile_items=0");
+        }
+        if v.keydb() {
+            line.push_str(&format!(",cached_keys={}", db.len()));
         }
         s.f(&format!("db{i}"), line);
     }
@@ -441,12 +500,11 @@ type Section = fn(&Ctx<'_>, V) -> String;
 fn sections(v: V) -> Vec<(&'static str, Section, bool)> {
     let p = v.0;
     let eight = v.redis(8, 0);
-    let mut l: Vec<(&'static str, Section, bool)> = vec![
-        ("server", server, true),
-        ("clients", clients, true),
-        ("memory", memory, true),
-        ("persistence", persistence, true),
-    ];
+    let mut l: Vec<(&'static str, Section, bool)> = vec![("server", server, true)];
+    if v.valkey(9, 1) {
+        l.push(("tls", tls, false));
+    }
+    l.extend([("clients", clients as Section, true), ("memory", memory, true), ("persistence", persistence, true)]);
     if eight {
         l.push(("threads", threads, true));
     }
@@ -462,7 +520,11 @@ fn sections(v: V) -> Vec<(&'static str, Section, bool)> {
     if v.r(7, 0) {
         l.push(("latencystats", latencystats, false));
     }
-    l.extend([("cluster", cluster as Section, true), ("keyspace", keyspace, true)]);
+    l.push(("cluster", cluster, true));
+    if v.valkey(9, 1) {
+        l.extend([("cluster_info", cluster_info as Section, false), ("scriptingengines", scripting_engines, false)]);
+    }
+    l.push(("keyspace", keyspace, true));
     if eight {
         l.push(("keysizes", keysizes, true));
     }
