@@ -6,23 +6,9 @@ mod common;
 
 use fakeredis::{Profile, Reply, Server};
 
-/// Section headers and field names (values are each server's), sorted within a section:
-/// Redis prints commandstats and latencystats in hash-table order.
+/// Section headers and field names (values are each server's), sorted within a section.
 fn layout(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    for l in text.split("\r\n").filter(|l| !l.is_empty()) {
-        if l.starts_with('#') {
-            fields.sort();
-            out.append(&mut fields);
-            out.push(l.to_string());
-        } else {
-            fields.push(l.split_once(':').map_or(l, |(k, _)| k).to_string());
-        }
-    }
-    fields.sort();
-    out.append(&mut fields);
-    out
+    fakeredis::difffuzz::norm::info_layout(text.as_bytes())
 }
 
 fn text(r: &Reply) -> String {

@@ -136,10 +136,10 @@ fn mask_client_fields(text: &[u8]) -> String {
 
 /// INFO text reduced to section headers and field names, sorted within each section
 /// (Redis prints commandstats and latencystats in hash-table order).
-fn info_names(text: &[u8]) -> String {
+pub fn info_layout(text: &[u8]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut fields: Vec<String> = Vec::new();
-    for l in String::from_utf8_lossy(text).lines() {
+    for l in String::from_utf8_lossy(text).lines().filter(|l| !l.is_empty()) {
         if l.starts_with('#') {
             fields.sort();
             out.append(&mut fields);
@@ -150,7 +150,11 @@ fn info_names(text: &[u8]) -> String {
     }
     fields.sort();
     out.append(&mut fields);
-    out.join("\n")
+    out
+}
+
+fn info_names(text: &[u8]) -> String {
+    info_layout(text).join("\n")
 }
 
 /// HELLO's reply with the `id` value masked (RESP2 flat array or RESP3 map).
