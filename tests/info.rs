@@ -104,14 +104,16 @@ fn selection_rules() {
         assert_eq!(c.cmd(["INFO", "server", "clients"]).expect("reply"), Reply::err("ERR syntax error"), "{p}");
         assert!(!info(&mut c, &["all"]).contains("# Latencystats"), "{p}: latencystats came with 7.0");
     }
-    // Redis 8 adds Threads and Keysizes to the default; 8.6 Hotkeys.
-    let mut c = Server::with_profile(Profile::redis(8, 6, 0)).client();
+    // Redis 8 adds Threads and Keysizes to the default; 8.6.1 Hotkeys (8.6.0 only after a
+    // HOTKEYS session).
+    let mut c = Server::with_profile(Profile::redis(8, 6, 1)).client();
     c.cmd(["SET", "k", "abcd"]).expect("reply");
     let eight = info(&mut c, &[]);
     for h in ["# Threads", "# Keysizes", "# Hotkeys"] {
         assert!(eight.contains(h), "{h} in Redis 8.6's default INFO");
     }
     assert!(eight.contains("db0_distrib_strings_sizes:4=1\r\n"), "{eight}");
+    assert!(!info(&mut Server::with_profile(Profile::redis(8, 6, 0)).client(), &[]).contains("# Hotkeys"));
     assert!(eight.contains("db0:keys=1,expires=0,avg_ttl=0,subexpiry=0\r\n"), "{eight}");
     // Valkey names itself; 8.0 says server_mode.
     let mut c = Server::with_profile(Profile::valkey(8, 1, 1)).client();

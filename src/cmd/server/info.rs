@@ -509,7 +509,9 @@ fn sections(v: V) -> Vec<(&'static str, Section, bool)> {
         l.push(("threads", threads, true));
     }
     l.extend([("stats", stats as Section, true), ("replication", replication, true), ("cpu", cpu, true)]);
-    if v.redis(8, 6) {
+    // 8.6.0 prints Hotkeys only after a HOTKEYS session (which the fake has not); 8.6.1 on,
+    // the header always.
+    if v.redis(8, 6) && p.version >= Version::new(8, 6, 1) {
         l.push(("hotkeys", hotkeys, true));
     }
     l.extend([
