@@ -186,3 +186,20 @@ fn keydb_and_valkey_91_have_their_own_fields() {
     assert!(pos("# Cluster") < pos("# Cluster Info") && pos("# Scripting Engines") < pos("# Keyspace"));
     assert!(!info(&mut c, &[]).contains("# TLS"), "TLS is not in Valkey 9.1's default");
 }
+
+#[test]
+fn redis_74_stops_counting_errors_past_128_prefixes() {
+    for (p, disabled) in [(Profile::redis(7, 4, 2), true), (Profile::redis(7, 2, 4), false)] {
+        let mut c = Server::with_profile(p).client();
+        // 128 prefixes already counted (the commands implemented so far all answer ERR or
+        // WRONGTYPE, so they are put in the table directly), then a 129th: ERR.
+        c.server().with_state(|st| {
+            for i in 0..128 {
+                st.stats.errors.insert(format!("E{i}").into_bytes(), 1);
+            }
+        });
+        c.cmd(["GET"]).expect("reply");
+        let text = info(&mut c, &["errorstats"]);
+        assert_eq!(text == "# Errorstats\r\nerrorstat_ERRORSTATS_DISABLED:count=1\r\n", disabled, "{p}: {text}");
+    }
+}
