@@ -108,18 +108,17 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
         // Redis's errorstats key: the first word, if a space comes within 32 bytes.
         let head = &e[..e.len().min(32)];
         let prefix = head.iter().position(|&b| b == b' ').map_or(&b"ERR"[..], |i| &e[..i]);
-        match st.stats.errors.get_mut(prefix) {
-            Some(n) => *n += 1,
+        let errors = &mut st.stats.errors;
+        if let Some(n) = errors.get_mut(prefix) {
+            *n += 1;
+        } else if errors.len() >= 128 && p.is(spec::ServerKind::Redis) && p.redis_at_least(7, 4) {
             // From 7.4 a 129th prefix turns the table off until CONFIG RESETSTAT.
-            None if st.stats.errors.len() >= 128 && p.is(spec::ServerKind::Redis) && p.redis_at_least(7, 4) => {
-                if !st.stats.errors.contains_key(&b"ERRORSTATS_DISABLED"[..]) {
-                    st.stats.errors.clear();
-                    st.stats.errors.insert(b"ERRORSTATS_DISABLED".to_vec(), 1);
-                }
+            if !errors.contains_key(&b"ERRORSTATS_DISABLED"[..]) {
+                errors.clear();
+                errors.insert(b"ERRORSTATS_DISABLED".to_vec(), 1);
             }
-            None => {
-                st.stats.errors.insert(prefix.to_vec(), 1);
-            }
+        } else {
+            errors.insert(prefix.to_vec(), 1);
         }
     }
     if let Some(meta) = st.clients.get_mut(&sess.id) {
