@@ -496,9 +496,13 @@ pub(crate) fn generate(
         let (dep, rep) = (opt(&c.deprecated_since), opt(&c.replaced_by));
         let key_specs = key_specs_tokens(&c.key_specs);
         let errors = match o {
-            Some(o) if o.syntax.is_some() || o.trailing_ok || o.keys_first.is_some() => {
+            Some(o) if o.syntax.is_some() || o.trailing_ok || o.keys_first.is_some() || o.max_words.is_some() => {
                 let syntax = error_path(o.syntax.as_deref().unwrap_or("SYNTAX"));
                 let trailing_ok = o.trailing_ok;
+                let max_words = match o.max_words {
+                    Some(n) => quote!(Some(#n)),
+                    None => quote!(None),
+                };
                 let keys_first = match &o.keys_first {
                     Some((t, e)) => {
                         let e = error_path(e);
@@ -506,7 +510,7 @@ pub(crate) fn generate(
                     }
                     None => quote!(None),
                 };
-                quote!(&Errors { syntax: #syntax, trailing_ok: #trailing_ok, keys_first: #keys_first })
+                quote!(&Errors { syntax: #syntax, trailing_ok: #trailing_ok, keys_first: #keys_first, max_words: #max_words })
             }
             _ => quote!(&Errors::DEFAULT),
         };

@@ -60,6 +60,8 @@ pub(crate) struct CmdOverlay {
     pub(crate) keys_first: Option<(String, String)>,
     pub(crate) walk: bool,
     pub(crate) trailing_ok: bool,
+    /// Redis reads at most this many argument words (FLUSHALL's `argc` check).
+    pub(crate) max_words: Option<usize>,
 }
 
 #[derive(Default)]
@@ -302,6 +304,8 @@ impl Overlay {
                     }
                 }
                 entry.trailing_ok = s_opt("errors.json", &ctx, o, "trailing")?.as_deref() == Some("ignore");
+                let max = i_opt("errors.json", &ctx, o, "max_words", -1)?;
+                entry.max_words = usize::try_from(max).ok();
             }
         }
         Ok(ov)

@@ -151,6 +151,9 @@ pub fn parse<'a>(
     words: &'a [Vec<u8>],
     profile: &Profile,
 ) -> Result<Vec<PVal<'a>>, ArgError> {
+    if let Some(max) = cmd.errors.max_words.filter(|&m| words.len() > m) {
+        return Err(ArgError::Syntax { word: Some(max) });
+    }
     parse_args(cmd.args, words, profile, cmd.errors.trailing_ok)
 }
 

@@ -253,10 +253,14 @@ pub struct Errors {
     /// The leading key arguments must hold this type (or be missing) before the options are
     /// parsed, else this error (LCS looks its keys up first): `(type name, error)`.
     pub keys_first: Option<(&'static str, &'static str)>,
+    /// Redis reads at most this many words (FLUSHALL checks `argc`): more are the syntax
+    /// error at the first extra one, whatever they are.
+    pub max_words: Option<usize>,
 }
 
 impl Errors {
-    pub const DEFAULT: Errors = Errors { syntax: crate::error::SYNTAX, trailing_ok: false, keys_first: None };
+    pub const DEFAULT: Errors =
+        Errors { syntax: crate::error::SYNTAX, trailing_ok: false, keys_first: None, max_words: None };
 }
 
 impl CommandSpec {

@@ -34,26 +34,14 @@ pub fn dbsize(ctx: &mut Ctx<'_>, _a: Dbsize) -> CmdResult {
     Ok(Reply::Int(ctx.db().len() as i64))
 }
 
-/// The optional ASYNC or SYNC of FLUSHDB and FLUSHALL: Redis reads at most one word, so a
-/// repeated one is the syntax error.
-fn flush_mode(words: &[Vec<u8>]) -> Result<(), Reply> {
-    match words {
-        [] => Ok(()),
-        [w] if w.eq_ignore_ascii_case(b"async") || w.eq_ignore_ascii_case(b"sync") => Ok(()),
-        _ => Err(Reply::err(error::SYNTAX)),
-    }
-}
-
-/// FLUSHDB [ASYNC | SYNC].
-pub fn flushdb(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
-    flush_mode(words)?;
+/// FLUSHDB [ASYNC | SYNC] (one word at most: overlay `max_words`).
+pub fn flushdb(ctx: &mut Ctx<'_>, _a: Flushdb) -> CmdResult {
     ctx.db().clear();
     Ok(Reply::OK)
 }
 
-/// FLUSHALL [ASYNC | SYNC].
-pub fn flushall(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
-    flush_mode(words)?;
+/// FLUSHALL [ASYNC | SYNC] (one word at most: overlay `max_words`).
+pub fn flushall(ctx: &mut Ctx<'_>, _a: Flushall) -> CmdResult {
     ctx.st.dbs.iter_mut().for_each(|d| d.clear());
     Ok(Reply::OK)
 }
