@@ -203,3 +203,16 @@ fn redis_74_stops_counting_errors_past_128_prefixes() {
         assert_eq!(text == "# Errorstats\r\nerrorstat_ERRORSTATS_DISABLED:count=1\r\n", disabled, "{p}: {text}");
     }
 }
+
+#[test]
+fn dragonfly_selects_sections_its_own_way() {
+    let mut c = Server::with_profile(Profile::dragonfly(1, 25, 0)).client();
+    let all = info(&mut c, &[]);
+    assert!(all.starts_with("# Server\r\nredis_version:6.2.11\r\ndragonfly_version:df-v1.25.0\r\n"), "{all}");
+    assert_eq!(info(&mut c, &["default"]), "");
+    assert_eq!(info(&mut c, &["everything"]), "");
+    let twice = info(&mut c, &["keyspace", "server", "SERVER"]);
+    assert_eq!(twice.matches("# Server\r\n").count(), 2, "repeats are kept: {twice}");
+    assert!(twice.starts_with("# Keyspace\r\n"), "argument order: {twice}");
+    assert_eq!(layout(&info(&mut c, &["all"])), layout(&all));
+}
