@@ -9,7 +9,7 @@ use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::{config, Ctx};
 use crate::spec::generated::*;
-use crate::spec::{Profile, Version};
+use crate::spec::{Profile, ServerKind, Version};
 
 /// A `<CMD> HELP` reply: the header line, the lines, and the closing HELP entry.
 pub fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
@@ -60,7 +60,9 @@ pub fn time(ctx: &mut Ctx<'_>, _a: Time) -> CmdResult {
 /// belong to the drawing. Versions 5 and 6 draw random art, which the fake does not draw
 /// yet; every other version prints the server's version line.
 pub fn lolwut(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
-    let own = ctx.profile().redis_compat_version().to_string();
+    // Valkey prints and picks by its own version ("Redis ver. 8.0.1"), Redis by its.
+    let p = ctx.profile();
+    let own = if p.is(ServerKind::Valkey) { p.version } else { p.redis_compat_version() }.to_string();
     let chosen = match words {
         [w, n, ..] if w.eq_ignore_ascii_case(b"version") => {
             let v = crate::spec::grammar::parse_i64(n).ok_or(Reply::err(error::NOT_INTEGER))?;
