@@ -101,6 +101,12 @@ impl Client {
         self.server.with_state(|st| st.idle_timed_out(self.session.id, now))
     }
 
+    /// The request parser's limits for this connection, given `proto-max-bulk-len` and
+    /// whether a password is set: Redis tightens them until a client authenticates.
+    pub fn request_limits(&self, max_bulk: i64, needs_pass: bool) -> crate::resp::Limits {
+        crate::resp::Limits { proto_max_bulk_len: max_bulk, auth_required: needs_pass && !self.session.authenticated }
+    }
+
     /// Whether the connection was closed (QUIT) or the server's failure switch is on.
     pub fn is_closed(&self) -> bool {
         self.session.closing || self.server.is_failing()

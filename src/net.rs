@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::dispatch::ClientError;
-use crate::resp::{self, Limits, RequestParser};
+use crate::resp::{self, RequestParser};
 use crate::{Client, Server};
 
 /// How often an idle connection checks the `timeout` config against the server's clock.
@@ -166,11 +166,6 @@ where
     Ok(())
 }
 
-/// The request limits for `client` now (Redis tightens them until a client authenticates).
-fn limits(client: &Client, max_bulk: i64, needs_pass: bool) -> Limits {
-    Limits { proto_max_bulk_len: max_bulk, auth_required: needs_pass && !client.session().authenticated }
-}
-
 /// One connection: read, answer every complete command, write the replies in one go.
 async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
@@ -230,7 +225,7 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
         }
         let mut close = false;
         loop {
-            match parser.next_command(limits(&client, max_bulk, needs_pass)) {
+            match parser.next_command(client.request_limits(max_bulk, needs_pass)) {
                 Ok(None) => break,
                 Ok(Some(argv)) => match client.execute(&argv) {
                     Ok(reply) => {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::resp::{self, parse_reply, Limits, RequestParser};
+use crate::resp::{self, parse_reply, RequestParser};
 use crate::{Client, Server};
 
 /// What a connection answered.
@@ -148,13 +148,11 @@ impl Endpoint for Local {
         let mut bytes = Vec::new();
         resp::encode_command(argv, &mut bytes);
         parser.feed(&bytes);
-        let limits = self.server.with_state(|st| {
+        let (max_bulk, needs_pass) = self.server.with_state(|st| {
             let l = st.config.limits();
-            Limits {
-                proto_max_bulk_len: l.proto_max_bulk_len,
-                auth_required: l.requirepass_set && !client.session().authenticated,
-            }
+            (l.proto_max_bulk_len, l.requirepass_set)
         });
+        let limits = client.request_limits(max_bulk, needs_pass);
         let (got, closed) = match parser.next_command(limits) {
             Err(text) => (Raw::Reply(format!("-{text}\r\n").into_bytes()), true),
             Ok(None) => return Err(format!("the request parser kept a whole command: {argv:?}")),
