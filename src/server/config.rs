@@ -211,6 +211,8 @@ impl Config {
     }
 }
 
+const IMMUTABLE: &str = "can't set immutable config";
+
 fn set_failed(name: &[u8], why: &str) -> Reply {
     Reply::err_bytes(error::config_set_failed(name, why))
 }
@@ -226,7 +228,7 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -
             return Err(Reply::err_bytes(error::config_set_unknown(name)));
         };
         if matches!(PARAMS[i].kind, Kind::Immutable) {
-            return Err(set_failed(name, "can't set immutable config"));
+            return Err(set_failed(name, IMMUTABLE));
         }
         // Redis registers an alias as a config of its own: a name and its alias are no
         // duplicate of each other (the later one wins).
@@ -262,7 +264,8 @@ fn normalize(kind: Kind, v: &str, profile: &Profile) -> Result<String, String> {
             };
             normalize(Kind::Enum(levels), v, profile)
         }
-        Kind::Immutable => Err("can't set immutable config".into()),
+        // (set_many refuses these by name before it reads any value.)
+        Kind::Immutable => Err(IMMUTABLE.into()),
         Kind::Str => Ok(v.to_string()),
         Kind::Bool => match v.to_ascii_lowercase().as_str() {
             "yes" => Ok("yes".into()),
