@@ -51,6 +51,28 @@ pub const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected,
 pub const LFU_SELECTED: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 pub const MSETNX_ARITY: &str = "ERR wrong number of arguments for 'msetnx' command";
 pub const MSET_ARITY: &str = "ERR wrong number of arguments for 'mset' command";
+pub const INDEX_OUT_OF_RANGE: &str = "ERR index out of range";
+pub const LPOS_RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+pub const LPOS_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
+pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
+/// Redis's `getPositiveLongFromObjectOrReply` without a message of its own.
+pub const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
+pub const NUMKEYS_GT0: &str = "ERR numkeys should be greater than 0";
+pub const COUNT_GT0: &str = "ERR count should be greater than 0";
+pub const LPOP_ARITY: &str = "ERR wrong number of arguments for 'lpop' command";
+pub const RPOP_ARITY: &str = "ERR wrong number of arguments for 'rpop' command";
+pub const HSET_ARITY: &str = "ERR wrong number of arguments for 'hset' command";
+pub const HMSET_ARITY: &str = "ERR wrong number of arguments for 'hmset' command";
+pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
+pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
+pub const HINCRBYFLOAT_NAN_INCR: &str = "ERR value is NaN or Infinity";
+/// HRANDFIELD's and ZRANDMEMBER's WITHVALUES/WITHSCORES count limit (half of i64).
+pub const VALUE_OUT_OF_RANGE: &str = "ERR value is out of range";
+/// A random pick with repetition past `collection::MAX_RANDOM_REPLY` elements.
+pub const RANDOM_REPLY_TOO_LARGE: &str =
+    "ERR fakeredis refuses to build a reply of more than 16777216 random elements (Redis would run out of memory)";
+pub const SINTERCARD_KEYS: &str = "ERR Number of keys can't be greater than number of args";
+pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
 pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 
 // Parser error templates named by `commands/overlay/errors.json`; `{word}` is the word the

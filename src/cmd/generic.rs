@@ -316,7 +316,8 @@ fn lfu_policy(ctx: &Ctx<'_>) -> bool {
 /// OBJECT ENCODING key: nil when missing.
 pub fn object_encoding(ctx: &mut Ctx<'_>, a: ObjectEncoding<'_>) -> CmdResult {
     let now = ctx.now;
-    Ok(ctx.db().peek(a.key, now).map_or(Reply::Nil, |e| Reply::bulk(e.value.encoding_name())))
+    let enc = ctx.enc();
+    Ok(ctx.db().peek(a.key, now).map_or(Reply::Nil, |e| Reply::bulk(e.value.encoding_name(&enc))))
 }
 
 /// OBJECT REFCOUNT key: small integers are Redis's shared objects (refcount INT_MAX)

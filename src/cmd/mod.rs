@@ -2,9 +2,13 @@
 //! by its name (`pub fn get`, `pub fn client_setname`) and wires it to the generated
 //! parser; each takes the context and the command's generated typed arguments.
 
+pub(crate) mod collection;
 pub mod connection;
 pub mod generic;
+pub mod hash;
+pub mod list;
 pub mod server;
+pub mod set;
 pub mod string;
 
 use crate::db::{StrValue, Value};
@@ -19,6 +23,63 @@ pub(crate) fn get_str<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c
         None => Ok(None),
         Some(e) => e.value.as_str_mut().map(Some).ok_or(Reply::err(error::WRONGTYPE)),
     }
+}
+
+/// How a command looks its key up: as Redis's `lookupKeyRead` (which counts a keyspace
+/// hit or miss) or `lookupKeyWrite`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Look {
+    Read,
+    Write,
+}
+
+/// The value at `key` as the type `pick` selects: `None` when missing, WRONGTYPE when the
+/// key holds another type. Expires the key lazily and touches its access time.
+pub(crate) fn typed<'c, T: ?Sized>(
+    ctx: &'c mut Ctx<'_>,
+    key: &[u8],
+    look: Look,
+    pick: fn(&mut Value) -> Option<&mut T>,
+) -> Result<Option<&'c mut T>, Reply> {
+    let now = ctx.now;
+    let st = &mut *ctx.st;
+    let db = ctx.sess.db.min(st.dbs.len() - 1);
+    let found = st.dbs[db].get_mut(key, now);
+    if look == Look::Read {
+        if found.is_some() {
+            st.stats.keyspace_hits += 1;
+        } else {
+            st.stats.keyspace_misses += 1;
+        }
+    }
+    match found {
+        None => Ok(None),
+        Some(e) => pick(&mut e.value).map(Some).ok_or(Reply::err(error::WRONGTYPE)),
+    }
+}
+
+/// The value at `key` as the type `pick` selects, created by `make` when missing
+/// (WRONGTYPE when the key holds another type).
+pub(crate) fn typed_or_create<'c, T: ?Sized>(
+    ctx: &'c mut Ctx<'_>,
+    key: &[u8],
+    pick: fn(&mut Value) -> Option<&mut T>,
+    make: impl FnOnce() -> Value,
+) -> Result<&'c mut T, Reply> {
+    let now = ctx.now;
+    if ctx.db().get_mut(key, now).is_none() {
+        ctx.db().set(key, make(), None, now);
+    }
+    typed(ctx, key, Look::Write, pick)?.ok_or(Reply::err(error::WRONGTYPE))
+}
+
+/// After a write to `key`: records it, and deletes it when its collection is empty.
+pub(crate) fn written(ctx: &mut Ctx<'_>, key: &[u8]) {
+    let now = ctx.now;
+    if ctx.db().get_live(key, now).is_some_and(|e| e.value.is_empty_collection()) {
+        ctx.db().remove(key);
+    }
+    ctx.touched(key);
 }
 
 /// Looks `key` up as Redis's `lookupKeyWrite` (and the key lookups of most commands) do:

@@ -359,10 +359,23 @@ extern "C" {
 }
 
 /// `cur + incr` in C long double with Redis's parsing and `%.17Lf` formatting.
-pub fn long_double_add(cur: Option<&[u8]>, incr: &[u8]) -> Result<Vec<u8>, &'static str> {
+pub(crate) fn long_double_add(cur: Option<&[u8]>, incr: &[u8]) -> Result<Vec<u8>, &'static str> {
+    long_double_sum(cur, incr, error::NOT_FLOAT)
+}
+
+/// `cur + incr` as [`long_double_add`]; `cur_error` answers a current value that is not a
+/// number (HINCRBYFLOAT's `hash value is not a float`).
+pub(crate) fn long_double_sum(
+    cur: Option<&[u8]>,
+    incr: &[u8],
+    cur_error: &'static str,
+) -> Result<Vec<u8>, &'static str> {
     // Redis's string2ld refuses 5 KiB or more before it copies anything.
-    if cur.is_some_and(|c| c.len() >= LONG_DOUBLE_MAX_CHARS) || incr.len() >= LONG_DOUBLE_MAX_CHARS {
+    if incr.len() >= LONG_DOUBLE_MAX_CHARS {
         return Err(error::NOT_FLOAT);
+    }
+    if cur.is_some_and(|c| c.len() >= LONG_DOUBLE_MAX_CHARS) {
+        return Err(cur_error);
     }
     let mut out = vec![0u8; 5 * 1024 + 64];
     let (cp, cl) = cur.map_or((std::ptr::null(), 0), |c| (c.as_ptr(), c.len()));
@@ -377,7 +390,8 @@ pub fn long_double_add(cur: Option<&[u8]>, incr: &[u8]) -> Result<Vec<u8>, &'sta
             out.truncate(n);
             Ok(out)
         }
-        1 | 2 => Err(error::NOT_FLOAT),
+        1 => Err(cur_error),
+        2 => Err(error::NOT_FLOAT),
         3 => Err(error::INCRFLOAT_NAN),
         _ => Err(error::NOT_FLOAT),
     }

@@ -3,15 +3,47 @@
 //! Expiry is lazy (a read of an expired key deletes it first) and active (the dispatcher
 //! sweeps the index every 100 ms of server time, and whenever the virtual clock jumps).
 
+mod hash;
+mod list;
 mod scan;
+mod set;
+mod table;
 mod value;
 
 use std::collections::{BTreeSet, HashMap};
 
 use bytes::Bytes;
 
+pub use hash::Hash;
+pub use list::{listpack_entry_size, List};
 pub use scan::{scan_hash, ScanOrder};
+pub use set::{Set, SetEnc};
+pub use table::Table;
 pub use value::{try_grow_zeroed, try_zeroed, StrEnc, StrValue, Value};
+
+/// The encoding thresholds of the config (`*-max-listpack-*`, `set-max-intset-entries`)
+/// and which small encodings and names the pinned server has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Encodings {
+    /// `list-max-listpack-size`.
+    pub list_fill: i64,
+    /// Small lists are one listpack (Redis 7.2+, Valkey); before, every list is a quicklist.
+    pub small_lists: bool,
+    pub hash_entries: usize,
+    pub hash_value: usize,
+    pub set_intset: usize,
+    pub set_lp_entries: usize,
+    pub set_lp_value: usize,
+    /// Small sets of strings are a listpack (Redis 7.2+, Valkey); before, a hashtable.
+    pub small_sets: bool,
+    pub zset_entries: usize,
+    pub zset_value: usize,
+    /// SADD, HSET and ZADD convert up front when their argument count exceeds a limit,
+    /// duplicates or not (Redis 7.2+, Valkey).
+    pub up_front: bool,
+    /// The small hash and sorted-set encoding is called `ziplist` (before Redis 7.0).
+    pub ziplist_names: bool,
+}
 
 /// A stored key.
 #[derive(Debug, Clone)]

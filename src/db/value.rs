@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 
+use super::{Encodings, Hash, List, Set};
 use crate::spec::grammar::parse_i64;
 
 /// Longest string Redis stores as `embstr`.
@@ -105,10 +106,13 @@ pub fn try_grow_zeroed(v: &mut Vec<u8>, n: usize) -> Option<()> {
     Some(())
 }
 
-/// A value of any Redis type. Types beyond strings plug in as further variants.
+/// A value of any Redis type. Collections are boxed so a string key stays small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(StrValue),
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
 }
 
 impl Value {
@@ -116,6 +120,9 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -133,24 +140,70 @@ impl Value {
     pub fn duplicate(&self) -> Value {
         match self {
             Value::Str(s) => Value::Str(s.duplicate()),
+            other => other.clone(),
         }
     }
 
-    pub fn encoding_name(&self) -> &'static str {
+    /// What OBJECT ENCODING answers under the profile's names and rules.
+    pub fn encoding_name(&self, enc: &Encodings) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::List(l) if l.listpack => "listpack",
+            Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding_name(enc),
+            Value::Set(s) => s.encoding_name(),
+        }
+    }
+
+    /// A collection with no elements left (its key must go, as Redis deletes it).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+        }
+    }
+
+    pub fn as_list_mut(&mut self) -> Option<&mut List> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn as_hash_mut(&mut self) -> Option<&mut Hash> {
+        match self {
+            Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    pub fn as_set(&self) -> Option<&Set> {
+        match self {
+            Value::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_set_mut(&mut self) -> Option<&mut Set> {
+        match self {
+            Value::Set(s) => Some(s),
+            _ => None,
         }
     }
 
     pub fn as_str(&self) -> Option<&StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 }

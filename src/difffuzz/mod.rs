@@ -141,6 +141,8 @@ pub struct Outcome {
     pub command: &'static str,
     pub norm: Norm,
     pub same: bool,
+    /// A random choice made the keyspaces differ (SPOP): later steps do not compare.
+    pub end_round: bool,
     /// The connection speaks RESP3 after the command.
     pub resp3: bool,
 }
@@ -248,11 +250,16 @@ impl<'e> Driver<'e> {
         let command = dispatch::resolve(&self.opts.profile, &step.argv).map_or("(unknown)", |c| c.fullname);
         let norm = norm::for_command(command);
         let state = self.conns[step.conn];
+        let mut end_round = false;
         let same = match (&a, &b) {
             (Raw::Closed, Raw::Closed) => true,
             (Raw::Reply(x), Raw::Reply(y)) => match norm::compare(norm, &step.argv, x, y) {
                 Verdict::Same => true,
                 Verdict::Differ => false,
+                Verdict::EndRound => {
+                    end_round = true;
+                    true
+                }
                 Verdict::CheckKeys(ka, kb) => {
                     Self::exists(self.oracle, state.db, &ka)? && Self::exists(self.fake, state.db, &kb)?
                 }
@@ -260,7 +267,7 @@ impl<'e> Driver<'e> {
             _ => false,
         };
         self.follow(step, &a);
-        Ok(Outcome { oracle: a, fake: b, command, norm, same, resp3: self.conns[step.conn].resp3 })
+        Ok(Outcome { oracle: a, fake: b, command, norm, same, end_round, resp3: self.conns[step.conn].resp3 })
     }
 
     /// Follows the connection's database and protocol from the oracle's reply.
@@ -317,6 +324,10 @@ impl<'e> Driver<'e> {
             for (i, step) in steps.iter().enumerate() {
                 let out = self.exec(step)?;
                 sum.commands += 1;
+                if out.end_round {
+                    // The keyspaces now differ by a random choice: nothing after compares.
+                    break;
+                }
                 if out.same {
                     continue;
                 }

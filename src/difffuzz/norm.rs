@@ -8,16 +8,18 @@
 //!
 //! | normalisation | commands | what is compared |
 //! |---|---|---|
-//! | [`Norm::Unordered`] | KEYS, COMMAND LIST | Redis answers in hash-table order: arrays, sets and maps are sorted at every depth |
+//! | [`Norm::Unordered`] | KEYS, COMMAND LIST, SMEMBERS, SINTER, SUNION, SDIFF, HKEYS, HVALS | Redis answers in hash-table order: arrays, sets and maps are sorted at every depth (the order of small encodings, which is Redis's own, is checked by the transcripts) |
 //! | [`Norm::CommandTable`] | COMMAND, COMMAND INFO, COMMAND DOCS | as `Unordered`, after masking the prose (`summary`, `complexity`) and dropping key-spec `notes` and `history`: the project writes its own words, never upstream's, and carries no history |
-//! | [`Norm::Pairs`] | CONFIG GET | name/value pairs in dictionary order: compared as a set of pairs |
+//! | [`Norm::Pairs`] | CONFIG GET, HGETALL | name/value pairs in dictionary order: compared as a set of pairs |
 //! | [`Norm::Within`] | TTL, EXPIRETIME, OBJECT IDLETIME (1 s), PTTL, PEXPIRETIME (1000 ms) | integers: equal, or both non-negative and within the tolerance (the two servers ran the command microseconds apart) |
-//! | [`Norm::Scan`] | SCAN | cursors depend on the hash seed: a call from cursor 0 that both finish (cursor 0) returns the same set of keys; any other call returns a well-formed reply (cursor, distinct keys) on both |
+//! | [`Norm::Scan`] | SCAN, SSCAN, HSCAN (field/value pairs) | cursors depend on the hash seed: a call from cursor 0 that both finish (cursor 0) returns the same set of keys; any other call returns a well-formed reply (cursor, distinct keys) on both |
 //! | [`Norm::Time`] | TIME | two bulk integers; seconds within 2 |
 //! | [`Norm::Shape`] | CLIENT ID, OBJECT FREQ | ids count connections, LFU counters are probabilistic: the same reply type |
 //! | [`Norm::ClientFields`] | CLIENT LIST, CLIENT INFO | `id addr laddr fd age idle qbuf qbuf-free argv-mem multi-mem obl oll omem tot-mem rbs rbp` masked; every other field exact |
 //! | [`Norm::Hello`] | HELLO | the `id` value masked |
 //! | [`Norm::Info`] | INFO | values are each server's own (pid, ports, memory, uptime): section headers and field names (sorted within a section: commandstats come in hash order) |
+//! | [`Norm::Sample`] | SRANDMEMBER, HRANDFIELD | random picks: the same reply type and, for arrays, the same length (a count covering the collection answers it whole: the same elements) |
+//! | [`Norm::Popped`] | SPOP | as `Sample`; when the picks differ the two keyspaces now differ, so the round ends there ([`Verdict::EndRound`]) |
 //! | [`Norm::RandomKey`] | RANDOMKEY | both nil, or both name a key that exists on their own side (checked with EXISTS on the driver's connection) |
 
 use crate::reply::Reply;
@@ -38,12 +40,18 @@ pub enum Norm {
     Hello,
     Info,
     RandomKey,
+    Sample,
+    Popped,
 }
 
 /// The normalisation for a command, by its full name (`client|list`).
 pub fn for_command(fullname: &str) -> Norm {
     match fullname {
-        "keys" | "command|list" => Norm::Unordered,
+        "keys" | "command|list" | "smembers" | "sinter" | "sunion" | "sdiff" | "hkeys" | "hvals" => Norm::Unordered,
+        "hgetall" => Norm::Pairs,
+        "sscan" | "hscan" => Norm::Scan,
+        "srandmember" | "hrandfield" => Norm::Sample,
+        "spop" => Norm::Popped,
         "command" | "command|info" | "command|docs" => Norm::CommandTable,
         "config|get" => Norm::Pairs,
         "ttl" | "expiretime" | "object|idletime" => Norm::Within(1),
@@ -221,16 +229,35 @@ fn sorted_pairs(r: &Reply) -> Option<Vec<String>> {
 }
 
 /// A well-formed SCAN reply: the cursor and its keys.
-fn scan_parts(r: &Reply) -> Option<(&[u8], Vec<&[u8]>)> {
+fn scan_parts(r: &Reply, pairs: bool) -> Option<(&[u8], Vec<Vec<u8>>)> {
     let Reply::Array(v) = r else { return None };
     let [cursor, Reply::Array(keys)] = v.as_slice() else { return None };
     let cursor = cursor.as_bytes().filter(|c| !c.is_empty() && c.iter().all(u8::is_ascii_digit))?;
     let keys: Option<Vec<&[u8]>> = keys.iter().map(Reply::as_bytes).collect();
-    let mut keys = keys?;
+    let keys = keys?;
+    if pairs && keys.len() % 2 != 0 {
+        return None;
+    }
+    // HSCAN answers fields with their values: a field is an element, its value rides along.
+    let mut keys: Vec<Vec<u8>> = if pairs {
+        keys.chunks(2).map(|p| [p[0], b" ", p[1]].concat()).collect()
+    } else {
+        keys.into_iter().map(<[u8]>::to_vec).collect()
+    };
     keys.sort();
     let n = keys.len();
     keys.dedup();
     (keys.len() == n).then_some((cursor, keys))
+}
+
+/// Random picks of the same shape: the same reply type, and as many elements.
+fn same_sample(a: &Reply, b: &Reply) -> bool {
+    match (a, b) {
+        (Reply::Array(x), Reply::Array(y)) | (Reply::Set(x), Reply::Set(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_kind(p, q))
+        }
+        _ => same_kind(a, b),
+    }
 }
 
 /// What a comparison found.
@@ -240,6 +267,9 @@ pub enum Verdict {
     Differ,
     /// RANDOMKEY named keys: the driver must check that each exists on its side.
     CheckKeys(Vec<u8>, Vec<u8>),
+    /// Consistent random changes (SPOP took different members): the keyspaces differ from
+    /// here, so the rest of the round is not compared.
+    EndRound,
 }
 
 /// Compares the raw replies of `argv` (resolved to `norm`) from the oracle and the fake.
@@ -260,13 +290,23 @@ pub fn compare(norm: Norm, argv: &[Vec<u8>], oracle: &[u8], fake: &[u8]) -> Verd
             (Some(x), Some(y)) => x >= 0 && y >= 0 && x.abs_diff(y) <= tol as u64,
             _ => false,
         },
-        Norm::Scan => match (scan_parts(&a), scan_parts(&b)) {
-            (Some((ca, ka)), Some((cb, kb))) => {
-                let complete = argv.get(1).is_some_and(|c| c.as_slice() == b"0") && ca == b"0" && cb == b"0";
-                !complete || ka == kb
+        Norm::Scan => {
+            // SCAN's cursor is its first argument, HSCAN's and SSCAN's their second.
+            let name = argv.first().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
+            let at = if name == b"scan" { 1 } else { 2 };
+            let pairs = name == b"hscan" && !argv.iter().skip(3).any(|w| w.eq_ignore_ascii_case(b"novalues"));
+            match (scan_parts(&a, pairs), scan_parts(&b, pairs)) {
+                (Some((ca, ka)), Some((cb, kb))) => {
+                    let complete = argv.get(at).is_some_and(|c| c.as_slice() == b"0") && ca == b"0" && cb == b"0";
+                    !complete || ka == kb
+                }
+                _ => false,
             }
-            _ => false,
-        },
+        }
+        Norm::Sample => same_sample(&a, &b),
+        Norm::Popped => {
+            return if same_sample(&a, &b) { Verdict::EndRound } else { Verdict::Differ };
+        }
         Norm::Time => match (&a, &b) {
             (Reply::Array(x), Reply::Array(y)) if x.len() == 2 && y.len() == 2 => {
                 let num = |r: &Reply| r.as_bytes().and_then(|s| std::str::from_utf8(s).ok()?.parse::<i64>().ok());

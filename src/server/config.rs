@@ -125,6 +125,8 @@ pub struct ConfigLimits {
     /// Idle seconds before a client is closed (0: never).
     pub timeout: i64,
     pub requirepass_set: bool,
+    /// The encoding thresholds (the profile's flags are filled in by `Ctx::enc`).
+    pub enc: crate::db::Encodings,
 }
 
 impl Default for Config {
@@ -135,6 +137,7 @@ impl Default for Config {
             maxclients: 0,
             timeout: 0,
             requirepass_set: false,
+            enc: crate::db::Encodings::default(),
         };
         let mut c = Config { values: PARAMS.iter().map(|p| p.default.to_string()).collect(), limits: unset };
         c.limits = c.typed();
@@ -166,6 +169,21 @@ impl Config {
         self.limits
     }
 
+    fn encodings(&self) -> crate::db::Encodings {
+        let size = |n: &str| usize::try_from(self.get_i64(n)).unwrap_or(0);
+        crate::db::Encodings {
+            list_fill: self.get_i64("list-max-listpack-size"),
+            hash_entries: size("hash-max-listpack-entries"),
+            hash_value: size("hash-max-listpack-value"),
+            set_intset: size("set-max-intset-entries"),
+            set_lp_entries: size("set-max-listpack-entries"),
+            set_lp_value: size("set-max-listpack-value"),
+            zset_entries: size("zset-max-listpack-entries"),
+            zset_value: size("zset-max-listpack-value"),
+            ..crate::db::Encodings::default()
+        }
+    }
+
     fn typed(&self) -> ConfigLimits {
         ConfigLimits {
             proto_max_bulk_len: self.get_i64("proto-max-bulk-len"),
@@ -173,6 +191,7 @@ impl Config {
             maxclients: self.get_i64("maxclients"),
             timeout: self.get_i64("timeout"),
             requirepass_set: !self.get("requirepass").is_empty(),
+            enc: self.encodings(),
         }
     }
 

@@ -333,6 +333,19 @@ impl Ctx<'_> {
         &mut self.st.dbs[i]
     }
 
+    /// The encoding rules: the config's thresholds and what the pinned server has.
+    pub fn enc(&self) -> crate::db::Encodings {
+        let p = self.shared.profile;
+        let redis_like = !matches!(p.kind, crate::spec::ServerKind::Dragonfly | crate::spec::ServerKind::KeyDB);
+        crate::db::Encodings {
+            small_lists: redis_like && p.redis_at_least(7, 2),
+            small_sets: redis_like && p.redis_at_least(7, 2),
+            up_front: redis_like && p.redis_at_least(7, 2),
+            ziplist_names: !p.redis_at_least(7, 0),
+            ..self.st.config.limits().enc
+        }
+    }
+
     /// Records that `key` in the selected db changed.
     pub fn touched(&mut self, key: &[u8]) {
         let db = self.sess.db;
