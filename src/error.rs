@@ -73,6 +73,17 @@ pub const RANDOM_REPLY_TOO_LARGE: &str =
     "ERR fakeredis refuses to build a reply of more than 16777216 random elements (Redis would run out of memory)";
 pub const SINTERCARD_KEYS: &str = "ERR Number of keys can't be greater than number of args";
 pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+pub const MIN_MAX_NOT_FLOAT: &str = "ERR min or max is not a float";
+pub const MIN_MAX_NOT_STRING_RANGE: &str = "ERR min or max not valid string range item";
+pub const ZADD_NX_XX: &str = "ERR XX and NX options at the same time are not compatible";
+pub const ZADD_GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
+pub const ZADD_INCR_PAIR: &str = "ERR INCR option supports a single increment-element pair";
+pub const ZADD_NAN: &str = "ERR resulting score is not a number (NaN)";
+pub const ZRANGE_LIMIT_NEEDS_BY: &str =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+pub const ZRANGE_WITHSCORES_BYLEX: &str = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
+pub const NOVALUES_ONLY_HSCAN: &str = "ERR NOVALUES option can only be used in HSCAN";
 pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 
 // Parser error templates named by `commands/overlay/errors.json`; `{word}` is the word the
@@ -80,6 +91,15 @@ pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 pub const UNSUPPORTED_OPTION: &str = "ERR Unsupported option {word}";
 pub const HELLO_SYNTAX: &str = "ERR Syntax error in HELLO option '{word}'";
 pub const UNRECOGNIZED_OPTION: &str = "ERR Unrecognized option '{word}'";
+
+/// ZUNION/ZINTER/ZDIFF (and their STORE forms, ZINTERCARD) with numkeys below 1.
+pub fn at_least_one_key(p: &Profile, cmd: &str) -> String {
+    if p.redis_at_least(7, 0) {
+        format!("ERR at least 1 input key is needed for '{cmd}' command")
+    } else {
+        format!("ERR at least 1 input key is needed for {cmd}")
+    }
+}
 
 /// A number outside an argument's range (Redis's `getRangeLongFromObjectOrReply`).
 pub fn out_of_range(min: i64, max: i64) -> String {

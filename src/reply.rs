@@ -24,6 +24,9 @@ pub enum Reply {
     Map(Vec<(Reply, Reply)>),
     Set(Vec<Reply>),
     Double(f64),
+    /// A double already written as the pinned server writes it (sorted-set scores: `%.17g`
+    /// up to Redis 7.0, the shortest round-trip form from 7.2): RESP3 `,text`, RESP2 a bulk.
+    DoubleText(String),
     Bool(bool),
     /// A verbatim string with its three-letter format (`txt`).
     Verbatim(&'static str, Vec<u8>),

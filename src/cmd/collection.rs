@@ -67,11 +67,36 @@ impl Picks {
     }
 }
 
+/// The key of a random pick, and its count and WITH... flag when a count was given.
+pub(crate) type RandArgs<'w> = (&'w [u8], Option<(i64, bool)>);
+
+/// `key [count [WITH...]]` of HRANDFIELD and ZRANDMEMBER (overlay `walk`), read as Redis
+/// reads it: the count (within ±i64::MAX), then the word count and the option's name,
+/// then the option's own limit (half of i64). The key and `(count, with)` if given.
+pub(crate) fn rand_args<'w>(words: &'w [Vec<u8>], with: &[u8]) -> Result<RandArgs<'w>, Reply> {
+    let [key, rest @ ..] = words else { return Err(Reply::err(error::SYNTAX)) };
+    let [count, opts @ ..] = rest else { return Ok((key, None)) };
+    let n = parse_i64(count).ok_or(Reply::err(error::NOT_INTEGER))?;
+    if n == i64::MIN {
+        return Err(Reply::err(error::out_of_range(-i64::MAX, i64::MAX)));
+    }
+    let flag = match opts {
+        [] => false,
+        [w] if w.eq_ignore_ascii_case(with) => true,
+        _ => return Err(Reply::err(error::SYNTAX)),
+    };
+    if flag && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&n) {
+        return Err(Reply::err(error::VALUE_OUT_OF_RANGE));
+    }
+    Ok((key, Some((n, flag))))
+}
+
 /// Which collection a scan walks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ScanSource {
     Hash,
     Set,
+    Zset,
 }
 
 /// Whether the pinned server's `cmd` has the option `token` (gated in the specs).
@@ -92,12 +117,13 @@ pub(crate) fn scan_collection(ctx: &mut Ctx<'_>, words: &[Vec<u8>], src: ScanSou
     let exists = match src {
         ScanSource::Hash => typed(ctx, key, Look::Read, Value::as_hash_mut)?.is_some(),
         ScanSource::Set => typed(ctx, key, Look::Read, Value::as_set_mut)?.is_some(),
+        ScanSource::Zset => typed(ctx, key, Look::Read, Value::as_zset_mut)?.is_some(),
     };
     if !exists {
         return empty();
     }
     let p = ctx.profile();
-    let (mut count, mut pattern, mut novalues) = (10usize, None, false);
+    let (mut count, mut pattern, mut novalues, mut noscores) = (10usize, None, false, false);
     let mut i = 0;
     while i < opts.len() {
         let (opt, val) = (&opts[i], opts.get(i + 1));
@@ -114,11 +140,18 @@ pub(crate) fn scan_collection(ctx: &mut Ctx<'_>, words: &[Vec<u8>], src: ScanSou
                 pattern = Some(&v[..]).filter(|p| *p != b"*");
                 i += 2;
             }
-            _ if src == ScanSource::Hash
-                && opt.eq_ignore_ascii_case(b"NOVALUES")
-                && has_token(&p, "HSCAN", "NOVALUES") =>
-            {
+            _ if opt.eq_ignore_ascii_case(b"NOVALUES") && has_token(&p, "HSCAN", "NOVALUES") => {
+                if src != ScanSource::Hash {
+                    return Err(Reply::err(error::NOVALUES_ONLY_HSCAN));
+                }
                 novalues = true;
+                i += 1;
+            }
+            _ if src == ScanSource::Zset
+                && opt.eq_ignore_ascii_case(b"NOSCORES")
+                && has_token(&p, "ZSCAN", "NOSCORES") =>
+            {
+                noscores = true;
                 i += 1;
             }
             _ => return Err(Reply::err(error::SYNTAX)),
@@ -148,6 +181,29 @@ pub(crate) fn scan_collection(ctx: &mut Ctx<'_>, words: &[Vec<u8>], src: ScanSou
                 (0, s.iter().cloned().collect())
             };
             out.extend(members.into_iter().filter(|m| keep(m)).map(Reply::Bulk));
+            next
+        }
+        ScanSource::Zset => {
+            let Some(z) = typed(ctx, key, Look::Write, Value::as_zset_mut)? else { return empty() };
+            // A listpack holds scores as the reply writes them; a skiplist scan writes
+            // `%.17Lg`, in every version.
+            let (next, members): (u64, Vec<Bytes>) = if z.listpack {
+                (0, z.iter_from(0, false).map(|(m, _)| m.clone()).collect())
+            } else {
+                z.members.scan(cursor, count)
+            };
+            for m in members.into_iter().filter(|m| keep(m)) {
+                let s = z.score(&m).unwrap_or_default();
+                out.push(Reply::Bulk(m));
+                if !noscores {
+                    let text = if z.listpack {
+                        crate::cmd::sorted_set::score_text(&p, s)
+                    } else {
+                        crate::reply::format_double(s)
+                    };
+                    out.push(Reply::bulk(text));
+                }
+            }
             next
         }
     };

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use crate::cmd::collection::{scan_collection, Picks, ScanSource};
+use crate::cmd::collection::{rand_args, scan_collection, Picks, ScanSource};
 use crate::cmd::{typed, typed_or_create, written, Look};
 use crate::db::{Hash, Value};
 use crate::error;
@@ -153,23 +153,20 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, a: Hincrbyfloat<'_>) -> CmdResult {
     Ok(Reply::bulk(text))
 }
 
-/// HRANDFIELD key [count [WITHVALUES]]: with a negative count fields may repeat; with
-/// WITHVALUES RESP3 pairs each field with its value. A count covering the whole hash
-/// answers it in its own order.
-pub fn hrandfield(ctx: &mut Ctx<'_>, a: Hrandfield<'_>) -> CmdResult {
+/// HRANDFIELD key [count [WITHVALUES]] (overlay `walk`): with a negative count fields
+/// may repeat; with WITHVALUES RESP3 pairs each field with its value. A count covering the
+/// whole hash answers it in its own order.
+pub fn hrandfield(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let resp3 = ctx.sess.resp >= 3;
-    let Some(opts) = a.options else {
-        let seed = ctx.st.next_random();
-        let Some(h) = hash(ctx, a.key, Look::Read)? else { return Ok(Reply::Nil) };
-        let i = (seed % h.len().max(1) as u64) as usize;
+    let (key, opts) = rand_args(words, b"WITHVALUES")?;
+    let Some((count, withvalues)) = opts else {
+        let mut picks = Picks::new(ctx, 1);
+        let Some(h) = hash(ctx, key, Look::Read)? else { return Ok(Reply::Nil) };
+        let i = picks.positions(h.len())?.first().copied().unwrap_or(0);
         return Ok(Reply::bulk_opt(h.fields.at(i).map(|(k, _)| k.clone())));
     };
-    let withvalues = opts.withvalues;
-    if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&opts.count) {
-        return Err(Reply::err(error::VALUE_OUT_OF_RANGE));
-    }
-    let mut picks = Picks::new(ctx, opts.count);
-    let Some(h) = hash(ctx, a.key, Look::Read)? else { return Ok(Reply::Array(Vec::new())) };
+    let mut picks = Picks::new(ctx, count);
+    let Some(h) = hash(ctx, key, Look::Read)? else { return Ok(Reply::Array(Vec::new())) };
     let positions = picks.positions(h.len())?;
     let mut out = Vec::with_capacity(positions.len() * if withvalues && !resp3 { 2 } else { 1 });
     for (k, v) in positions.iter().filter_map(|&i| h.fields.at(i)) {

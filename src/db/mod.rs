@@ -7,8 +7,10 @@ mod hash;
 mod list;
 mod scan;
 mod set;
+mod skiplist;
 mod table;
 mod value;
+mod zset;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -20,6 +22,7 @@ pub use scan::{scan_hash, ScanOrder};
 pub use set::{Set, SetEnc};
 pub use table::Table;
 pub use value::{try_grow_zeroed, try_zeroed, StrEnc, StrValue, Value};
+pub use zset::{LexBound, ScoreBound, ZSet};
 
 /// The encoding thresholds of the config (`*-max-listpack-*`, `set-max-intset-entries`)
 /// and which small encodings and names the pinned server has.

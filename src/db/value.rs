@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::{Encodings, Hash, List, Set};
+use super::{Encodings, Hash, List, Set, ZSet};
 use crate::spec::grammar::parse_i64;
 
 /// Longest string Redis stores as `embstr`.
@@ -113,6 +113,7 @@ pub enum Value {
     List(Box<List>),
     Hash(Box<Hash>),
     Set(Box<Set>),
+    Zset(Box<ZSet>),
 }
 
 impl Value {
@@ -123,6 +124,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::Zset(_) => "zset",
         }
     }
 
@@ -152,6 +154,7 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Hash(h) => h.encoding_name(enc),
             Value::Set(s) => s.encoding_name(),
+            Value::Zset(z) => z.encoding_name(enc),
         }
     }
 
@@ -162,6 +165,7 @@ impl Value {
             Value::List(l) => l.is_empty(),
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
+            Value::Zset(z) => z.is_empty(),
         }
     }
 
@@ -175,6 +179,13 @@ impl Value {
     pub fn as_hash_mut(&mut self) -> Option<&mut Hash> {
         match self {
             Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    pub fn as_zset_mut(&mut self) -> Option<&mut ZSet> {
+        match self {
+            Value::Zset(z) => Some(z),
             _ => None,
         }
     }

@@ -12,13 +12,13 @@
 //! | [`Norm::CommandTable`] | COMMAND, COMMAND INFO, COMMAND DOCS | as `Unordered`, after masking the prose (`summary`, `complexity`) and dropping key-spec `notes` and `history`: the project writes its own words, never upstream's, and carries no history |
 //! | [`Norm::Pairs`] | CONFIG GET, HGETALL | name/value pairs in dictionary order: compared as a set of pairs |
 //! | [`Norm::Within`] | TTL, EXPIRETIME, OBJECT IDLETIME (1 s), PTTL, PEXPIRETIME (1000 ms) | integers: equal, or both non-negative and within the tolerance (the two servers ran the command microseconds apart) |
-//! | [`Norm::Scan`] | SCAN, SSCAN, HSCAN (field/value pairs) | cursors depend on the hash seed: a call from cursor 0 that both finish (cursor 0) returns the same set of keys; any other call returns a well-formed reply (cursor, distinct keys) on both |
+//! | [`Norm::Scan`] | SCAN, SSCAN, HSCAN and ZSCAN (with values or scores: pairs) | cursors depend on the hash seed: a call from cursor 0 that both finish (cursor 0) returns the same set of keys; any other call returns a well-formed reply (cursor, distinct keys) on both |
 //! | [`Norm::Time`] | TIME | two bulk integers; seconds within 2 |
 //! | [`Norm::Shape`] | CLIENT ID, OBJECT FREQ | ids count connections, LFU counters are probabilistic: the same reply type |
 //! | [`Norm::ClientFields`] | CLIENT LIST, CLIENT INFO | `id addr laddr fd age idle qbuf qbuf-free argv-mem multi-mem obl oll omem tot-mem rbs rbp` masked; every other field exact |
 //! | [`Norm::Hello`] | HELLO | the `id` value masked |
 //! | [`Norm::Info`] | INFO | values are each server's own (pid, ports, memory, uptime): section headers and field names (sorted within a section: commandstats come in hash order) |
-//! | [`Norm::Sample`] | SRANDMEMBER, HRANDFIELD | random picks: the same reply type and, for arrays, the same length (a count covering the collection answers it whole: the same elements) |
+//! | [`Norm::Sample`] | SRANDMEMBER, HRANDFIELD, ZRANDMEMBER | random picks: the same reply type and, for arrays, the same length (a count covering the collection answers it whole: the same elements) |
 //! | [`Norm::Popped`] | SPOP | as `Sample`; when the picks differ the two keyspaces now differ, so the round ends there ([`Verdict::EndRound`]) |
 //! | [`Norm::RandomKey`] | RANDOMKEY | both nil, or both name a key that exists on their own side (checked with EXISTS on the driver's connection) |
 
@@ -49,8 +49,8 @@ pub fn for_command(fullname: &str) -> Norm {
     match fullname {
         "keys" | "command|list" | "smembers" | "sinter" | "sunion" | "sdiff" | "hkeys" | "hvals" => Norm::Unordered,
         "hgetall" => Norm::Pairs,
-        "sscan" | "hscan" => Norm::Scan,
-        "srandmember" | "hrandfield" => Norm::Sample,
+        "sscan" | "hscan" | "zscan" => Norm::Scan,
+        "srandmember" | "hrandfield" | "zrandmember" => Norm::Sample,
         "spop" => Norm::Popped,
         "command" | "command|info" | "command|docs" => Norm::CommandTable,
         "config|get" => Norm::Pairs,
@@ -294,7 +294,8 @@ pub fn compare(norm: Norm, argv: &[Vec<u8>], oracle: &[u8], fake: &[u8]) -> Verd
             // SCAN's cursor is its first argument, HSCAN's and SSCAN's their second.
             let name = argv.first().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
             let at = if name == b"scan" { 1 } else { 2 };
-            let pairs = name == b"hscan" && !argv.iter().skip(3).any(|w| w.eq_ignore_ascii_case(b"novalues"));
+            let pairs = (name == b"hscan" && !argv.iter().skip(3).any(|w| w.eq_ignore_ascii_case(b"novalues")))
+                || (name == b"zscan" && !argv.iter().skip(3).any(|w| w.eq_ignore_ascii_case(b"noscores")));
             match (scan_parts(&a, pairs), scan_parts(&b, pairs)) {
                 (Some((ca, ka)), Some((cb, kb))) => {
                     let complete = argv.get(at).is_some_and(|c| c.as_slice() == b"0") && ca == b"0" && cb == b"0";

@@ -151,6 +151,15 @@ fn encode_inner(r: &Reply, resp3: bool, out: &mut Vec<u8>, spill: &mut Spill<'_>
                 bulk(out, text.as_bytes());
             }
         }
+        Reply::DoubleText(text) => {
+            if resp3 {
+                out.push(b',');
+                out.extend_from_slice(text.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            } else {
+                bulk(out, text.as_bytes());
+            }
+        }
         Reply::Bool(b) => match (resp3, b) {
             (true, true) => out.extend_from_slice(b"#t\r\n"),
             (true, false) => out.extend_from_slice(b"#f\r\n"),

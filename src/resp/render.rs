@@ -59,6 +59,7 @@ pub fn render(r: &Reply, resp3: bool, sort: bool) -> String {
         Reply::Nil => "(nil)".into(),
         Reply::NilArray => "(nil-array)".into(),
         Reply::Double(d) => format!(",{}", format_double(*d)),
+        Reply::DoubleText(t) => format!(",{t}"),
         Reply::Bool(b) => if *b { "#t" } else { "#f" }.into(),
         Reply::BigNumber(n) => format!("({n}"),
         Reply::Verbatim(f, d) => format!("={f} {}", quote(d)),

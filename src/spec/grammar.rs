@@ -567,32 +567,25 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Redis's `string2d` (strtod without leading space, trailing garbage, NaN, overflow or
-/// underflow to zero).
+/// Redis's `string2d`: C's strtod over the whole word (hexadecimal and `inf` included),
+/// without leading space, a NUL inside, NaN, or a finite value that overflows or
+/// underflows to zero.
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(s).ok()?;
-    if text.is_empty() || text.len() > 5000 || text.as_bytes()[0].is_ascii_whitespace() {
+    if s.first().is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')) || s.contains(&0) {
         return None;
     }
-    let lower = text.to_ascii_lowercase();
-    let body = lower.trim_start_matches(['+', '-']);
-    if lower.len() - body.len() > 1 {
-        return None;
-    }
-    if body == "inf" || body == "infinity" {
-        return Some(if lower.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
-    }
-    if !body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'+' | b'-')) {
-        return None;
-    }
-    let v: f64 = text.parse().ok()?;
-    if v.is_nan() || v.is_infinite() {
+    let v = parse_strtod(s)?;
+    let lower = s.to_ascii_lowercase();
+    let body = lower.strip_prefix(b"-").or_else(|| lower.strip_prefix(b"+")).unwrap_or(&lower);
+    if v.is_infinite() && body != b"inf" && body != b"infinity" {
         return None;
     }
     if v == 0.0 {
         // Underflow: a nonzero mantissa that rounded to zero.
-        let mantissa = body.split('e').next().unwrap_or("");
-        if mantissa.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
+        let hex = body.starts_with(b"0x");
+        let mantissa = body.split(|&c| c == if hex { b'p' } else { b'e' }).next().unwrap_or(b"");
+        let mantissa = if hex { &mantissa[2..] } else { mantissa };
+        if mantissa.iter().any(|c| c.is_ascii_hexdigit() && *c != b'0') {
             return None;
         }
     }
@@ -657,5 +650,124 @@ pub fn pv_oneof<'v, 'a>(v: &'v PVal<'a>) -> (usize, &'v PVal<'a>) {
     match v {
         PVal::OneOf(i, inner) => (*i, inner),
         _ => (usize::MAX, &PVal::Absent),
+    }
+}
+
+/// C's `strtod` over the whole word, as Redis's range parsers use it (ZRANGEBYSCORE's
+/// bounds): leading white space is skipped, an empty word is 0, hexadecimal and
+/// `inf`/`infinity` are accepted, overflow gives an infinity; the word is a C string, so it
+/// ends at a NUL byte. `None` when something is left over (or nothing converts) and for NaN.
+pub fn parse_strtod(s: &[u8]) -> Option<f64> {
+    let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
+    if s.is_empty() {
+        return Some(0.0);
+    }
+    let body = &s[s.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?..];
+    let (neg, rest) = match body.first() {
+        Some(b'-') => (true, &body[1..]),
+        Some(b'+') => (false, &body[1..]),
+        _ => (false, body),
+    };
+    let lower = rest.to_ascii_lowercase();
+    let v = if lower == b"inf" || lower == b"infinity" {
+        f64::INFINITY
+    } else if lower.starts_with(b"0x") && lower.len() > 2 {
+        parse_hex_float(&lower[2..])?
+    } else {
+        let text = std::str::from_utf8(rest).ok()?;
+        let mut digits = 0;
+        let mut chars = text.bytes().peekable();
+        let mut i = 0;
+        while chars.peek().is_some_and(u8::is_ascii_digit) {
+            chars.next();
+            i += 1;
+            digits += 1;
+        }
+        if chars.peek() == Some(&b'.') {
+            chars.next();
+            i += 1;
+            while chars.peek().is_some_and(u8::is_ascii_digit) {
+                chars.next();
+                i += 1;
+                digits += 1;
+            }
+        }
+        if digits == 0 {
+            return None;
+        }
+        if matches!(chars.peek(), Some(b'e' | b'E')) {
+            let exp = &text[i + 1..];
+            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+            if exp.is_empty() || !exp.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+        } else if i != text.len() {
+            return None;
+        }
+        text.parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// The digits of a hexadecimal float after `0x` (`1.8p3`), all of them consumed.
+fn parse_hex_float(s: &[u8]) -> Option<f64> {
+    let (mant, exp) = match s.iter().position(|&c| c == b'p') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (int, frac) = match mant.iter().position(|&c| c == b'.') {
+        Some(i) => (&mant[..i], &mant[i + 1..]),
+        None => (mant, &b""[..]),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let hex = |c: u8| (c as char).to_digit(16).map(f64::from);
+    let mut v = 0.0;
+    for &c in int {
+        v = v * 16.0 + hex(c)?;
+    }
+    let mut scale = 1.0 / 16.0;
+    for &c in frac {
+        v += hex(c)? * scale;
+        scale /= 16.0;
+    }
+    if let Some(e) = exp {
+        let e = std::str::from_utf8(e).ok()?;
+        let n: i32 = e.parse().ok().or_else(|| {
+            (e.len() > 1 && e[1..].bytes().all(|c| c.is_ascii_digit())).then_some(if e.starts_with('-') {
+                -100_000
+            } else {
+                100_000
+            })
+        })?;
+        v *= 2f64.powi(n.clamp(-2000, 2000));
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod strtod_tests {
+    use super::parse_strtod;
+
+    #[test]
+    fn strtod_reads_what_c_reads() {
+        for (w, v) in [
+            ("1.5", 1.5),
+            ("", 0.0),
+            (" 2", 2.0),
+            ("+inf", f64::INFINITY),
+            ("-Infinity", f64::NEG_INFINITY),
+            ("0x10", 16.0),
+            ("1e999", f64::INFINITY),
+            ("1.", 1.0),
+            (".5", 0.5),
+            ("3\0x", 3.0),
+        ] {
+            assert_eq!(parse_strtod(w.as_bytes()), Some(v), "{w:?}");
+        }
+        for w in ["nan", "abc", "1e", "1x", " ", ".", "- 1", "1 "] {
+            assert_eq!(parse_strtod(w.as_bytes()), None, "{w:?}");
+        }
     }
 }
