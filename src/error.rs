@@ -52,7 +52,6 @@ pub const LFU_SELECTED: &str = "ERR An LFU maxmemory policy is selected, idle ti
 pub const MSETNX_ARITY: &str = "ERR wrong number of arguments for 'msetnx' command";
 pub const MSET_ARITY: &str = "ERR wrong number of arguments for 'mset' command";
 pub const INDEX_OUT_OF_RANGE: &str = "ERR index out of range";
-pub const LPOS_RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
 pub const LPOS_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
 pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
 /// Redis's `getPositiveLongFromObjectOrReply` without a message of its own.
@@ -91,6 +90,15 @@ pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 pub const UNSUPPORTED_OPTION: &str = "ERR Unsupported option {word}";
 pub const HELLO_SYNTAX: &str = "ERR Syntax error in HELLO option '{word}'";
 pub const UNRECOGNIZED_OPTION: &str = "ERR Unrecognized option '{word}'";
+
+/// LPOS with `RANK 0` (7.0 added the hint about negative ranks).
+pub fn lpos_rank_zero(p: &Profile) -> &'static str {
+    if p.redis_at_least(7, 0) {
+        "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+    } else {
+        "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second, ..."
+    }
+}
 
 /// ZUNION/ZINTER/ZDIFF (and their STORE forms, ZINTERCARD) with numkeys below 1.
 pub fn at_least_one_key(p: &Profile, cmd: &str) -> String {

@@ -184,6 +184,10 @@ pub fn linsert(ctx: &mut Ctx<'_>, a: Linsert<'_>) -> CmdResult {
 
 /// LREM key count element: from the head for count > 0, the tail for < 0, all for 0.
 pub fn lrem(ctx: &mut Ctx<'_>, a: Lrem<'_>) -> CmdResult {
+    if a.count == i64::MIN && ctx.profile().has_since((7, 4), Some((8, 0))) {
+        // Redis 7.4 (Valkey 8.0) range-checks the count.
+        return Err(Reply::err(error::out_of_range(-i64::MAX, i64::MAX)));
+    }
     let enc = ctx.enc();
     let Some(l) = list(ctx, a.key, Look::Write)? else { return Ok(Reply::Int(0)) };
     let limit = usize::try_from(a.count.unsigned_abs()).unwrap_or(usize::MAX);
@@ -225,7 +229,7 @@ pub fn lpos(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
                 return Err(Reply::err(error::out_of_range(-i64::MAX, i64::MAX)));
             }
             if rank == 0 {
-                return Err(Reply::err(error::LPOS_RANK_ZERO));
+                return Err(Reply::err(error::lpos_rank_zero(&ctx.profile())));
             }
         } else if opt.eq_ignore_ascii_case(b"COUNT") {
             count = Some(positive(error::LPOS_COUNT_NEGATIVE)?);

@@ -144,6 +144,15 @@ impl Profile {
         self.redis_compat_version() >= Version::new(major, minor, 0)
     }
 
+    /// Whether the server has a behaviour Redis gained in `redis` and Valkey in `valkey`
+    /// (`None`: Valkey is judged by the Redis 7.2 it forked from, as the others by theirs).
+    pub fn has_since(&self, redis: (u16, u16), valkey: Option<(u16, u16)>) -> bool {
+        match (self.kind, valkey) {
+            (ServerKind::Valkey, Some((major, minor))) => self.version >= Version::new(major, minor, 0),
+            _ => self.redis_at_least(redis.0, redis.1),
+        }
+    }
+
     pub fn is(&self, kind: ServerKind) -> bool {
         self.kind == kind
     }

@@ -9,9 +9,11 @@ use super::{score_reply, zset};
 use crate::cmd::collection::{rand_args, Picks};
 use crate::cmd::list::mpop_args;
 use crate::cmd::{written, Look};
+use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::Ctx;
 use crate::spec::generated::*;
+use crate::spec::grammar::parse_i64;
 
 /// Pops up to `count` elements from the low (or `max`) end of the sorted set at `key`,
 /// deleting it when emptied: `(member, score)` in pop order.
@@ -43,11 +45,14 @@ fn pairs(p: &crate::spec::Profile, items: Vec<(Bytes, f64)>, nested: bool) -> Ve
 
 fn zpop(ctx: &mut Ctx<'_>, key: &[u8], count: Option<crate::spec::Num<'_>>, max: bool) -> CmdResult {
     let p = ctx.profile();
-    let count = count.map(|n| n.int()).transpose()?;
-    if !p.redis_at_least(7, 0) && count.is_some_and(|c| c <= 0) {
-        // 6.2 answers a count of 0 before it looks the key up.
-        return Ok(Reply::Array(Vec::new()));
+    if !p.redis_at_least(7, 0) {
+        // 6.2 reads any integer and answers a count below 1 before it looks the key up.
+        let n = count.map(|n| parse_i64(n.word).ok_or(Reply::err(error::NOT_INTEGER))).transpose()?;
+        if n.is_some_and(|c| c <= 0) {
+            return Ok(Reply::Array(Vec::new()));
+        }
     }
+    let count = count.map(|n| n.int()).transpose()?;
     if zset(ctx, key, Look::Write)?.is_none() || count == Some(0) {
         return Ok(Reply::Array(Vec::new()));
     }
