@@ -83,6 +83,7 @@ pub const ZRANGE_LIMIT_NEEDS_BY: &str =
 pub const ZRANGE_WITHSCORES_BYLEX: &str = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
 pub const NOVALUES_ONLY_HSCAN: &str = "ERR NOVALUES option can only be used in HSCAN";
+pub const SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
 pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 
 // Parser error templates named by `commands/overlay/errors.json`; `{word}` is the word the

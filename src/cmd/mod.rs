@@ -9,6 +9,7 @@ pub mod hash;
 pub mod list;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod sorted_set;
 pub mod string;
 

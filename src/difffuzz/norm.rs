@@ -20,6 +20,7 @@
 //! | [`Norm::Info`] | INFO | values are each server's own (pid, ports, memory, uptime): section headers and field names (sorted within a section: commandstats come in hash order) |
 //! | [`Norm::Sample`] | SRANDMEMBER, HRANDFIELD, ZRANDMEMBER | random picks: the same reply type and, for arrays, the same length (a count covering the collection answers it whole: the same elements) |
 //! | [`Norm::Popped`] | SPOP | as `Sample`; when the picks differ the two keyspaces now differ, so the round ends there ([`Verdict::EndRound`]) |
+//! | [`Norm::SortBy`] | SORT, SORT_RO | exact, but unordered with BY: `nosort` keeps a set's hash-table order, and elements whose weights tie keep it too |
 //! | [`Norm::RandomKey`] | RANDOMKEY | both nil, or both name a key that exists on their own side (checked with EXISTS on the driver's connection) |
 
 use crate::reply::Reply;
@@ -42,6 +43,7 @@ pub enum Norm {
     RandomKey,
     Sample,
     Popped,
+    SortBy,
 }
 
 /// The normalisation for a command, by its full name (`client|list`).
@@ -52,6 +54,7 @@ pub fn for_command(fullname: &str) -> Norm {
         "sscan" | "hscan" | "zscan" => Norm::Scan,
         "srandmember" | "hrandfield" | "zrandmember" => Norm::Sample,
         "spop" => Norm::Popped,
+        "sort" | "sort_ro" => Norm::SortBy,
         "command" | "command|info" | "command|docs" => Norm::CommandTable,
         "config|get" => Norm::Pairs,
         "ttl" | "expiretime" | "object|idletime" => Norm::Within(1),
@@ -284,6 +287,10 @@ pub fn compare(norm: Norm, argv: &[Vec<u8>], oracle: &[u8], fake: &[u8]) -> Verd
     let same = match norm {
         Norm::Exact => false,
         Norm::Unordered => render(&a, true, true) == render(&b, true, true),
+        Norm::SortBy => {
+            let by = argv.iter().skip(2).any(|w| w.eq_ignore_ascii_case(b"by"));
+            by && render(&a, true, true) == render(&b, true, true)
+        }
         Norm::CommandTable => render(&mask_prose(&a), true, true) == render(&mask_prose(&b), true, true),
         Norm::Pairs => sorted_pairs(&a).is_some_and(|x| Some(x) == sorted_pairs(&b)),
         Norm::Within(tol) => match (a.as_int(), b.as_int()) {
