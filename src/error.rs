@@ -84,6 +84,16 @@ pub const ZRANGE_WITHSCORES_BYLEX: &str = "ERR syntax error, WITHSCORES not supp
 pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
 pub const NOVALUES_ONLY_HSCAN: &str = "ERR NOVALUES option can only be used in HSCAN";
 pub const SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
+pub const EXPIRE_TIME_NEGATIVE: &str = "ERR invalid expire time, must be >= 0";
+pub const FIELDS_MISSING: &str = "ERR Mandatory argument FIELDS is missing or not at the right position";
+pub const NUMFIELDS_POSITIVE_HEXPIRE: &str = "ERR Parameter `numFields` should be greater than 0";
+pub const NUMFIELDS_POSITIVE: &str = "ERR Number of fields must be a positive integer";
+pub const NUMFIELDS_MISMATCH: &str = "ERR The `numfields` parameter must match the number of arguments";
+pub const VALKEY_NUMFIELDS: &str = "ERR numfields should be greater than 0 and match the provided number of fields";
+pub const HSETEX_FNX_FXX: &str = "ERR Only one of FXX or FNX arguments can be specified";
+pub const HSETEX_ONE_EXPIRY: &str = "ERR Only one of EX, PX, EXAT, PXAT or KEEPTTL arguments can be specified";
+pub const HSETEX_MISSING_TIME: &str = "ERR missing expire time";
+pub const HSETEX_NUMFIELDS: &str = "ERR invalid number of fields";
 pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 
 // Parser error templates named by `commands/overlay/errors.json`; `{word}` is the word the
@@ -91,6 +101,11 @@ pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 pub const UNSUPPORTED_OPTION: &str = "ERR Unsupported option {word}";
 pub const HELLO_SYNTAX: &str = "ERR Syntax error in HELLO option '{word}'";
 pub const UNRECOGNIZED_OPTION: &str = "ERR Unrecognized option '{word}'";
+
+/// HSETEX's unknown option.
+pub fn unknown_argument(word: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR unknown argument: ".as_slice(), word].concat())
+}
 
 /// LPOS with `RANK 0` (7.0 added the hint about negative ranks).
 pub fn lpos_rank_zero(p: &Profile) -> &'static str {

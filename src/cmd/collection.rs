@@ -158,13 +158,14 @@ pub(crate) fn scan_collection(ctx: &mut Ctx<'_>, words: &[Vec<u8>], src: ScanSou
         }
     }
     let keep = |k: &[u8]| pattern.is_none_or(|p| glob::matches(p, k, false));
+    let now = ctx.now;
     let mut out = Vec::new();
     let next = match src {
         ScanSource::Hash => {
             let Some(h) = typed(ctx, key, Look::Write, Value::as_hash_mut)? else { return empty() };
             let (next, fields): (u64, Vec<Bytes>) =
                 if h.listpack { (0, h.fields.keys().cloned().collect()) } else { h.fields.scan(cursor, count) };
-            for f in fields.into_iter().filter(|f| keep(f)) {
+            for f in fields.into_iter().filter(|f| keep(f) && !h.is_expired(f, now)) {
                 let v = h.get(&f).cloned();
                 out.push(Reply::Bulk(f));
                 if !novalues {

@@ -1,6 +1,9 @@
 //! Hash commands (spec group `hash`), in Redis's order of checks: HINCRBY and
 //! HINCRBYFLOAT read their increment before the key, HSETNX and the increments create the
 //! hash before they judge the field, HRANDFIELD reads its count and WITHVALUES before the key.
+//! Field TTLs (7.4): the commands that read a field delete it first when it has expired,
+//! HGETALL/HKEYS/HVALS/HSCAN leave expired fields out, HLEN still counts them, HSET clears
+//! a field's TTL and the increments keep it. The TTL commands are in `hash_ttl.rs`.
 
 use bytes::Bytes;
 
@@ -20,6 +23,35 @@ fn hash<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], look: Look) -> Result<Option<&'c m
 /// Redis's `hashTypeLookupWriteOrCreate`.
 fn hash_or_create<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<&'c mut Hash, Reply> {
     typed_or_create(ctx, key, Value::as_hash_mut, || Value::Hash(Box::new(Hash::new())))
+}
+
+/// Redis's lazy field expiry: those of `fields` that are past their time are deleted
+/// (the key too when it empties) before the command reads them.
+pub(crate) fn expire_fields<'f>(ctx: &mut Ctx<'_>, key: &[u8], fields: impl IntoIterator<Item = &'f [u8]>) {
+    let now = ctx.now;
+    let gone = match ctx.db().get_mut(key, now).map(|e| &mut e.value) {
+        Some(Value::Hash(h)) if h.has_expires() => {
+            fields.into_iter().filter(|f| h.is_expired(f, now) && h.remove(f)).count()
+        }
+        _ => 0,
+    };
+    if gone > 0 {
+        ctx.st.stats.expired_subkeys += gone as u64;
+        written(ctx, key);
+    }
+}
+
+/// Deletes every expired field of the hash at `key` (HRANDFIELD does so first).
+fn expire_all_fields(ctx: &mut Ctx<'_>, key: &[u8]) {
+    let now = ctx.now;
+    let gone = match ctx.db().get_mut(key, now).map(|e| &mut e.value) {
+        Some(Value::Hash(h)) => h.purge_expired(now),
+        _ => 0,
+    };
+    if gone > 0 {
+        ctx.st.stats.expired_subkeys += gone as u64;
+        written(ctx, key);
+    }
 }
 
 fn set_pairs(ctx: &mut Ctx<'_>, key: &[u8], pairs: &[(&[u8], &[u8])]) -> Result<i64, Reply> {
@@ -47,6 +79,7 @@ pub fn hmset(ctx: &mut Ctx<'_>, a: Hmset<'_>) -> CmdResult {
 
 /// HSETNX key field value: creates the hash even when it then refuses nothing.
 pub fn hsetnx(ctx: &mut Ctx<'_>, a: Hsetnx<'_>) -> CmdResult {
+    expire_fields(ctx, a.key, [a.field]);
     let enc = ctx.enc();
     let h = hash_or_create(ctx, a.key)?;
     if enc.ziplist_names {
@@ -64,11 +97,13 @@ pub fn hsetnx(ctx: &mut Ctx<'_>, a: Hsetnx<'_>) -> CmdResult {
 
 /// HGET key field.
 pub fn hget(ctx: &mut Ctx<'_>, a: Hget<'_>) -> CmdResult {
+    expire_fields(ctx, a.key, [a.field]);
     Ok(Reply::bulk_opt(hash(ctx, a.key, Look::Read)?.and_then(|h| h.get(a.field).cloned())))
 }
 
 /// HMGET key field [field ...]: nil for each missing field (all of them for a missing key).
 pub fn hmget(ctx: &mut Ctx<'_>, a: Hmget<'_>) -> CmdResult {
+    expire_fields(ctx, a.key, a.field.iter().copied());
     let h = hash(ctx, a.key, Look::Read)?;
     let h = h.as_deref();
     Ok(Reply::Array(a.field.iter().map(|f| Reply::bulk_opt(h.and_then(|h| h.get(f).cloned()))).collect()))
@@ -91,38 +126,43 @@ pub fn hlen(ctx: &mut Ctx<'_>, a: Hlen<'_>) -> CmdResult {
 
 /// HSTRLEN key field.
 pub fn hstrlen(ctx: &mut Ctx<'_>, a: Hstrlen<'_>) -> CmdResult {
+    expire_fields(ctx, a.key, [a.field]);
     let n = hash(ctx, a.key, Look::Read)?.and_then(|h| h.get(a.field).map(|v| v.len())).unwrap_or(0);
     Ok(Reply::Int(n as i64))
 }
 
 /// HEXISTS key field.
 pub fn hexists(ctx: &mut Ctx<'_>, a: Hexists<'_>) -> CmdResult {
+    expire_fields(ctx, a.key, [a.field]);
     Ok(Reply::Int(i64::from(hash(ctx, a.key, Look::Read)?.is_some_and(|h| h.get(a.field).is_some()))))
 }
 
-/// HKEYS key.
+/// HKEYS key (expired fields are left out, not deleted).
 pub fn hkeys(ctx: &mut Ctx<'_>, a: Hkeys<'_>) -> CmdResult {
+    let now = ctx.now;
     let h = hash(ctx, a.key, Look::Read)?;
-    Ok(Reply::Array(h.map_or(Vec::new(), |h| h.fields.keys().map(|k| Reply::Bulk(k.clone())).collect())))
+    Ok(Reply::Array(h.map_or(Vec::new(), |h| h.live(now).map(|(k, _)| Reply::Bulk(k.clone())).collect())))
 }
 
 /// HVALS key.
 pub fn hvals(ctx: &mut Ctx<'_>, a: Hvals<'_>) -> CmdResult {
+    let now = ctx.now;
     let h = hash(ctx, a.key, Look::Read)?;
-    Ok(Reply::Array(h.map_or(Vec::new(), |h| h.fields.iter().map(|(_, v)| Reply::Bulk(v.clone())).collect())))
+    Ok(Reply::Array(h.map_or(Vec::new(), |h| h.live(now).map(|(_, v)| Reply::Bulk(v.clone())).collect())))
 }
 
 /// HGETALL key: a map (RESP3), field and value pairs (RESP2).
 pub fn hgetall(ctx: &mut Ctx<'_>, a: Hgetall<'_>) -> CmdResult {
+    let now = ctx.now;
     let h = hash(ctx, a.key, Look::Read)?;
-    let pairs = h.map_or(Vec::new(), |h| {
-        h.fields.iter().map(|(k, v)| (Reply::Bulk(k.clone()), Reply::Bulk(v.clone()))).collect()
-    });
+    let pairs =
+        h.map_or(Vec::new(), |h| h.live(now).map(|(k, v)| (Reply::Bulk(k.clone()), Reply::Bulk(v.clone()))).collect());
     Ok(Reply::Map(pairs))
 }
 
 /// HINCRBY key field increment: the increment is read before the key.
 pub fn hincrby(ctx: &mut Ctx<'_>, a: Hincrby<'_>) -> CmdResult {
+    expire_fields(ctx, a.key, [a.field]);
     let enc = ctx.enc();
     let h = hash_or_create(ctx, a.key)?;
     let cur = match h.get(a.field) {
@@ -130,7 +170,7 @@ pub fn hincrby(ctx: &mut Ctx<'_>, a: Hincrby<'_>) -> CmdResult {
         None => 0,
     };
     let n = cur.checked_add(a.increment).ok_or(Reply::err(error::INCR_OVERFLOW))?;
-    h.set(&enc, a.field, Bytes::from(n.to_string()));
+    h.set_keep_ttl(&enc, a.field, Bytes::from(n.to_string()));
     written(ctx, a.key);
     Ok(Reply::Int(n))
 }
@@ -148,7 +188,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, a: Hincrbyfloat<'_>) -> CmdResult {
     let h = hash_or_create(ctx, a.key)?;
     let text =
         long_double_sum(h.get(a.field).map(|v| &v[..]), a.increment, error::HASH_NOT_FLOAT).map_err(Reply::err)?;
-    h.set(&enc, a.field, Bytes::from(text.clone()));
+    h.set_keep_ttl(&enc, a.field, Bytes::from(text.clone()));
     written(ctx, a.key);
     Ok(Reply::bulk(text))
 }
@@ -159,6 +199,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, a: Hincrbyfloat<'_>) -> CmdResult {
 pub fn hrandfield(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let resp3 = ctx.sess.resp >= 3;
     let (key, opts) = rand_args(words, b"WITHVALUES")?;
+    expire_all_fields(ctx, key);
     let Some((count, withvalues)) = opts else {
         let mut picks = Picks::new(ctx, 1);
         let Some(h) = hash(ctx, key, Look::Read)? else { return Ok(Reply::Nil) };

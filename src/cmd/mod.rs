@@ -6,6 +6,7 @@ pub(crate) mod collection;
 pub mod connection;
 pub mod generic;
 pub mod hash;
+pub mod hash_ttl;
 pub mod list;
 pub mod server;
 pub mod set;

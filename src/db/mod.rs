@@ -69,6 +69,9 @@ pub struct Db {
     /// touched it: Redis keeps one object per such integer, so its idle time is shared by
     /// every key that holds it. Survives FLUSHDB, as the shared objects do.
     shared_ints: HashMap<u16, i64>,
+    /// Keys that held a hash with field TTLs when last seen: the active expiry cycle sweeps
+    /// their fields (a key that no longer does is dropped on the way).
+    field_ttls: BTreeSet<Bytes>,
 }
 
 impl Db {
@@ -144,6 +147,9 @@ impl Db {
         };
         let Some(e) = self.map.get_mut(key) else { return };
         let old = std::mem::replace(e, entry);
+        if e.value.has_field_ttls() {
+            self.field_ttls.insert(k.clone());
+        }
         // Redis looks the old value up for writing, which touches a shared integer.
         if let Some(n) = old.value.shared_int().filter(|_| !Self::is_expired(&old, now)) {
             self.shared_ints.insert(n, now);
@@ -163,8 +169,46 @@ impl Db {
         self.map.get_key_value(key).map(|(k, _)| k.clone())
     }
 
+    /// Registers `key` for the field sweep when its hash has field TTLs (after HEXPIRE &
+    /// co. changed it in place).
+    pub fn note_field_ttls(&mut self, key: &[u8]) {
+        if let Some(k) = self.stored_key(key).filter(|_| self.map.get(key).is_some_and(|e| e.value.has_field_ttls())) {
+            self.field_ttls.insert(k);
+        }
+    }
+
+    /// Deletes the expired fields of every registered hash (and hashes left empty); how
+    /// many fields went.
+    pub fn purge_expired_fields(&mut self, now: i64) -> u64 {
+        let mut n = 0;
+        let keys: Vec<Bytes> = self.field_ttls.iter().cloned().collect();
+        for k in keys {
+            let Some(e) = self.map.get_mut(&k) else {
+                self.field_ttls.remove(&k);
+                continue;
+            };
+            match &mut e.value {
+                Value::Hash(h) if h.has_expires() => {
+                    n += h.purge_expired(now) as u64;
+                    if h.is_empty() {
+                        self.remove(&k);
+                    } else if !h.has_expires() {
+                        self.field_ttls.remove(&k);
+                    }
+                }
+                _ => {
+                    self.field_ttls.remove(&k);
+                }
+            }
+        }
+        n
+    }
+
     /// Inserts a key known to be absent, into every index.
     fn insert_new(&mut self, k: Bytes, entry: Entry) {
+        if entry.value.has_field_ttls() {
+            self.field_ttls.insert(k.clone());
+        }
         if let Some(t) = entry.expire_at {
             self.expiry.insert((t, k.clone()));
         }
@@ -234,6 +278,11 @@ impl Db {
         gone
     }
 
+    /// How many hashes have fields with TTLs (INFO keyspace `subexpiry`).
+    pub fn subexpiry(&self) -> usize {
+        self.field_ttls.iter().filter(|k| self.map.get(*k).is_some_and(|e| e.value.has_field_ttls())).count()
+    }
+
     /// When a key of this database last touched the shared integer `n`.
     pub fn shared_int_touched(&self, n: u16) -> Option<i64> {
         self.shared_ints.get(&n).copied()
@@ -242,6 +291,7 @@ impl Db {
     pub fn clear(&mut self) {
         self.map.clear();
         self.expiry.clear();
+        self.field_ttls.clear();
         self.scan = None;
     }
 

@@ -169,6 +169,11 @@ impl Value {
         }
     }
 
+    /// A hash with field expiry times (the database keeps such keys in its sweep list).
+    pub fn has_field_ttls(&self) -> bool {
+        matches!(self, Value::Hash(h) if h.has_expires())
+    }
+
     pub fn as_list_mut(&mut self) -> Option<&mut List> {
         match self {
             Value::List(l) => Some(l),

@@ -29,6 +29,8 @@ pub struct Stats {
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_keys: u64,
+    /// Hash fields deleted by their own TTL (INFO `expired_subkeys`, Redis 7.4+).
+    pub expired_subkeys: u64,
     pub rejected_connections: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
@@ -148,11 +150,13 @@ impl State {
 
     /// Deletes expired keys in every database (the active expiry cycle).
     pub fn active_expire(&mut self, now: i64) {
-        let mut n = 0;
+        let (mut n, mut fields) = (0, 0);
         for db in &mut self.dbs {
             n += db.purge_expired(now).len() as u64;
+            fields += db.purge_expired_fields(now);
         }
         self.stats.expired_keys += n;
+        self.stats.expired_subkeys += fields;
         self.last_active_expire_ms = now;
     }
 }

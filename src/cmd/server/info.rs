@@ -254,9 +254,9 @@ fn stats(ctx: &Ctx<'_>, v: V) -> String {
     }
     s.f("rejected_connections", st.rejected_connections);
     s.f("sync_full", 0).f("sync_partial_ok", 0).f("sync_partial_err", 0);
-    s.when(v.redis(7, 4), "expired_subkeys", 0).when(v.redis(8, 6), "expired_subkeys_active", 0);
+    s.when(v.redis(7, 4), "expired_subkeys", st.expired_subkeys).when(v.redis(8, 6), "expired_subkeys_active", 0);
     s.f("expired_keys", st.expired_keys);
-    s.when(v.redis(8, 6), "expired_keys_active", 0).when(v.valkey(9, 0), "expired_fields", 0);
+    s.when(v.redis(8, 6), "expired_keys_active", 0).when(v.valkey(9, 0), "expired_fields", st.expired_subkeys);
     s.f("expired_stale_perc", "0.00");
     s.when(v.valkey(9, 0), "expired_keys_with_volatile_items_stale_perc", "0.00");
     s.f("expired_time_cap_reached_count", 0).f("expire_cycle_cpu_milliseconds", 0).f("evicted_keys", 0);
@@ -440,10 +440,10 @@ fn keyspace(ctx: &Ctx<'_>, v: V) -> String {
         }
         let mut line = format!("keys={},expires={},avg_ttl={}", db.len(), db.volatile_len(), db.avg_ttl(ctx.now));
         if v.redis(7, 4) {
-            line.push_str(",subexpiry=0");
+            line.push_str(&format!(",subexpiry={}", db.subexpiry()));
         }
         if v.valkey(9, 0) {
-            line.push_str(",keys_with_volatile_items=0");
+            line.push_str(&format!(",keys_with_volatile_items={}", db.subexpiry()));
         }
         if v.keydb() {
             line.push_str(&format!(",cached_keys={}", db.len()));
