@@ -517,3 +517,166 @@ pub fn hsetex(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     written(ctx, key);
     Ok(Reply::Int(1))
 }
+
+/// Dragonfly keeps field TTLs in whole seconds, up to 2^28-1 of them.
+const DF_MAX_SECS: i64 = (1 << 28) - 1;
+
+/// Dragonfly's TTL in seconds for a field (`ttl_sec` of HSETEX, FIELDEXPIRE's `seconds`):
+/// 1 ..= 2^28-1.
+fn df_seconds(w: &[u8]) -> Result<i64, Reply> {
+    let n = parse_i64(w).ok_or(Reply::err(error::NOT_INTEGER))?;
+    if !(1..=DF_MAX_SECS).contains(&n) {
+        return Err(Reply::err(error::out_of_range(1, DF_MAX_SECS)));
+    }
+    Ok(n)
+}
+
+/// HSETEX on Dragonfly: its own form `key [NX|FNX|FXX] [KEEPTTL] ttl_sec field value ...`
+/// (the number of new fields; NX skips existing fields one by one, FNX/FXX are all or
+/// nothing) and Redis's `... FIELDS numfields field value ...` (1 or 0; a time must be
+/// in the future).
+pub fn hsetex_dragonfly(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let p = ctx.profile();
+    let arity = || Reply::err(error::wrong_arity(&p, "hsetex", None));
+    if words.iter().skip(1).any(|w| w.eq_ignore_ascii_case(b"FIELDS")) {
+        return hsetex_df_redis_form(ctx, words);
+    }
+    let [key, rest @ ..] = words else { return Err(arity()) };
+    let (mut cond, mut keep, mut i) = (None::<Vec<u8>>, false, 0);
+    while let Some(w) = rest.get(i) {
+        let up = w.to_ascii_uppercase();
+        match up.as_slice() {
+            b"NX" | b"FNX" | b"FXX" if cond.is_none() => cond = Some(up),
+            b"KEEPTTL" if !keep => keep = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    let [ttl, pairs @ ..] = &rest[i..] else { return Err(arity()) };
+    let secs = df_seconds(ttl)?;
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
+        return Err(arity());
+    }
+    let (enc, now) = (ctx.enc(), ctx.now);
+    let present = |h: Option<&mut Hash>, f: &[u8]| h.is_some_and(|h| h.get_live(f, now).is_some());
+    if let Some(c) = cond.as_deref().filter(|c| *c != b"NX") {
+        let all = pairs.chunks(2).all(|pr| {
+            let h = ctx.db().get_live(key, now).and_then(|e| match &e.value {
+                Value::Hash(h) => Some(h.get_live(&pr[0], now).is_some()),
+                _ => None,
+            });
+            h.unwrap_or(false) == (c == b"FXX")
+        });
+        if !all {
+            return Ok(Reply::Int(0));
+        }
+    }
+    expire_fields(ctx, key, pairs.chunks(2).map(|pr| pr[0].as_slice()));
+    let h = typed_or_create(ctx, key, Value::as_hash_mut, || Value::Hash(Box::new(Hash::new())))?;
+    let mut created = 0;
+    for pr in pairs.chunks(2) {
+        let (f, v) = (&pr[0], Bytes::copy_from_slice(&pr[1]));
+        let exists = present(Some(&mut *h), f);
+        if exists && cond.as_deref() == Some(b"NX") {
+            continue;
+        }
+        if keep && exists {
+            h.set_keep_ttl(&enc, f, v);
+        } else {
+            created += i64::from(h.set(&enc, f, v));
+            h.set_expire(f, Some(now + secs * 1000));
+        }
+    }
+    h.listpack = false;
+    ctx.db().note_field_ttls(key);
+    written(ctx, key);
+    Ok(Reply::Int(created))
+}
+
+/// Dragonfly's HSETEX in Redis's form: `[FNX|FXX] [EX|PX|EXAT|PXAT|KEEPTTL] FIELDS ...`.
+fn hsetex_df_redis_form(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let [key, rest @ ..] = words else { return Err(Reply::err(error::SYNTAX)) };
+    let (mut cond, mut expiry, mut i) = (None, None, 0);
+    let now = ctx.now;
+    while let Some(w) = rest.get(i) {
+        let up = w.to_ascii_uppercase();
+        match up.as_slice() {
+            b"FIELDS" => break,
+            b"FNX" | b"FXX" if cond.is_none() => cond = Some(up == b"FNX"),
+            b"KEEPTTL" if expiry.is_none() => expiry = Some(Expiry::Keep),
+            _ => {
+                let (Some(u), None) = (unit_of(w), expiry) else { return Err(Reply::err(error::SYNTAX)) };
+                let t = rest.get(i + 1).and_then(|t| parse_i64(t)).ok_or(Reply::err(error::NOT_INTEGER))?;
+                let at = if u.absolute { t.saturating_mul(u.ms) } else { now.saturating_add(t.saturating_mul(u.ms)) };
+                if t <= 0 || at <= now || (at - now) / 1000 > DF_MAX_SECS {
+                    return Err(Reply::err(error::invalid_expire("hsetex")));
+                }
+                expiry = Some(Expiry::At(at));
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    let after = rest.get(i + 1..).unwrap_or(&[]);
+    let n = after.first().and_then(|w| parse_i64(w)).ok_or(Reply::err(error::NOT_INTEGER))?;
+    let pairs = &after[1..];
+    if n < 1 || usize::try_from(n).ok().and_then(|n| n.checked_mul(2)) != Some(pairs.len()) {
+        return Err(Reply::err(error::NUMFIELDS_MISMATCH));
+    }
+    let mut redis_words = vec![key.clone()];
+    if let Some(fnx) = cond {
+        redis_words.push(if fnx { b"FNX".to_vec() } else { b"FXX".to_vec() });
+    }
+    match expiry {
+        Some(Expiry::At(at)) => redis_words.extend([b"PXAT".to_vec(), at.to_string().into_bytes()]),
+        Some(Expiry::Keep) => redis_words.push(b"KEEPTTL".to_vec()),
+        _ => {}
+    }
+    redis_words.extend_from_slice(&rest[i..]);
+    hsetex(ctx, &redis_words)
+}
+
+/// FIELDEXPIRE key seconds field [field ...] (Dragonfly): 1 per field given a TTL, -2 per
+/// missing field; a missing key, or one that holds no hash, answers -2 for every field.
+/// Dragonfly also gives set members TTLs, which the fake's sets do not have yet.
+pub fn fieldexpire(ctx: &mut Ctx<'_>, a: crate::spec::generated::Fieldexpire<'_>) -> CmdResult {
+    let secs = df_seconds(a.seconds.to_string().as_bytes())?;
+    let now = ctx.now;
+    let is_set = ctx.db().get_live(a.key, now).is_some_and(|e| matches!(e.value, Value::Set(_)));
+    if is_set {
+        return Err(Reply::err(error::not_implemented("fieldexpire on a set")));
+    }
+    expire_fields(ctx, a.key, a.field.iter().copied());
+    let h = match ctx.db().get_mut(a.key, now).map(|e| &mut e.value) {
+        Some(Value::Hash(h)) => h,
+        _ => return Ok(Reply::Array(a.field.iter().map(|_| Reply::Int(-2)).collect())),
+    };
+    let codes: Vec<Reply> = a
+        .field
+        .iter()
+        .map(|f| {
+            if h.get(f).is_none() {
+                return Reply::Int(-2);
+            }
+            h.set_expire(f, Some(now + secs * 1000));
+            Reply::Int(1)
+        })
+        .collect();
+    h.listpack = false;
+    ctx.db().note_field_ttls(a.key);
+    written(ctx, a.key);
+    Ok(Reply::Array(codes))
+}
+
+/// FIELDTTL key field (Dragonfly): seconds left, -1 without a TTL, -2 for a missing key,
+/// -3 for a missing field.
+pub fn fieldttl(ctx: &mut Ctx<'_>, a: crate::spec::generated::Fieldttl<'_>) -> CmdResult {
+    expire_fields(ctx, a.key, [a.field]);
+    let now = ctx.now;
+    let Some(h) = hash_first(ctx, a.key, Look::Read)? else { return Ok(Reply::Int(-2)) };
+    Ok(Reply::Int(match (h.get(a.field), h.expire_at(a.field)) {
+        (None, _) => -3,
+        (Some(_), None) => -1,
+        (Some(_), Some(t)) => (t - now + 999) / 1000,
+    }))
+}
