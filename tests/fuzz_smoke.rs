@@ -98,3 +98,8 @@ fn command_args_smoke() {
 fn model_ops_smoke() {
     run("model_ops", 0x5eed_0005, 2_000, 256, None, fuzzing::model_ops);
 }
+
+#[test]
+fn model_collections_smoke() {
+    run("model_collections", 0x5eed_0006, 2_000, 256, None, fuzzing::model_collections);
+}

@@ -11,13 +11,20 @@
 //! - [`model_ops`]: string and keyspace operations over three colliding keys in two
 //!   databases, with a frozen clock moved by hand, checked reply by reply against a small
 //!   model of Redis.
+//! - [`model_collections`] (`collections.rs`): list, hash (field TTLs included), set and
+//!   sorted-set operations over the same keys, WRONGTYPE across types, checked against a
+//!   model built on the standard collections.
 //!
 //! The bytes are read with [`Input`], a tiny reader in the spirit of `arbitrary::Unstructured`
 //! (kept in-tree so the module needs no extra dependency): once the bytes run out every read
 //! answers zero, so generation always ends.
 
+mod collections;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+pub use collections::model_collections;
 
 use crate::dispatch;
 use crate::error;
@@ -530,7 +537,7 @@ pub fn gen_command_for(
     argv
 }
 
-fn show(argv: &[Vec<u8>]) -> String {
+pub(crate) fn show(argv: &[Vec<u8>]) -> String {
     argv.iter().map(|a| format!("{:?}", String::from_utf8_lossy(a))).collect::<Vec<_>>().join(" ")
 }
 
