@@ -100,9 +100,17 @@ pub(crate) enum ScanSource {
 }
 
 /// Whether the pinned server's `cmd` has the option `token` (gated in the specs).
-fn has_token(p: &Profile, cmd: &str, token: &str) -> bool {
-    crate::spec::lookup_on(cmd.as_bytes(), p)
-        .is_some_and(|c| c.args.iter().any(|a| a.token == Some(token) && a.avail.allows(p)))
+pub(crate) fn has_token(p: &Profile, cmd: &str, token: &str) -> bool {
+    fn within(args: &[crate::spec::ArgSpec], p: &Profile, token: &str) -> bool {
+        args.iter().filter(|a| a.avail.allows(p)).any(|a| {
+            a.token == Some(token)
+                || match a.kind {
+                    crate::spec::ArgKind::OneOf(subs) | crate::spec::ArgKind::Block(subs) => within(subs, p, token),
+                    _ => false,
+                }
+        })
+    }
+    crate::spec::lookup_on(cmd.as_bytes(), p).is_some_and(|c| within(c.args, p, token))
 }
 
 /// HSCAN/SSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES] as Redis's

@@ -414,7 +414,7 @@ pub fn hgetdel(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
 /// HSETEX key [FNX|FXX] [EX s | PX ms | EXAT s | PXAT ms | KEEPTTL] FIELDS numfields field
 /// value ...: the options are read before the key; FNX/FXX need every field absent/present;
 /// 1 when the fields were set (a time already past deletes them at once), else 0. Valkey
-/// also takes a key condition (NX/XX).
+/// 9.1 also takes a key condition (NX/XX).
 pub fn hsetex(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let p = ctx.profile();
     let arity = || Reply::err(error::wrong_arity(&p, "hsetex", None));
@@ -432,7 +432,7 @@ pub fn hsetex(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
                 }
                 cond = Some(up == b"FNX");
             }
-            b"NX" | b"XX" if valkey(ctx) => {
+            b"NX" | b"XX" if crate::cmd::collection::has_token(&p, "HSETEX", "NX") => {
                 if key_cond.is_some() {
                     return Err(Reply::err(error::SYNTAX));
                 }
