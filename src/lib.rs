@@ -24,16 +24,23 @@
 //!   handler.
 //! - [`cmd`]: handwritten handlers, one module per spec group (`cmd/server/` is a folder:
 //!   `mod.rs` for CONFIG and friends, `info.rs` for INFO's sections per server and version,
-//!   `command.rs` for COMMAND, `command/dragonfly.rs` for Dragonfly's own COMMAND replies).
+//!   `command.rs` for COMMAND, `command/dragonfly.rs` for Dragonfly's own COMMAND replies;
+//!   `cmd/sorted_set/` too: `mod.rs` for ZADD and the reads, `range.rs`, `store.rs`,
+//!   `pop.rs`). `list.rs`, `hash.rs` (+ `hash_ttl.rs`: field expiration), `set.rs`,
+//!   `sort.rs` (SORT, group `generic`), `collection.rs` (random picks and HSCAN/SSCAN/ZSCAN).
 //! - [`server`]: shared state ([`Server`]), per-client [`server::Session`], virtual clock.
 //! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
-//!   (`db/scan.rs`, reused by the collection scans). [`resp`]: protocol parser, encoder and
+//!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
+//!   (strings and the [`db::Value`] enum), `list.rs`, `hash.rs` (field TTLs), `set.rs`,
+//!   `zset.rs` over `skiplist.rs` (ranks with spans) and `table.rs` (the indexed table behind
+//!   hashes, sets and a sorted set's members). [`resp`]: protocol parser, encoder and
 //!   the TCP output that writes large values by reference.
 //! - [`glob`]: Redis's glob matcher, reading the pattern in place.
 //! - `net` (feature `tcp`): the tokio TCP server. `redis_rs` (feature `redis-rs`): the
 //!   `redis::ConnectionLike` adapters.
 //! - `examples/hostile_input.rs`: the hostile-input figures (KEYS, SCAN, MGET, big keys).
-//! - `fuzzing` (hidden): generators and oracles of the fuzz targets (`fuzz/`). `difffuzz`
+//! - `fuzzing` (hidden): generators and oracles of the fuzz targets (`fuzz/`;
+//!   `fuzzing/collections.rs` is the collections' model). `difffuzz`
 //!   (hidden; binary `difffuzz`, feature `difffuzz`): the differential driver against a live
 //!   redis-server: `endpoint.rs` (the two sides), `gen.rs` (sequences), `norm.rs`
 //!   (comparisons), `known.rs` (`fuzz/difffuzz-known.txt`), `shrink.rs` (minimisation into

@@ -44,6 +44,33 @@ fn commands_trait_basics() {
 }
 
 #[test]
+fn collections_through_the_commands_trait() {
+    use std::collections::{HashMap, HashSet};
+    let server = Server::new();
+    let mut con = server.redis_connection();
+    assert_eq!(con.rpush::<_, _, i64>("l", &["a", "b", "c"]).unwrap(), 3);
+    assert_eq!(con.lrange::<_, Vec<String>>("l", 0, -1).unwrap(), ["a", "b", "c"]);
+    assert_eq!(con.lpop::<_, Option<String>>("l", None).unwrap().as_deref(), Some("a"));
+    let () = con.hset_multiple("h", &[("f1", "1"), ("f2", "2")]).unwrap();
+    let h: HashMap<String, i64> = con.hgetall("h").unwrap();
+    assert_eq!(h, HashMap::from([("f1".to_string(), 1), ("f2".to_string(), 2)]));
+    assert_eq!(con.hincr::<_, _, _, i64>("h", "f1", 41).unwrap(), 42);
+    assert_eq!(con.sadd::<_, _, i64>("s", &[3, 1, 2, 1]).unwrap(), 3);
+    assert_eq!(con.smembers::<_, HashSet<i64>>("s").unwrap(), HashSet::from([1, 2, 3]));
+    assert!(con.sismember::<_, _, bool>("s", 2).unwrap());
+    assert_eq!(con.zadd_multiple::<_, _, _, i64>("z", &[(1.5, "a"), (2.0, "b"), (0.5, "c")]).unwrap(), 3);
+    let zs: Vec<(String, f64)> = con.zrange_withscores("z", 0, -1).unwrap();
+    assert_eq!(zs, [("c".to_string(), 0.5), ("a".to_string(), 1.5), ("b".to_string(), 2.0)]);
+    assert_eq!(con.zrank::<_, _, Option<i64>>("z", "b").unwrap(), Some(2));
+    assert_eq!(con.zscore::<_, _, Option<f64>>("z", "a").unwrap(), Some(1.5));
+    let popped: Vec<(String, f64)> = con.zpopmin("z", 1).unwrap();
+    assert_eq!(popped, [("c".to_string(), 0.5)]);
+    // A type mismatch is Redis's WRONGTYPE, which redis-rs types as such.
+    let e = con.lpush::<_, _, i64>("h", "x").unwrap_err();
+    assert_eq!(e.code(), Some("WRONGTYPE"));
+}
+
+#[test]
 fn expiry_follows_the_virtual_clock() {
     let server = Server::new();
     server.clock().freeze();

@@ -16,7 +16,7 @@ pub mod string;
 
 use crate::db::{StrValue, Value};
 use crate::error;
-use crate::reply::Reply;
+use crate::reply::{CmdResult, Reply};
 use crate::server::Ctx;
 
 /// The string stored at `key`, `None` if absent, WRONGTYPE if another type.
@@ -83,6 +83,21 @@ pub(crate) fn written(ctx: &mut Ctx<'_>, key: &[u8]) {
         ctx.db().remove(key);
     }
     ctx.touched(key);
+}
+
+/// Stores a computed collection (`len` elements) at `dst` in place of whatever was there,
+/// without a TTL, or deletes `dst` when the result is empty (the STORE commands); `len`.
+pub(crate) fn store_collection(ctx: &mut Ctx<'_>, dst: &[u8], value: Value, len: usize) -> CmdResult {
+    let now = ctx.now;
+    if len == 0 {
+        if ctx.db().remove(dst).is_some() {
+            ctx.touched(dst);
+        }
+    } else {
+        ctx.db().set(dst, value, None, now);
+        ctx.touched(dst);
+    }
+    Ok(Reply::Int(len as i64))
 }
 
 /// Looks `key` up as Redis's `lookupKeyWrite` (and the key lookups of most commands) do:

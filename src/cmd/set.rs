@@ -202,16 +202,7 @@ fn diff_of(ctx: &mut Ctx<'_>, keys: &[&[u8]]) -> Result<Set, Reply> {
 /// Stores `result` at `dest` (deleting it when empty); its size.
 fn store(ctx: &mut Ctx<'_>, dest: &[u8], result: Set) -> CmdResult {
     let n = result.len();
-    let now = ctx.now;
-    if n == 0 {
-        if ctx.db().remove(dest).is_some() {
-            ctx.touched(dest);
-        }
-    } else {
-        ctx.db().set(dest, Value::Set(Box::new(result)), None, now);
-        ctx.touched(dest);
-    }
-    Ok(Reply::Int(n as i64))
+    crate::cmd::store_collection(ctx, dest, Value::Set(Box::new(result)), n)
 }
 
 /// SINTER key [key ...].

@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 use bytes::Bytes;
 
-use crate::cmd::{written, Look};
+use crate::cmd::Look;
 use crate::db::{List, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
@@ -209,22 +209,13 @@ fn sort_generic(ctx: &mut Ctx<'_>, words: &[Vec<u8>], readonly: bool) -> CmdResu
         return Ok(Reply::Array(out.into_iter().map(Reply::bulk_opt).collect()));
     };
     let n = out.len();
-    if n == 0 {
-        if ctx.db().remove(dst).is_some() {
-            ctx.touched(dst);
-        }
-    } else {
-        let enc = ctx.enc();
-        let mut l = List::new(false);
-        for v in out {
-            l.push_back(v.unwrap_or_default());
-        }
-        l.settle_new(enc.list_fill, enc.small_lists);
-        let now = ctx.now;
-        ctx.db().set(dst, Value::List(Box::new(l)), None, now);
-        written(ctx, dst);
+    let enc = ctx.enc();
+    let mut l = List::new(false);
+    for v in out {
+        l.push_back(v.unwrap_or_default());
     }
-    Ok(Reply::Int(n as i64))
+    l.settle_new(enc.list_fill, enc.small_lists);
+    crate::cmd::store_collection(ctx, dst, Value::List(Box::new(l)), n)
 }
 
 /// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]

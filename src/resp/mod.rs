@@ -141,25 +141,8 @@ fn encode_inner(r: &Reply, resp3: bool, out: &mut Vec<u8>, spill: &mut Spill<'_>
                 encode_inner(v, resp3, out, spill);
             }
         }
-        Reply::Double(d) => {
-            let text = format_double(*d);
-            if resp3 {
-                out.push(b',');
-                out.extend_from_slice(text.as_bytes());
-                out.extend_from_slice(b"\r\n");
-            } else {
-                bulk(out, text.as_bytes());
-            }
-        }
-        Reply::DoubleText(text) => {
-            if resp3 {
-                out.push(b',');
-                out.extend_from_slice(text.as_bytes());
-                out.extend_from_slice(b"\r\n");
-            } else {
-                bulk(out, text.as_bytes());
-            }
-        }
+        Reply::Double(d) => scalar(out, resp3, b',', format_double(*d).as_bytes()),
+        Reply::DoubleText(text) => scalar(out, resp3, b',', text.as_bytes()),
         Reply::Bool(b) => match (resp3, b) {
             (true, true) => out.extend_from_slice(b"#t\r\n"),
             (true, false) => out.extend_from_slice(b"#f\r\n"),
@@ -177,15 +160,18 @@ fn encode_inner(r: &Reply, resp3: bool, out: &mut Vec<u8>, spill: &mut Spill<'_>
                 bulk(out, data);
             }
         }
-        Reply::BigNumber(n) => {
-            if resp3 {
-                out.push(b'(');
-                out.extend_from_slice(n.as_bytes());
-                out.extend_from_slice(b"\r\n");
-            } else {
-                bulk(out, n.as_bytes());
-            }
-        }
+        Reply::BigNumber(n) => scalar(out, resp3, b'(', n.as_bytes()),
+    }
+}
+
+/// A RESP3 scalar written as text after its type byte (`,1.5`, `(123`), a bulk in RESP2.
+fn scalar(out: &mut Vec<u8>, resp3: bool, kind: u8, text: &[u8]) {
+    if resp3 {
+        out.push(kind);
+        out.extend_from_slice(text);
+        out.extend_from_slice(b"\r\n");
+    } else {
+        bulk(out, text);
     }
 }
 

@@ -254,16 +254,7 @@ pub fn zrangestore(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
 /// Stores a computed sorted set at `dst` (deleting `dst` when it is empty); its size.
 pub(crate) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet) -> CmdResult {
     let n = z.len();
-    let now = ctx.now;
-    if n == 0 {
-        if ctx.db().remove(dst).is_some() {
-            ctx.touched(dst);
-        }
-    } else {
-        ctx.db().set(dst, Value::Zset(Box::new(z)), None, now);
-        ctx.touched(dst);
-    }
-    Ok(Reply::Int(n as i64))
+    crate::cmd::store_collection(ctx, dst, Value::Zset(Box::new(z)), n)
 }
 
 /// ZCOUNT key min max (overlay `raw`): the bounds, then the key.
