@@ -82,6 +82,7 @@ pub const ZRANGE_LIMIT_NEEDS_BY: &str =
     "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
 pub const ZRANGE_WITHSCORES_BYLEX: &str = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
+pub const NOSCORES_ONLY_ZSCAN: &str = "ERR NOSCORES option can only be used in ZSCAN";
 pub const NOVALUES_ONLY_HSCAN: &str = "ERR NOVALUES option can only be used in HSCAN";
 pub const SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
 pub const EXPIRE_TIME_NEGATIVE: &str = "ERR invalid expire time, must be >= 0";

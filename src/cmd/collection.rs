@@ -155,10 +155,10 @@ pub(crate) fn scan_collection(ctx: &mut Ctx<'_>, words: &[Vec<u8>], src: ScanSou
                 novalues = true;
                 i += 1;
             }
-            _ if src == ScanSource::Zset
-                && opt.eq_ignore_ascii_case(b"NOSCORES")
-                && has_token(&p, "ZSCAN", "NOSCORES") =>
-            {
+            _ if opt.eq_ignore_ascii_case(b"NOSCORES") && has_token(&p, "ZSCAN", "NOSCORES") => {
+                if src != ScanSource::Zset {
+                    return Err(Reply::err(error::NOSCORES_ONLY_ZSCAN));
+                }
                 noscores = true;
                 i += 1;
             }
