@@ -453,8 +453,10 @@ fn keyspace(ctx: &Ctx<'_>, v: V) -> String {
     s.out
 }
 
-/// Redis 8's `keysizes`: per database, string lengths binned by powers of two.
+/// Redis 8's `keysizes`: per database and type (strings, lists, sets, sorted sets, hashes,
+/// in that order), string lengths and element counts binned by powers of two.
 fn keysizes(ctx: &Ctx<'_>, _v: V) -> String {
+    use crate::db::Value;
     let mut s = Sec::new("Keysizes");
     let label = |n: u64| -> String {
         if n == 0 {
@@ -464,18 +466,32 @@ fn keysizes(ctx: &Ctx<'_>, _v: V) -> String {
         let units = [(1u64 << 60, "E"), (1 << 50, "P"), (1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")];
         units.iter().find(|(u, _)| b >= *u).map_or(b.to_string(), |(u, name)| format!("{}{name}", b / u))
     };
+    const FIELDS: [&str; 5] = [
+        "distrib_strings_sizes",
+        "distrib_lists_items",
+        "distrib_sets_items",
+        "distrib_zsets_items",
+        "distrib_hashes_items",
+    ];
     for (i, db) in ctx.st.dbs.iter().enumerate() {
-        let mut bins: std::collections::BTreeMap<u64, (String, u64)> = std::collections::BTreeMap::new();
-        for (_, e) in db.keys() {
-            if let Some(sv) = e.value.as_str() {
-                let n = sv.data.len() as u64;
-                let bin = if n == 0 { 0 } else { 1u64 << (63 - n.leading_zeros()) };
-                bins.entry(bin).or_insert_with(|| (label(n), 0)).1 += 1;
-            }
+        let mut bins: [std::collections::BTreeMap<u64, (String, u64)>; 5] = Default::default();
+        for (_, e) in db.live_keys(ctx.now) {
+            let (t, n) = match &e.value {
+                Value::Str(sv) => (0, sv.data.len()),
+                Value::List(l) => (1, l.len()),
+                Value::Set(st) => (2, st.len()),
+                Value::Zset(z) => (3, z.len()),
+                Value::Hash(h) => (4, h.len()),
+            };
+            let n = n as u64;
+            let bin = if n == 0 { 0 } else { 1u64 << (63 - n.leading_zeros()) };
+            bins[t].entry(bin).or_insert_with(|| (label(n), 0)).1 += 1;
         }
-        if !bins.is_empty() {
-            let line = bins.values().map(|(l, c)| format!("{l}={c}")).collect::<Vec<_>>().join(",");
-            s.f(&format!("db{i}_distrib_strings_sizes"), line);
+        for (field, b) in FIELDS.iter().zip(&bins) {
+            if !b.is_empty() {
+                let line = b.values().map(|(l, c)| format!("{l}={c}")).collect::<Vec<_>>().join(",");
+                s.f(&format!("db{i}_{field}"), line);
+            }
         }
     }
     s.out
