@@ -46,7 +46,6 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
     if shared.is_failing() || sess.closing {
         return Err(ClientError::ConnectionDropped);
     }
-    let p = shared.profile;
     let now_us = shared.clock.now_us();
     let now = now_us.div_euclid(1000);
     let mut guard = shared.lock();
@@ -58,22 +57,79 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
     if now - st.last_active_expire_ms >= ACTIVE_EXPIRE_EVERY_MS || now < st.last_active_expire_ms {
         st.active_expire(now);
     }
+    let mut dirty = Vec::new();
+    let reply = call(shared, st, sess, argv, (now, now_us), Caller::Client, &mut dirty);
+    st.stats.changes_since_save += dirty.len() as u64;
+    if let Some(meta) = st.clients.get_mut(&sess.id) {
+        meta.db = sess.db;
+        meta.last_ms = now;
+        meta.resp = sess.resp;
+        if meta.name != sess.name {
+            meta.name.clone_from(&sess.name);
+        }
+        if meta.lib_name != sess.lib_name || meta.lib_ver != sess.lib_ver {
+            meta.lib_name.clone_from(&sess.lib_name);
+            meta.lib_ver.clone_from(&sess.lib_ver);
+        }
+    }
+    Ok(reply)
+}
+
+/// Who sends a command: a client, or a script through `redis.call` (which Redis refuses
+/// some commands, and a read-only script every write).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Client,
+    Script { read_only: bool },
+}
+
+/// Runs one command on the locked state (a client's, or a script's through `redis.call`,
+/// at the script's frozen time): lookup, checks, parse, handler, and the command and
+/// error statistics. The keys it wrote are appended to `dirty`.
+pub fn call(
+    shared: &Shared,
+    st: &mut State,
+    sess: &mut Session,
+    argv: &[Vec<u8>],
+    (now, now_us): (i64, i64),
+    caller: Caller,
+    dirty: &mut Vec<(usize, Vec<u8>)>,
+) -> Reply {
+    let p = shared.profile;
     let started = std::time::Instant::now();
     // For commandstats: the command, and whether it ran (else it was refused before).
     let mut counted: Option<(&'static str, bool)> = None;
+    let script = matches!(caller, Caller::Script { .. });
     let result = (|| -> CmdResult {
         let resolved = resolve(&p, argv);
         // As Redis's `c->lastcmd`: set at lookup, before any check (NULL when unknown).
-        if let Some(meta) = st.clients.get_mut(&sess.id) {
-            let name = resolved.as_ref().map_or("NULL", |c| c.fullname);
-            if meta.last_cmd != name {
-                meta.last_cmd = name.to_string();
+        if !script {
+            if let Some(meta) = st.clients.get_mut(&sess.id) {
+                let name = resolved.as_ref().map_or("NULL", |c| c.fullname);
+                if meta.last_cmd != name {
+                    meta.last_cmd = name.to_string();
+                }
             }
         }
-        let cmd = resolved?;
+        let cmd = match resolved {
+            Ok(c) => c,
+            Err(_) if script => return Err(Reply::err(error::SCRIPT_UNKNOWN_COMMAND)),
+            Err(e) => return Err(e),
+        };
         counted = Some((cmd.fullname, false));
         if !cmd.arity_ok(&p, argv.len()) {
+            if script {
+                return Err(Reply::err(error::SCRIPT_WRONG_ARITY));
+            }
             return Err(Reply::err(error::wrong_arity(&p, cmd.fullname, argv.get(1).map(Vec::as_slice))));
+        }
+        if let Caller::Script { read_only } = caller {
+            if cmd.has_flag("NOSCRIPT") {
+                return Err(Reply::err(error::SCRIPT_NOT_ALLOWED));
+            }
+            if read_only && cmd.has_flag("WRITE") {
+                return Err(Reply::err(error::SCRIPT_READ_ONLY));
+            }
         }
         if !sess.authenticated && !cmd.has_flag("NO_AUTH") {
             return Err(Reply::err(error::NOAUTH));
@@ -85,12 +141,11 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
             spec::grammar::parse(cmd, words, &p).map_err(|e| arg_error(cmd, words, e, &p))?;
             return Err(Reply::err(error::not_implemented(cmd.fullname)));
         };
-        let mut ctx = Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: Vec::new() };
+        let mut ctx = Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: std::mem::take(dirty) };
         let r = run(&mut ctx, argv);
-        let changed = ctx.dirty.len() as u64;
+        *dirty = std::mem::take(&mut ctx.dirty);
         // Counted like Redis: after the call, and only for commands that got to run.
         st.stats.commands_processed += 1;
-        st.stats.changes_since_save += changed;
         r
     })();
     let reply = result.unwrap_or_else(|e| e);
@@ -121,19 +176,7 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
             errors.insert(prefix.to_vec(), 1);
         }
     }
-    if let Some(meta) = st.clients.get_mut(&sess.id) {
-        meta.db = sess.db;
-        meta.last_ms = now;
-        meta.resp = sess.resp;
-        if meta.name != sess.name {
-            meta.name.clone_from(&sess.name);
-        }
-        if meta.lib_name != sess.lib_name || meta.lib_ver != sess.lib_ver {
-            meta.lib_name.clone_from(&sess.lib_name);
-            meta.lib_ver.clone_from(&sess.lib_ver);
-        }
-    }
-    Ok(reply)
+    reply
 }
 
 /// The error reply for a parse failure of `cmd`'s arguments `words`.

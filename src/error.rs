@@ -95,6 +95,17 @@ pub const HSETEX_FNX_FXX: &str = "ERR Only one of FXX or FNX arguments can be sp
 pub const HSETEX_ONE_EXPIRY: &str = "ERR Only one of EX, PX, EXAT, PXAT or KEEPTTL arguments can be specified";
 pub const HSETEX_MISSING_TIME: &str = "ERR missing expire time";
 pub const HSETEX_NUMFIELDS: &str = "ERR invalid number of fields";
+pub const SCRIPT_UNKNOWN_COMMAND: &str = "ERR Unknown Redis command called from script";
+pub const SCRIPT_WRONG_ARITY: &str = "ERR Wrong number of args calling Redis command from script";
+pub const SCRIPT_NOT_ALLOWED: &str = "ERR This Redis command is not allowed from script";
+pub const SCRIPT_READ_ONLY: &str = "ERR Write commands are not allowed from read-only scripts.";
+pub const SCRIPT_NO_ARGS: &str = "ERR Please specify at least one argument for this redis lib call";
+pub const SCRIPT_BAD_ARG: &str = "ERR Lua redis lib command arguments must be strings or integers";
+pub const SCRIPT_WRONG_ARGS: &str = "ERR wrong number or type of arguments";
+pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
+pub const NUMKEYS_TOO_MANY: &str = "ERR Number of keys can't be greater than number of args";
+pub const NUMKEYS_NEGATIVE: &str = "ERR Number of keys can't be negative";
+pub const SCRIPT_FLUSH_OPTION: &str = "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
 pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 
 // Parser error templates named by `commands/overlay/errors.json`; `{word}` is the word the

@@ -36,6 +36,9 @@
 //!   hashes, sets and a sorted set's members). [`resp`]: protocol parser, encoder and
 //!   the TCP output that writes large values by reference.
 //! - [`glob`]: Redis's glob matcher, reading the pattern in place.
+//! - [`script`] (feature `lua`, on by default): the Lua state, the script cache and a
+//!   script's run (`script/engine.rs`; `redis.call` re-enters [`dispatch::call`]), SHA-1
+//!   (`script/sha1.rs`); the commands are `cmd/scripting.rs`.
 //! - `net` (feature `tcp`): the tokio TCP server. `redis_rs` (feature `redis-rs`): the
 //!   `redis::ConnectionLike` adapters.
 //! - `examples/hostile_input.rs`: the hostile-input figures (KEYS, SCAN, MGET, big keys).
@@ -54,6 +57,7 @@ pub mod error;
 pub mod glob;
 pub mod reply;
 pub mod resp;
+pub mod script;
 pub mod server;
 pub mod spec;
 

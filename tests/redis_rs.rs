@@ -71,6 +71,22 @@ fn collections_through_the_commands_trait() {
 }
 
 #[test]
+fn scripts_through_redis_rs_script() {
+    // `redis::Script` sends EVALSHA first and EVAL when the server answers NOSCRIPT.
+    let server = Server::new();
+    let mut con = server.redis_connection();
+    let script = redis::Script::new("redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1]) .. '!'");
+    let v: String = script.key("k").arg("v").invoke(&mut con).unwrap();
+    assert_eq!(v, "v!");
+    let again: String = script.key("k").arg("w").invoke(&mut con).unwrap();
+    assert_eq!(again, "w!");
+    let n: i64 = redis::cmd("SCRIPT").arg("EXISTS").arg(script.get_hash()).query::<Vec<i64>>(&mut con).unwrap()[0];
+    assert_eq!(n, 1);
+    let e = redis::Script::new("return redis.call('INCR', 'k')").invoke::<i64>(&mut con).unwrap_err();
+    assert!(e.to_string().contains("value is not an integer or out of range"), "{e}");
+}
+
+#[test]
 fn expiry_follows_the_virtual_clock() {
     let server = Server::new();
     server.clock().freeze();

@@ -8,6 +8,7 @@ pub mod generic;
 pub mod hash;
 pub mod hash_ttl;
 pub mod list;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod sort;

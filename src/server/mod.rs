@@ -112,6 +112,9 @@ pub struct State {
     pub clients: BTreeMap<u64, ClientMeta>,
     pub last_active_expire_ms: i64,
     pub rng: u64,
+    /// The Lua state and its scripts, made on the first script command.
+    #[cfg(feature = "lua")]
+    pub scripts: Option<Box<crate::script::Scripting>>,
 }
 
 impl State {
@@ -123,6 +126,8 @@ impl State {
             clients: BTreeMap::new(),
             last_active_expire_ms: 0,
             rng: 0x2545_f491_4f6c_dd1d,
+            #[cfg(feature = "lua")]
+            scripts: None,
         }
     }
 

@@ -1,0 +1,121 @@
+//! Scripting commands (spec group `scripting`): EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT
+//! LOAD, SCRIPT EXISTS, SCRIPT FLUSH. The Lua side is [`crate::script`] (feature `lua`);
+//! without the feature these answer that scripting is not built in.
+
+use crate::error;
+use crate::reply::{CmdResult, Reply};
+use crate::server::Ctx;
+use crate::spec::generated::*;
+use crate::spec::grammar::parse_i64;
+
+/// A script's KEYS and ARGV.
+type KeysAndArgs<'w> = (&'w [Vec<u8>], &'w [Vec<u8>]);
+
+/// `script|sha numkeys key ... arg ...` as Redis's `evalGenericCommand` reads it: numkeys
+/// must be an integer, no more than the words left, and not negative.
+fn split_keys(words: &[Vec<u8>]) -> Result<KeysAndArgs<'_>, Reply> {
+    let n = words.get(1).and_then(|w| parse_i64(w)).ok_or(Reply::err(error::NOT_INTEGER))?;
+    let rest = words.get(2..).unwrap_or(&[]);
+    if n > rest.len() as i64 {
+        return Err(Reply::err(error::NUMKEYS_TOO_MANY));
+    }
+    let n = usize::try_from(n).map_err(|_| Reply::err(error::NUMKEYS_NEGATIVE))?;
+    Ok(rest.split_at(n))
+}
+
+#[cfg(feature = "lua")]
+fn with_scripts<R>(
+    ctx: &mut Ctx<'_>,
+    f: impl FnOnce(&mut crate::script::Scripting, &mut Ctx<'_>) -> R,
+) -> Result<R, Reply> {
+    let p = ctx.profile();
+    let mut s = match ctx.st.scripts.take() {
+        Some(s) => s,
+        None => Box::new(
+            crate::script::Scripting::new(&p).map_err(|e| Reply::err(format!("ERR Lua could not start: {e}")))?,
+        ),
+    };
+    let r = f(&mut s, ctx);
+    ctx.st.scripts = Some(s);
+    Ok(r)
+}
+
+#[cfg(feature = "lua")]
+fn eval_generic(ctx: &mut Ctx<'_>, words: &[Vec<u8>], by_sha: bool, read_only: bool) -> CmdResult {
+    let (keys, args) = split_keys(words)?;
+    let body = words.first().cloned().unwrap_or_default();
+    with_scripts(ctx, |s, ctx| {
+        let sha = if by_sha {
+            String::from_utf8_lossy(&body).to_ascii_lowercase()
+        } else {
+            match s.load(&body) {
+                Ok(sha) => sha,
+                Err(e) => return e,
+            }
+        };
+        s.run(ctx, &crate::script::ScriptRun { sha: &sha, keys, args, read_only })
+    })
+}
+
+#[cfg(not(feature = "lua"))]
+fn eval_generic(_ctx: &mut Ctx<'_>, words: &[Vec<u8>], _by_sha: bool, _read_only: bool) -> CmdResult {
+    split_keys(words)?;
+    Err(Reply::err(error::not_implemented("eval (build with the `lua` feature)")))
+}
+
+/// EVAL script numkeys [key ...] [arg ...] (overlay `walk`).
+pub fn eval(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    eval_generic(ctx, words, false, false)
+}
+
+/// EVALSHA sha1 numkeys [key ...] [arg ...]: NOSCRIPT when the script is not loaded.
+pub fn evalsha(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    eval_generic(ctx, words, true, false)
+}
+
+/// EVAL_RO script numkeys [key ...] [arg ...]: writes are refused inside.
+pub fn eval_ro(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    eval_generic(ctx, words, false, true)
+}
+
+/// EVALSHA_RO sha1 numkeys [key ...] [arg ...].
+pub fn evalsha_ro(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    eval_generic(ctx, words, true, true)
+}
+
+/// SCRIPT LOAD script: its SHA-1.
+pub fn script_load(ctx: &mut Ctx<'_>, a: ScriptLoad<'_>) -> CmdResult {
+    #[cfg(feature = "lua")]
+    {
+        with_scripts(ctx, |s, _| s.load(a.script).map(Reply::bulk)).and_then(|r| r)
+    }
+    #[cfg(not(feature = "lua"))]
+    {
+        let _ = (ctx, a);
+        Err(Reply::err(error::not_implemented("script|load (build with the `lua` feature)")))
+    }
+}
+
+/// SCRIPT EXISTS sha1 [sha1 ...]: 1 or 0 for each.
+pub fn script_exists(ctx: &mut Ctx<'_>, a: ScriptExists<'_>) -> CmdResult {
+    #[cfg(feature = "lua")]
+    {
+        let known = |sha: &[u8]| ctx.st.scripts.as_ref().is_some_and(|s| s.exists(sha));
+        Ok(Reply::Array(a.sha1.iter().map(|sha| Reply::Int(i64::from(known(sha)))).collect()))
+    }
+    #[cfg(not(feature = "lua"))]
+    {
+        let _ = ctx;
+        Ok(Reply::Array(a.sha1.iter().map(|_| Reply::Int(0)).collect()))
+    }
+}
+
+/// SCRIPT FLUSH [ASYNC|SYNC]: forgets every script.
+pub fn script_flush(ctx: &mut Ctx<'_>, _a: ScriptFlush) -> CmdResult {
+    #[cfg(feature = "lua")]
+    if let Some(s) = &mut ctx.st.scripts {
+        s.flush();
+    }
+    let _ = ctx;
+    Ok(Reply::OK)
+}
