@@ -106,6 +106,9 @@ pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
 pub const NUMKEYS_TOO_MANY: &str = "ERR Number of keys can't be greater than number of args";
 pub const NUMKEYS_NEGATIVE: &str = "ERR Number of keys can't be negative";
 pub const SCRIPT_FLUSH_OPTION: &str = "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+/// A script stopped by the fake's time limit (Redis would answer others BUSY instead).
+pub const SCRIPT_TOO_LONG: &str =
+    "fakeredis stopped a script that ran for 60 seconds (BUSY replies and SCRIPT KILL are not implemented yet)";
 pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 
 // Parser error templates named by `commands/overlay/errors.json`; `{word}` is the word the

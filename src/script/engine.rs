@@ -1,6 +1,9 @@
 //! The Lua state, the script cache, and one script run.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
@@ -104,6 +107,20 @@ end
 return raw, env, run, call_impl, compile
 "#;
 
+/// How long a script may run before the fake stops it. Redis would let it run and answer
+/// other clients `BUSY` until SCRIPT KILL, which the fake does not have yet; a test double
+/// that hangs forever helps nobody.
+const SCRIPT_LIMIT_NS: u64 = 60_000_000_000;
+
+/// The most memory the Lua state may hold (an allocation past it is a Lua error).
+const LUA_MEMORY_LIMIT: usize = 1 << 30;
+
+/// Nanoseconds on a process-wide monotonic clock.
+fn mono_ns() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
 /// The registry name of the Lua function `redis_call` forwards to.
 const CALL_IMPL: &str = "fakeredis.call";
 
@@ -133,6 +150,8 @@ pub struct Scripting {
     /// Compiles a chunk as Redis does (text only, in the read-only environment).
     compile: Function,
     scripts: HashMap<String, Function>,
+    /// When the running script must stop (`mono_ns`; 0 while none runs).
+    deadline: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Scripting {
@@ -277,7 +296,17 @@ impl Scripting {
             "sha1hex",
             lua.create_function(|lua, s: mlua::LuaString| lua.create_string(super::sha1::sha1_hex(&s.as_bytes())))?,
         )?;
-        Ok(Scripting { lua, raw, run, compile, scripts: HashMap::new() })
+        lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
+        let deadline = Arc::new(AtomicU64::new(0));
+        let d = deadline.clone();
+        lua.set_hook(mlua::HookTriggers::new().every_nth_instruction(100_000), move |_, _| {
+            let at = d.load(Ordering::Relaxed);
+            if at != 0 && mono_ns() > at {
+                return Err(mlua::Error::RuntimeError(error::SCRIPT_TOO_LONG.to_string()));
+            }
+            Ok(mlua::VmState::Continue)
+        })?;
+        Ok(Scripting { lua, raw, run, compile, scripts: HashMap::new(), deadline })
     }
 
     /// Compiles `body` (once per SHA-1) and caches it; its SHA-1, or Redis's compile error.
@@ -355,15 +384,25 @@ impl Scripting {
                 Ok((to_lua(lua, &reply)?, failed))
             })?;
             self.raw.raw_set("dispatch", dispatch)?;
+            self.deadline.store(mono_ns() + SCRIPT_LIMIT_NS, Ordering::Relaxed);
             let out = self.run.call::<(bool, Value)>(f.clone());
+            self.deadline.store(0, Ordering::Relaxed);
             self.raw.raw_set("dispatch", Value::Nil)?;
             out
         })?;
         if ok {
             return Ok(from_lua(&value));
         }
-        let Value::Table(t) = &value else {
-            return Ok(Reply::err(format!("ERR Error running script {}, execution failure", r.sha)));
+        let t = match &value {
+            Value::Table(t) => t,
+            // Errors the handler never saw (out of memory): Redis's plain form.
+            other => {
+                let msg = match other {
+                    Value::String(s) => s.to_string_lossy(),
+                    _ => "execution failure".to_string(),
+                };
+                return Ok(Reply::err(format!("ERR Error running script {}, {msg:.100}", r.sha)));
+            }
         };
         let msg = match t.raw_get::<Value>("err")? {
             Value::String(s) => s.as_bytes().to_vec(),
