@@ -74,7 +74,7 @@ local env = readonly(G, true)
 local setfenv = setfenv
 -- Redis's scripts have no getfenv, setfenv or newproxy.
 G.getfenv, G.setfenv, G.newproxy = nil, nil, nil
-for _, name in ipairs({'string', 'table', 'math', 'redis'}) do G[name] = readonly(G[name], false) end
+for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit'}) do G[name] = readonly(G[name], false) end
 G._G = env
 -- Redis's pcall: an error table raised by redis.call comes back as its message.
 local real_pcall = pcall
@@ -140,6 +140,55 @@ unsafe extern "C-unwind" fn redis_call(l: *mut mlua::ffi::lua_State) -> std::os:
         ffi::lua_error(l);
     }
     1
+}
+
+/// LuaBitOp's `tobit`: a number to a signed 32-bit integer the way its C does it (adding
+/// 2^52 + 2^51 and keeping the low 32 bits of the double: wrapping, rounding to even).
+fn tobit(x: f64) -> i32 {
+    (x + 6_755_399_441_055_744.0).to_bits() as u32 as i32
+}
+
+/// The `bit` library (LuaBitOp 1.0, which Redis bundles): 32-bit operations on numbers.
+fn bit_library(lua: &Lua) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    let fold = |op: fn(i32, i32) -> i32| {
+        move |_: &Lua, args: mlua::Variadic<f64>| -> mlua::Result<f64> {
+            let mut it = args.iter();
+            let first = it
+                .next()
+                .copied()
+                .ok_or_else(|| mlua::Error::RuntimeError("bad argument #1 (number expected, got no value)".into()))?;
+            Ok(f64::from(it.fold(tobit(first), |acc, &x| op(acc, tobit(x)))))
+        }
+    };
+    t.raw_set("tobit", lua.create_function(|_, x: f64| Ok(f64::from(tobit(x))))?)?;
+    t.raw_set("bnot", lua.create_function(|_, x: f64| Ok(f64::from(!tobit(x))))?)?;
+    t.raw_set("band", lua.create_function(fold(|a, b| a & b))?)?;
+    t.raw_set("bor", lua.create_function(fold(|a, b| a | b))?)?;
+    t.raw_set("bxor", lua.create_function(fold(|a, b| a ^ b))?)?;
+    let shift = |op: fn(u32, u32) -> u32| {
+        move |_: &Lua, (x, n): (f64, f64)| -> mlua::Result<f64> {
+            Ok(f64::from(op(tobit(x) as u32, tobit(n) as u32 & 31) as i32))
+        }
+    };
+    t.raw_set("lshift", lua.create_function(shift(|x, n| x << n))?)?;
+    t.raw_set("rshift", lua.create_function(shift(|x, n| x >> n))?)?;
+    t.raw_set("arshift", lua.create_function(shift(|x, n| ((x as i32) >> n) as u32))?)?;
+    t.raw_set("rol", lua.create_function(shift(|x, n| x.rotate_left(n)))?)?;
+    t.raw_set("ror", lua.create_function(shift(|x, n| x.rotate_right(n)))?)?;
+    t.raw_set("bswap", lua.create_function(|_, x: f64| Ok(f64::from((tobit(x) as u32).swap_bytes() as i32)))?)?;
+    t.raw_set(
+        "tohex",
+        lua.create_function(|_, (x, n): (f64, Option<f64>)| {
+            let b = tobit(x) as u32;
+            let n = n.map_or(8, tobit);
+            let (upper, n) = if n < 0 { (true, n.unsigned_abs()) } else { (false, n as u32) };
+            let n = n.min(8) as usize;
+            let hex = if upper { format!("{b:08X}") } else { format!("{b:08x}") };
+            Ok(hex[8 - n..].to_string())
+        })?,
+    )?;
+    Ok(t)
 }
 
 /// The server's Lua state and its scripts.
@@ -263,6 +312,7 @@ impl Scripting {
         // The pinned server's version, as REDIS_VERSION shows it (Valkey its own).
         let v = if p.is(crate::spec::ServerKind::Valkey) { p.version } else { p.redis_compat_version() };
         let num = (i64::from(v.major) << 16) | (i64::from(v.minor) << 8) | i64::from(v.patch);
+        lua.globals().raw_set("bit", bit_library(&lua)?)?;
         // SAFETY: `redis_call` follows the Lua C API's contract (see there).
         let call_c = unsafe { lua.create_c_function(redis_call)? };
         let (raw, _env, run, call_impl, compile): (Table, Table, Function, Function, Function) = lua
