@@ -74,7 +74,7 @@ local env = readonly(G, true)
 local setfenv = setfenv
 -- Redis's scripts have no getfenv, setfenv or newproxy.
 G.getfenv, G.setfenv, G.newproxy = nil, nil, nil
-for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit'}) do G[name] = readonly(G[name], false) end
+for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit', 'cjson'}) do G[name] = readonly(G[name], false) end
 G._G = env
 -- Redis's pcall: an error table raised by redis.call comes back as its message.
 local real_pcall = pcall
@@ -189,6 +189,31 @@ fn bit_library(lua: &Lua) -> mlua::Result<Table> {
         })?,
     )?;
     Ok(t)
+}
+
+/// The C closure behind a library function that fails as C libraries do: it calls its
+/// upvalue, which answers `true, results...` or `false, message`, and raises the message
+/// at the calling script's line (as `luaL_error` does, also after a tail call).
+unsafe extern "C-unwind" fn raise_on_false(l: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
+    use mlua::ffi;
+    let n = ffi::lua_gettop(l);
+    ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
+    ffi::lua_insert(l, 1);
+    ffi::lua_call(l, n, ffi::LUA_MULTRET);
+    if ffi::lua_toboolean(l, 1) == 0 {
+        ffi::luaL_where(l, 1);
+        ffi::lua_pushvalue(l, 2);
+        ffi::lua_concat(l, 2);
+        ffi::lua_error(l);
+    }
+    ffi::lua_remove(l, 1);
+    ffi::lua_gettop(l)
+}
+
+fn raising(lua: &Lua, imp: Function) -> mlua::Result<Function> {
+    // SAFETY: `raise_on_false` follows the C API's contract; the closure takes `imp` as its
+    // one upvalue, which `exec_raw` leaves on the stack.
+    unsafe { lua.exec_raw::<Function>(imp, |state| mlua::ffi::lua_pushcclosure(state, raise_on_false, 1)) }
 }
 
 /// The server's Lua state and its scripts.
@@ -313,6 +338,11 @@ impl Scripting {
         let v = if p.is(crate::spec::ServerKind::Valkey) { p.version } else { p.redis_compat_version() };
         let num = (i64::from(v.major) << 16) | (i64::from(v.minor) << 8) | i64::from(v.patch);
         lua.globals().raw_set("bit", bit_library(&lua)?)?;
+        let cjson = lua.create_table()?;
+        cjson.raw_set("encode", raising(&lua, lua.create_function(super::cjson::encode)?)?)?;
+        cjson.raw_set("decode", raising(&lua, lua.create_function(super::cjson::decode)?)?)?;
+        cjson.raw_set("null", super::cjson::null())?;
+        lua.globals().raw_set("cjson", cjson)?;
         // SAFETY: `redis_call` follows the Lua C API's contract (see there).
         let call_c = unsafe { lua.create_c_function(redis_call)? };
         let (raw, _env, run, call_impl, compile): (Table, Table, Function, Function, Function) = lua

@@ -12,6 +12,9 @@
 pub mod sha1;
 
 #[cfg(feature = "lua")]
+mod cjson;
+
+#[cfg(feature = "lua")]
 mod engine;
 
 #[cfg(feature = "lua")]
