@@ -74,7 +74,7 @@ local env = readonly(G, true)
 local setfenv = setfenv
 -- Redis's scripts have no getfenv, setfenv or newproxy.
 G.getfenv, G.setfenv, G.newproxy = nil, nil, nil
-for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit', 'cjson'}) do G[name] = readonly(G[name], false) end
+for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit', 'cjson', 'cmsgpack'}) do G[name] = readonly(G[name], false) end
 G._G = env
 -- Redis's pcall: an error table raised by redis.call comes back as its message.
 local real_pcall = pcall
@@ -343,6 +343,10 @@ impl Scripting {
         cjson.raw_set("decode", raising(&lua, lua.create_function(super::cjson::decode)?)?)?;
         cjson.raw_set("null", super::cjson::null())?;
         lua.globals().raw_set("cjson", cjson)?;
+        let cmsgpack = lua.create_table()?;
+        cmsgpack.raw_set("pack", raising(&lua, lua.create_function(super::cmsgpack::pack)?)?)?;
+        cmsgpack.raw_set("unpack", raising(&lua, lua.create_function(super::cmsgpack::unpack)?)?)?;
+        lua.globals().raw_set("cmsgpack", cmsgpack)?;
         // SAFETY: `redis_call` follows the Lua C API's contract (see there).
         let call_c = unsafe { lua.create_c_function(redis_call)? };
         let (raw, _env, run, call_impl, compile): (Table, Table, Function, Function, Function) = lua

@@ -13,6 +13,8 @@ pub mod sha1;
 
 #[cfg(feature = "lua")]
 mod cjson;
+#[cfg(feature = "lua")]
+mod cmsgpack;
 
 #[cfg(feature = "lua")]
 mod engine;
