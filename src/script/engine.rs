@@ -74,7 +74,7 @@ local env = readonly(G, true)
 local setfenv = setfenv
 -- Redis's scripts have no getfenv, setfenv or newproxy.
 G.getfenv, G.setfenv, G.newproxy = nil, nil, nil
-for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit', 'cjson', 'cmsgpack'}) do G[name] = readonly(G[name], false) end
+for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit', 'cjson', 'cmsgpack', 'struct'}) do G[name] = readonly(G[name], false) end
 G._G = env
 -- Redis's pcall: an error table raised by redis.call comes back as its message.
 local real_pcall = pcall
@@ -347,6 +347,11 @@ impl Scripting {
         cmsgpack.raw_set("pack", raising(&lua, lua.create_function(super::cmsgpack::pack)?)?)?;
         cmsgpack.raw_set("unpack", raising(&lua, lua.create_function(super::cmsgpack::unpack)?)?)?;
         lua.globals().raw_set("cmsgpack", cmsgpack)?;
+        let lstruct = lua.create_table()?;
+        lstruct.raw_set("pack", raising(&lua, lua.create_function(super::lstruct::pack)?)?)?;
+        lstruct.raw_set("unpack", raising(&lua, lua.create_function(super::lstruct::unpack)?)?)?;
+        lstruct.raw_set("size", raising(&lua, lua.create_function(super::lstruct::size)?)?)?;
+        lua.globals().raw_set("struct", lstruct)?;
         // SAFETY: `redis_call` follows the Lua C API's contract (see there).
         let call_c = unsafe { lua.create_c_function(redis_call)? };
         let (raw, _env, run, call_impl, compile): (Table, Table, Function, Function, Function) = lua

@@ -15,6 +15,8 @@ pub mod sha1;
 mod cjson;
 #[cfg(feature = "lua")]
 mod cmsgpack;
+#[cfg(feature = "lua")]
+mod lstruct;
 
 #[cfg(feature = "lua")]
 mod engine;
