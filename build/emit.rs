@@ -454,7 +454,7 @@ pub(crate) fn generate(
                         quote! {
                             #pre
                             let parsed = grammar::parse(&#spec_ident, words, &ctx.profile())
-                                .map_err(|e| crate::dispatch::arg_error(&#spec_ident, words, e, &ctx.profile()))?;
+                                .map_err(|e| crate::dispatch::arg_error_at(&#spec_ident, argv, #skip, e, &ctx.profile()))?;
                             #path(ctx, #t::from_block(&parsed))
                         }
                     };

@@ -1,8 +1,23 @@
 //! The embedded client: a connection to a [`Server`] without a network.
+//!
+//! Commands run in the calling thread. A blocking command (BLPOP ...) blocks the thread
+//! until another client serves it or its timeout passes on the server's clock; what other
+//! clients send this one (pub/sub messages, a blocked command's reply after [`Client::send`])
+//! waits in its queue for [`Client::recv`], [`Client::try_recv`] or [`Client::recv_timeout`].
+//!
+//! ```
+//! use fakeredis::{Reply, Server};
+//! let server = Server::new();
+//! let mut sub = server.client();
+//! sub.cmd(["SUBSCRIBE", "news"]).unwrap();
+//! server.client().cmd(["PUBLISH", "news", "hello"]).unwrap();
+//! let msg = sub.try_recv().unwrap();
+//! assert_eq!(msg, Reply::Push(vec![Reply::bulk("message"), Reply::bulk("news"), Reply::bulk("hello")]));
+//! ```
 
 use crate::dispatch::{self, ClientError};
 use crate::reply::Reply;
-use crate::server::{ClientMeta, Server, Session};
+use crate::server::{ClientMeta, Frame, Server, Session, Signal};
 
 /// One client connection to an in-memory server. Commands run synchronously, in the
 /// calling thread; any number of clients (in any threads) can share a server.
@@ -51,13 +66,102 @@ impl Client {
     }
 
     /// Runs a command; `Err` only when the connection is (simulated as) dropped.
-    /// Error replies from the server are `Ok(Reply::Error(..))`.
+    /// Error replies from the server are `Ok(Reply::Error(..))`. A blocking command waits
+    /// here for its reply. A command answering with several frames (SUBSCRIBE of several
+    /// channels) returns the first; the others wait in the queue ([`Client::recv`]).
     pub fn execute(&mut self, argv: &[Vec<u8>]) -> Result<Reply, ClientError> {
         if argv.is_empty() {
             // Redis ignores an empty command; so do we (there is nothing to answer).
             return Ok(Reply::NilArray);
         }
         dispatch::execute(&self.server.shared, &mut self.session, argv)
+    }
+
+    /// Runs a command without waiting: its reply, or `None` if it blocked (the reply then
+    /// comes through [`Client::recv`] and friends).
+    pub fn send(&mut self, argv: &[Vec<u8>]) -> Result<Option<Reply>, ClientError> {
+        if argv.is_empty() {
+            return Ok(Some(Reply::NilArray));
+        }
+        dispatch::submit(&self.server.shared, &mut self.session, argv, None)
+    }
+
+    /// The next frame queued for this client (a pub/sub message or confirmation, or the
+    /// reply of a command that blocked), without waiting.
+    pub fn try_recv(&mut self) -> Option<Reply> {
+        let f = self.server.with_state(|st| st.clients.get_mut(&self.session.id)?.outbox.pop_front())?;
+        if matches!(f, Frame::Reply(_)) {
+            self.session.waiting = false;
+        }
+        Some(f.into_reply())
+    }
+
+    /// Waits for the next frame queued for this client.
+    pub fn recv(&mut self) -> Result<Reply, ClientError> {
+        dispatch::wait_frame(&self.server.shared, &mut self.session, None, false)?.ok_or(ClientError::ConnectionDropped)
+    }
+
+    /// Waits up to `timeout` (real time) for the next frame: `Ok(None)` if none came.
+    pub fn recv_timeout(&mut self, timeout: std::time::Duration) -> Result<Option<Reply>, ClientError> {
+        dispatch::wait_frame(&self.server.shared, &mut self.session, Some(timeout), false)
+    }
+
+    /// Every frame as it comes, until the connection drops.
+    pub fn messages(&mut self) -> impl Iterator<Item = Reply> + '_ {
+        std::iter::from_fn(move || self.recv().ok())
+    }
+
+    /// Runs a command the way a connection does: first the frames already queued for the
+    /// client, then the reply (unless it blocked), then its further frames, all into `out`
+    /// in the order they go on the wire.
+    pub fn submit_into(&mut self, argv: &[Vec<u8>], out: &mut Vec<Frame>) -> Result<(), ClientError> {
+        dispatch::submit(&self.server.shared, &mut self.session, argv, Some(out)).map(|_| ())
+    }
+
+    /// Moves every frame queued for the client into `out` (after a wake-up), running the
+    /// server's periodic work first (blocked clients' timeouts on a running clock).
+    pub fn drain_into(&mut self, out: &mut Vec<Frame>) -> Result<(), ClientError> {
+        let shared = &self.server.shared;
+        let now = shared.clock.now_ms();
+        let mut st = shared.lock();
+        dispatch::effects::cron(shared, &mut st, now);
+        let Some(me) = st.clients.get_mut(&self.session.id) else { return Err(ClientError::ConnectionDropped) };
+        if me.killed {
+            self.session.closing = true;
+            return Err(ClientError::ConnectionDropped);
+        }
+        let from = out.len();
+        out.extend(me.outbox.drain(..));
+        if out[from..].iter().any(|f| matches!(f, Frame::Reply(_))) {
+            self.session.waiting = false;
+        }
+        Ok(())
+    }
+
+    /// What wakes this client's owner when a frame is queued for it.
+    pub fn signal(&self) -> std::sync::Arc<Signal> {
+        self.server.with_state(|st| st.clients.get(&self.session.id).map(|m| m.signal.clone()).unwrap_or_default())
+    }
+
+    /// While blocked: the server-clock ms at which the command times out.
+    pub fn block_deadline(&self) -> Option<i64> {
+        self.server.with_state(|st| st.clients.get(&self.session.id)?.blocked.as_ref()?.deadline)
+    }
+
+    /// How many frames wait in this client's queue.
+    pub fn pending(&self) -> usize {
+        self.server.with_state(|st| st.clients.get(&self.session.id).map_or(0, |m| m.outbox.len()))
+    }
+
+    /// Whether this connection waits for the reply of a command that blocked (its further
+    /// commands wait behind it, as Redis reads no command from a blocked client).
+    pub fn is_waiting(&self) -> bool {
+        self.session.waiting
+    }
+
+    /// Whether a command of this client is blocked, waiting to be served.
+    pub fn is_blocked(&self) -> bool {
+        self.server.with_state(|st| st.clients.get(&self.session.id).is_some_and(|m| m.blocked.is_some()))
     }
 
     /// Runs a command given as strings or bytes: `client.cmd(["SET", "k", "v"])`.
@@ -115,6 +219,6 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        self.server.shared.lock().clients.remove(&self.session.id);
+        crate::dispatch::effects::forget_client(&mut self.server.shared.lock(), self.session.id);
     }
 }

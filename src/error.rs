@@ -313,3 +313,36 @@ pub fn bad_lib_attr(attr: &str) -> String {
 pub fn dragonfly_hello_protover(v: i64) -> String {
     format!("ERR unknown command 'HELLO' with args beginning with: `{v}`")
 }
+
+// Between clients: transactions, pub/sub, blocking commands.
+pub const NOT_IN_MULTI_CONTEXT: &str = "ERR Command not allowed inside a transaction";
+pub const EXEC_WITHOUT_MULTI: &str = "ERR EXEC without MULTI";
+pub const DISCARD_WITHOUT_MULTI: &str = "ERR DISCARD without MULTI";
+pub const MULTI_NESTED: &str = "ERR MULTI calls can not be nested";
+pub const WATCH_IN_MULTI: &str = "ERR WATCH inside MULTI is not allowed";
+pub const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
+/// EXEC refused itself: followed by the refusal's text (without a leading `ERR `).
+pub const EXECABORT_BECAUSE: &str = "EXECABORT Transaction discarded because of: ";
+pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
+pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
+pub const TIMEOUT_OUT_OF_RANGE: &str = "ERR timeout is out of range";
+pub const UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
+/// A subcommand's words its handler refuses (`{sub}`: the subcommand as typed).
+pub const PUBSUB_SUBCOMMAND_SYNTAX: &str =
+    "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try PUBSUB HELP.";
+pub const SSUBSCRIBE_DENY_BLOCKING: &str = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
+
+/// A command other than the subscribe family, PING, QUIT and RESET in RESP2's subscribed
+/// mode (Redis 6.2 names the top-level command and has no shard channels).
+pub fn only_subscribe_commands(p: &Profile, fullname: &str) -> String {
+    if !p.redis_at_least(7, 0) {
+        let name = fullname.split('|').next().unwrap_or(fullname);
+        return format!(
+            "ERR Can't execute '{name}': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+        );
+    }
+    format!(
+        "ERR Can't execute '{fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    )
+}

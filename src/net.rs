@@ -21,7 +21,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use crate::dispatch::ClientError;
 use crate::resp::{self, RequestParser};
 use crate::{Client, Server};
 
@@ -166,7 +165,9 @@ where
     Ok(())
 }
 
-/// One connection: read, answer every complete command, write the replies in one go.
+/// One connection: read, answer every complete command, write the replies in one go; in
+/// between, wait on the socket and on the client's queue at once, so that what other
+/// clients send (pub/sub messages, a blocked command's reply) goes out as it comes.
 async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().map_or_else(|_| "127.0.0.1:0".to_string(), |a| a.to_string());
@@ -183,71 +184,35 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
         return;
     }
     let mut client = Client::new(server.clone(), peer.to_string(), local);
+    let signal = client.signal();
     let mut parser = RequestParser::new();
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut out = resp::Output::default();
+    let mut frames = Vec::new();
     let mut idle_timeout = server.with_state(|st| st.config.limits().timeout);
+    let mut close = false;
     loop {
-        let read = stream.read(&mut chunk);
-        let n = if idle_timeout > 0 {
-            // Poll the server's clock while idle: `timeout` closes the connection as Redis's
-            // cron would, also when a test moves a frozen clock.
-            match tokio::time::timeout(IDLE_POLL, read).await {
-                Err(_) => {
-                    if client.idle_timed_out() {
-                        return;
-                    }
-                    idle_timeout = server.with_state(|st| st.config.limits().timeout);
-                    continue;
-                }
-                Ok(r) => r,
-            }
-        } else {
-            read.await
-        };
-        let n = match n {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        if server.is_failing() {
-            return;
-        }
-        parser.feed(&chunk[..n]);
-        let (max_bulk, needs_pass, query_limit) = server.with_state(|st| {
-            st.stats.net_input_bytes += n as u64;
-            let l = st.config.limits();
-            idle_timeout = l.timeout;
-            (l.proto_max_bulk_len, l.requirepass_set, l.client_query_buffer_limit)
-        });
-        if parser.pending() as i64 > query_limit {
-            // Redis closes a client whose query buffer outgrows client-query-buffer-limit.
-            return;
-        }
-        let mut close = false;
-        loop {
+        // Answer every complete command, unless one is blocked waiting for its reply.
+        while !close && !client.is_waiting() {
+            let (max_bulk, needs_pass) = server.with_state(|st| {
+                let l = st.config.limits();
+                (l.proto_max_bulk_len, l.requirepass_set)
+            });
             match parser.next_command(client.request_limits(max_bulk, needs_pass)) {
                 Ok(None) => break,
-                Ok(Some(argv)) => match client.execute(&argv) {
-                    Ok(reply) => {
-                        if server.is_failing() {
-                            return;
-                        }
-                        out.push(&reply, client.protocol() == 3);
-                        drop(reply);
-                        if client.is_closed() {
-                            close = true;
-                            break;
-                        }
-                        if out.len() >= FLUSH_AT && flush(&server, &mut stream, &mut out).await.is_err() {
-                            return;
-                        }
+                Ok(Some(argv)) => {
+                    if client.submit_into(&argv, &mut frames).is_err() || server.is_failing() {
+                        return;
                     }
-                    Err(ClientError::ConnectionDropped) => return,
-                },
+                    write_frames(&mut out, &mut frames, client.protocol() == 3);
+                    close = client.is_closed();
+                    if out.len() >= FLUSH_AT && flush(&server, &mut stream, &mut out).await.is_err() {
+                        return;
+                    }
+                }
                 Err(text) => {
                     out.push_raw(format!("-{text}\r\n").as_bytes());
                     close = true;
-                    break;
                 }
             }
         }
@@ -259,5 +224,62 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
             let _ = stream.shutdown().await;
             return;
         }
+        // Wait for input, for a frame from another client, or for the next deadline.
+        let wait = next_wakeup(&server, &client, idle_timeout);
+        let sleep = tokio::time::sleep(wait.unwrap_or(std::time::Duration::from_secs(3600)));
+        tokio::select! {
+            read = stream.read(&mut chunk) => {
+                let n = match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                if server.is_failing() {
+                    return;
+                }
+                parser.feed(&chunk[..n]);
+                let query_limit = server.with_state(|st| {
+                    st.stats.net_input_bytes += n as u64;
+                    let l = st.config.limits();
+                    idle_timeout = l.timeout;
+                    l.client_query_buffer_limit
+                });
+                if parser.pending() as i64 > query_limit {
+                    // Redis closes a client whose query buffer outgrows client-query-buffer-limit.
+                    return;
+                }
+            }
+            () = signal.notified() => {}
+            () = sleep, if wait.is_some() => {
+                if idle_timeout > 0 && !client.is_waiting() && client.idle_timed_out() {
+                    return;
+                }
+                idle_timeout = server.with_state(|st| st.config.limits().timeout);
+            }
+        }
+        if client.drain_into(&mut frames).is_err() {
+            return;
+        }
+        write_frames(&mut out, &mut frames, client.protocol() == 3);
     }
+}
+
+/// Encodes `frames` (drained) into the output.
+fn write_frames(out: &mut resp::Output, frames: &mut Vec<crate::server::Frame>, resp3: bool) {
+    for f in frames.drain(..) {
+        out.push(f.reply(), resp3);
+    }
+}
+
+/// How long a connection may sleep: until its blocked command's deadline (on a running
+/// clock; a frozen one is moved by the test, which wakes the client), or the idle check.
+fn next_wakeup(server: &Server, client: &Client, idle_timeout: i64) -> Option<std::time::Duration> {
+    let mut wait = (idle_timeout > 0).then_some(IDLE_POLL);
+    if let Some(d) = client.block_deadline() {
+        if !server.clock().is_frozen() {
+            let left = (d - server.clock().now_ms() + 1).max(1) as u64;
+            let left = std::time::Duration::from_millis(left);
+            wait = Some(wait.map_or(left, |w| w.min(left)));
+        }
+    }
+    wait
 }

@@ -9,7 +9,7 @@ mod common;
 use fakeredis::resp::render::{quote, render};
 use fakeredis::resp::{encode, parse_reply, split_inline_args};
 use fakeredis::{Client, Profile, Reply, Server};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,25 @@ struct Directives {
 #[derive(Debug)]
 enum Step {
     Cmd { line: usize, client: usize, args: Vec<Vec<u8>>, dir: Directives, expected: Option<String> },
+    /// `N<`: the next frame client N receives (a push, or a blocked command's reply).
+    Recv { line: usize, client: usize, dir: Directives, expected: Option<String> },
     Advance { ms: u64 },
+}
+
+/// The expected line of a command that must not answer yet.
+const BLOCKED: &str = "(blocked)";
+
+/// `N<` (or `<`): a read of client N's next frame.
+fn is_recv(line: &str) -> Option<usize> {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    if line[digits..].trim() != "<" {
+        return None;
+    }
+    if digits == 0 {
+        Some(1)
+    } else {
+        line[..digits].parse().ok()
+    }
 }
 
 struct Transcript {
@@ -47,6 +65,7 @@ fn is_expected_line(line: &str) -> bool {
     let s = line.trim();
     !(s.is_empty()
         || is_command(line).is_some()
+        || is_recv(line).is_some()
         || s.starts_with('!')
         || s.starts_with('@')
         || (s.starts_with('#') && s != "#t" && s != "#f"))
@@ -102,6 +121,13 @@ fn parse_transcript(path: &Path) -> Transcript {
             i += 1;
             continue;
         }
+        if let Some(client) = is_recv(line) {
+            let expected = lines.get(i + 1).filter(|l| is_expected_line(l)).map(|l| l.to_string());
+            let step = i + 1;
+            i += if expected.is_some() { 2 } else { 1 };
+            t.steps.push(Step::Recv { line: step, client, dir: std::mem::take(&mut pending), expected });
+            continue;
+        }
         let Some((client, body)) = is_command(line) else { panic!("{at}: a reply line without a command: {line:?}") };
         let args = split_inline_args(body.as_bytes()).unwrap_or_else(|| panic!("{at}: unbalanced quotes"));
         assert!(!args.is_empty(), "{at}: empty command");
@@ -127,32 +153,70 @@ fn matches(dir: &Directives, rendered: &str, reply: &Reply, expected: &str) -> b
 
 /// Something that answers commands for numbered clients.
 trait Target {
-    /// The reply and whether the client speaks RESP3 after it.
-    fn run(&mut self, client: usize, args: &[Vec<u8>]) -> (Reply, bool);
+    /// The reply and whether the client speaks RESP3 after it; `None` when the command was
+    /// expected to block (`blocks`) and the reply is left for a later read.
+    fn run(&mut self, client: usize, args: &[Vec<u8>], blocks: bool) -> Result<Option<(Reply, bool)>, String>;
+    /// The client's next frame.
+    fn recv(&mut self, client: usize) -> Result<(Reply, bool), String>;
     fn advance(&mut self, ms: u64);
+}
+
+/// A reply through the real encoder and a reply parser, exactly as a socket carries it.
+fn wire(reply: &Reply, resp3: bool) -> Reply {
+    let mut bytes = Vec::new();
+    encode(reply, resp3, &mut bytes);
+    let (parsed, used) = parse_reply(&bytes).expect("encoder output parses").expect("complete reply");
+    assert_eq!(used, bytes.len(), "encoder wrote one reply");
+    parsed
 }
 
 struct Fake {
     server: Server,
-    clients: BTreeMap<usize, Client>,
+    /// Each client, and the frames it received that the transcript has not read yet.
+    clients: BTreeMap<usize, (Client, VecDeque<Reply>)>,
 }
 
 impl Target for Fake {
-    fn run(&mut self, client: usize, args: &[Vec<u8>]) -> (Reply, bool) {
+    fn run(&mut self, client: usize, args: &[Vec<u8>], blocks: bool) -> Result<Option<(Reply, bool)>, String> {
         let server = self.server.clone();
-        if self.clients.get(&client).is_some_and(|c| c.is_closed()) {
+        if self.clients.get(&client).is_some_and(|(c, _)| c.is_closed()) {
             self.clients.remove(&client);
         }
-        let c = self.clients.entry(client).or_insert_with(|| server.client());
-        let reply = c.execute(args).expect("the fake dropped the connection");
-        // The reply goes out in the protocol in force after the command (HELLO switches first).
+        let (c, wire_queue) = self.clients.entry(client).or_insert_with(|| (server.client(), VecDeque::new()));
+        // A transcript reads every frame a client receives before it sends again.
+        let unread = c.pending() + wire_queue.len();
+        if unread > 0 {
+            return Err(format!("client {client} has {unread} unread frames"));
+        }
+        // As a connection writes them: frames queued before, the reply, frames after.
+        let mut frames = Vec::new();
+        c.submit_into(args, &mut frames).expect("the fake dropped the connection");
         let resp3 = c.protocol() == 3;
-        // Through the real encoder and a reply parser, exactly as a socket would carry it.
-        let mut bytes = Vec::new();
-        encode(&reply, resp3, &mut bytes);
-        let (parsed, used) = parse_reply(&bytes).expect("encoder output parses").expect("complete reply");
-        assert_eq!(used, bytes.len(), "encoder wrote one reply");
-        (parsed, c.protocol() == 3)
+        wire_queue.extend(frames.iter().map(|f| wire(f.reply(), resp3)));
+        match (c.is_waiting(), blocks) {
+            (true, true) => Ok(None),
+            (true, false) => Err("the command blocked".into()),
+            (false, true) => Err(format!("expected the command to block; it answered {}", render(&wire_queue[0], resp3, false))),
+            // The reply goes out in the protocol in force after the command (HELLO first).
+            (false, false) => Ok(wire_queue.pop_front().map(|r| (r, resp3))),
+        }
+    }
+
+    fn recv(&mut self, client: usize) -> Result<(Reply, bool), String> {
+        let server = self.server.clone();
+        let (c, wire_queue) = self.clients.get_mut(&client).ok_or("no such client")?;
+        if wire_queue.is_empty() && c.pending() == 0 {
+            // Waiting, on the fake's stopped clock, is moving it to the next deadline.
+            if let Some(d) = c.block_deadline() {
+                let now = server.clock().now_ms();
+                server.advance(Duration::from_millis((d - now + 1).max(0) as u64));
+            }
+        }
+        let mut frames = Vec::new();
+        c.drain_into(&mut frames).map_err(|e| e.to_string())?;
+        let resp3 = c.protocol() == 3;
+        wire_queue.extend(frames.iter().map(|f| wire(f.reply(), resp3)));
+        wire_queue.pop_front().map(|r| (r, resp3)).ok_or_else(|| "nothing came".to_string())
     }
 
     fn advance(&mut self, ms: u64) {
@@ -165,45 +229,77 @@ struct Real {
     clients: BTreeMap<usize, (TcpStream, Vec<u8>, bool)>,
 }
 
-impl Target for Real {
-    fn run(&mut self, client: usize, args: &[Vec<u8>]) -> (Reply, bool) {
+impl Real {
+    fn conn(&mut self, client: usize) -> &mut (TcpStream, Vec<u8>, bool) {
         let port = self.port;
-        let (stream, buf, resp3) = self.clients.entry(client).or_insert_with(|| {
+        self.clients.entry(client).or_insert_with(|| {
             let s = TcpStream::connect(("127.0.0.1", port)).expect("connect to redis-server");
             s.set_read_timeout(Some(Duration::from_secs(10))).ok();
             (s, Vec::new(), false)
-        });
-        let mut out = Vec::new();
-        fakeredis::resp::encode_command(args, &mut out);
-        stream.write_all(&out).expect("write to redis-server");
+        })
+    }
+
+    fn read_frame(&mut self, client: usize) -> Result<Reply, String> {
+        let (stream, buf, _) = self.conn(client);
         loop {
             if let Some((r, used)) = parse_reply(buf).expect("redis-server reply parses") {
                 buf.drain(..used);
-                let name = args[0].to_ascii_uppercase();
-                if !r.is_error() {
-                    if name == b"HELLO" {
-                        if let Some(v) = args.get(1) {
-                            *resp3 = v.as_slice() == b"3";
-                        }
-                    } else if name == b"RESET" {
-                        *resp3 = false;
-                    }
-                }
-                let now3 = *resp3;
-                if name == b"QUIT" {
-                    self.clients.remove(&client);
-                }
-                return (r, now3);
+                return Ok(r);
             }
             let mut chunk = [0u8; 65536];
-            let n = stream.read(&mut chunk).expect("read from redis-server");
-            assert!(n > 0, "redis-server closed the connection");
+            let n = stream.read(&mut chunk).map_err(|e| format!("read from redis-server: {e}"))?;
+            if n == 0 {
+                return Err("redis-server closed the connection".into());
+            }
             buf.extend_from_slice(&chunk[..n]);
         }
+    }
+}
+
+impl Target for Real {
+    fn run(&mut self, client: usize, args: &[Vec<u8>], blocks: bool) -> Result<Option<(Reply, bool)>, String> {
+        let mut out = Vec::new();
+        fakeredis::resp::encode_command(args, &mut out);
+        self.conn(client).0.write_all(&out).expect("write to redis-server");
+        if blocks {
+            return Ok(None);
+        }
+        let r = self.read_frame(client)?;
+        let resp3 = &mut self.conn(client).2;
+        let name = args[0].to_ascii_uppercase();
+        if !r.is_error() {
+            if name == b"HELLO" {
+                if let Some(v) = args.get(1) {
+                    *resp3 = v.as_slice() == b"3";
+                }
+            } else if name == b"RESET" {
+                *resp3 = false;
+            }
+        }
+        let now3 = *resp3;
+        if name == b"QUIT" {
+            self.clients.remove(&client);
+        }
+        Ok(Some((r, now3)))
+    }
+
+    fn recv(&mut self, client: usize) -> Result<(Reply, bool), String> {
+        let r = self.read_frame(client)?;
+        Ok((r, self.conn(client).2))
     }
 
     fn advance(&mut self, _ms: u64) {
         unreachable!("files with !advance are fake-only")
+    }
+}
+
+/// Compares a reply, rendered in the protocol it was sent in, with the expected line.
+fn check(failures: &mut Vec<String>, at: &str, dir: &Directives, reply: &Reply, resp3: bool, expected: &Option<String>) {
+    let rendered = render(reply, resp3, dir.sort);
+    if let Some(exp) = expected {
+        if !matches(dir, &rendered, reply, exp) {
+            failures.push(format!("{at}\n    expected: {exp}\n    actual:   {rendered}"));
+        }
     }
 }
 
@@ -215,20 +311,22 @@ fn run(t: &Transcript, target: &mut dyn Target) -> (usize, Vec<String>) {
         match step {
             Step::Advance { ms } => target.advance(*ms),
             Step::Cmd { line, client, args, dir, expected } => {
-                // A reply is rendered in the protocol it was sent in: the one in force after
-                // the command (HELLO switches before it answers).
-                let (reply, resp3) = target.run(*client, args);
-                let rendered = render(&reply, resp3, dir.sort);
+                let cmd: Vec<String> = args.iter().map(|a| quote(a)).collect();
+                let at = format!("{}:{line}: {}", t.path.display(), cmd.join(" "));
                 checked += 1;
-                if let Some(exp) = expected {
-                    if !matches(dir, &rendered, &reply, exp) {
-                        let cmd: Vec<String> = args.iter().map(|a| quote(a)).collect();
-                        failures.push(format!(
-                            "{}:{line}: {}\n    expected: {exp}\n    actual:   {rendered}",
-                            t.path.display(),
-                            cmd.join(" ")
-                        ));
-                    }
+                let blocks = expected.as_deref() == Some(BLOCKED);
+                match target.run(*client, args, blocks) {
+                    Err(e) => failures.push(format!("{at}\n    {e}")),
+                    Ok(None) => {}
+                    Ok(Some((reply, resp3))) => check(&mut failures, &at, dir, &reply, resp3, expected),
+                }
+            }
+            Step::Recv { line, client, dir, expected } => {
+                let at = format!("{}:{line}: {client}<", t.path.display());
+                checked += 1;
+                match target.recv(*client) {
+                    Err(e) => failures.push(format!("{at}\n    {e}")),
+                    Ok((reply, resp3)) => check(&mut failures, &at, dir, &reply, resp3, expected),
                 }
             }
         }

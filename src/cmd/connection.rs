@@ -7,8 +7,12 @@ use crate::server::{ClientMeta, Ctx};
 use crate::spec::generated::*;
 use crate::spec::ServerKind;
 
-/// PING [message]: `PONG`, or the message as a bulk string.
-pub fn ping(_ctx: &mut Ctx<'_>, a: Ping<'_>) -> CmdResult {
+/// PING [message]: `PONG`, or the message as a bulk string; a RESP2 client in subscribed
+/// mode gets `pong` and the message (empty by default) as an array.
+pub fn ping(ctx: &mut Ctx<'_>, a: Ping<'_>) -> CmdResult {
+    if ctx.sess.resp == 2 && ctx.st.clients.get(&ctx.sess.id).is_some_and(|m| m.subs.any()) {
+        return Ok(Reply::Array(vec![Reply::bulk("pong"), Reply::bulk(a.message.unwrap_or(b""))]));
+    }
     Ok(match a.message {
         Some(m) => Reply::bulk(m),
         None => Reply::simple("PONG"),
@@ -30,7 +34,12 @@ pub fn select(ctx: &mut Ctx<'_>, a: Select) -> CmdResult {
 /// indexes are read as `int`s (overlay ranges) before either is checked against the databases.
 pub fn swapdb(ctx: &mut Ctx<'_>, a: Swapdb) -> CmdResult {
     let (x, y) = (crate::cmd::db_index(a.index1)?, crate::cmd::db_index(a.index2)?);
+    if x != y {
+        crate::dispatch::effects::touch_watched_in_db(ctx.st, x, Some(y));
+        crate::dispatch::effects::touch_watched_in_db(ctx.st, y, Some(x));
+    }
     ctx.st.dbs.swap(x, y);
+    crate::dispatch::effects::waited_keys_ready(ctx.st, [x, y], &mut ctx.dirty);
     Ok(Reply::OK)
 }
 
@@ -178,8 +187,15 @@ pub fn quit(ctx: &mut Ctx<'_>, _a: Quit) -> CmdResult {
     Ok(Reply::OK)
 }
 
-/// RESET: back to a fresh connection's state (db 0, RESP2, no name, not authenticated).
+/// RESET: back to a fresh connection's state (db 0, RESP2, no name, not authenticated, no
+/// transaction, watched keys or subscriptions: those end silently).
 pub fn reset(ctx: &mut Ctx<'_>, _a: Reset) -> CmdResult {
+    ctx.sess.multi = None;
+    let st = &mut *ctx.st;
+    if let Some(me) = st.clients.get_mut(&ctx.sess.id) {
+        st.watches.unwatch_all(me);
+        st.pubsub.forget(me);
+    }
     ctx.sess.db = 0;
     ctx.sess.resp = 2;
     ctx.sess.name.clear();
@@ -234,17 +250,48 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
     } else {
         (&m.name, m.db, m.resp, &m.lib_name, &m.lib_ver)
     };
-    let cmd = if current { "client|list".to_string() } else { m.last_cmd.clone() };
+    let cmd = match (current, ctx.sess.in_exec) {
+        // Inside EXEC the client's last command is the EXEC.
+        (true, Some(_)) => "exec".to_string(),
+        (true, None) => "client|list".to_string(),
+        (false, _) => m.last_cmd.clone(),
+    };
     let cmd = if v7 { cmd } else { cmd.replace('|', " ").split(' ').next().unwrap_or("").to_string() };
     let name = String::from_utf8_lossy(name);
+    let multi = match (current, ctx.sess.in_exec) {
+        (true, Some(n)) => n,
+        (true, None) => ctx.sess.multi.as_ref().map_or(-1, |q| q.queue.len() as i64),
+        (false, _) => m.multi,
+    };
+    let mut flags = String::new();
+    if m.subs.any() {
+        flags.push('P');
+    }
+    if multi >= 0 {
+        flags.push('x');
+    }
+    if m.blocked.is_some() {
+        flags.push('b');
+    }
+    if m.dirty_cas {
+        flags.push('d');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let (sub, psub) = (m.subs.channels.len(), m.subs.patterns.len());
     let mut s = format!(
-        "id={} addr={} laddr={} fd={} name={name} age={age} idle={idle} flags=N db={db} sub=0 psub=0",
+        "id={} addr={} laddr={} fd={} name={name} age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub}",
         m.id, m.addr, m.laddr, m.fd
     );
     if v7 {
-        s.push_str(" ssub=0 multi=-1 qbuf=26 qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=1024 rbp=0");
+        s.push_str(&format!(" ssub={} multi={multi}", m.subs.shard.len()));
+        if p.redis_at_least(7, 4) {
+            s.push_str(&format!(" watch={}", m.watching.len()));
+        }
+        s.push_str(" qbuf=26 qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=1024 rbp=0");
     } else {
-        s.push_str(" multi=-1 qbuf=26 qbuf-free=40928 argv-mem=10");
+        s.push_str(&format!(" multi={multi} qbuf=26 qbuf-free=40928 argv-mem=10"));
     }
     s.push_str(&format!(" obl=0 oll=0 omem=0 tot-mem=22298 events=r cmd={cmd} user={} redir=-1", m.user));
     if v7 {

@@ -8,12 +8,14 @@ pub mod generic;
 pub mod hash;
 pub mod hash_ttl;
 pub mod list;
+pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod sort;
 pub mod sorted_set;
 pub mod string;
+pub mod transactions;
 
 use crate::db::{StrValue, Value};
 use crate::error;

@@ -72,6 +72,9 @@ pub struct Db {
     /// Keys that held a hash with field TTLs when last seen: the active expiry cycle sweeps
     /// their fields (a key that no longer does is dropped on the way).
     field_ttls: BTreeSet<Bytes>,
+    /// Keys deleted by lazy expiry since the dispatcher last collected them (for WATCH,
+    /// notifications and the `expired_keys` count).
+    expired_log: Vec<Bytes>,
 }
 
 impl Db {
@@ -106,6 +109,9 @@ impl Db {
     pub fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
         match self.map.get(key) {
             Some(e) if Self::is_expired(e, now) => {
+                if let Some((k, _)) = self.map.get_key_value(key) {
+                    self.expired_log.push(k.clone());
+                }
                 self.remove(key);
                 true
             }
@@ -133,6 +139,16 @@ impl Db {
     /// The entry of `key` if it is live at `now`, without expiring or touching anything.
     pub fn get_live(&self, key: &[u8], now: i64) -> Option<&Entry> {
         self.map.get(key).filter(|e| !Self::is_expired(e, now))
+    }
+
+    /// Whether `key` is stored, expired or not.
+    pub fn holds(&self, key: &[u8]) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Whether `key` is still stored but logically expired at `now`.
+    pub fn is_stale(&self, key: &[u8], now: i64) -> bool {
+        self.map.get(key).is_some_and(|e| Self::is_expired(e, now))
     }
 
     pub fn contains(&mut self, key: &[u8], now: i64) -> bool {
@@ -276,6 +292,15 @@ impl Db {
             }
         }
         gone
+    }
+
+    /// The keys lazy expiry deleted since the last call.
+    pub fn take_expired(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.expired_log)
+    }
+
+    pub fn has_expired_log(&self) -> bool {
+        !self.expired_log.is_empty()
     }
 
     /// How many hashes have fields with TTLs (INFO keyspace `subexpiry`).

@@ -193,9 +193,10 @@ pub const PROFILES: [Profile; 6] = [
     Profile::keydb(),
 ];
 
-/// Commands the fuzzer never runs: they block, sleep, touch files or the network, or end
-/// the server; a generated vector that resolves to one of them is skipped. Commands
-/// flagged `BLOCKING` are skipped too.
+/// Commands the fuzzer never runs: they block, sleep, touch files or the network, end
+/// the server, or answer with several frames (the (un)subscribe family: a single-client
+/// campaign reads one reply per command); a generated vector that resolves to one of them
+/// is skipped. Commands flagged `BLOCKING` are skipped too.
 const DENIED: &[&str] = &[
     "acl|load",
     "acl|save",
@@ -218,13 +219,16 @@ const DENIED: &[&str] = &[
     "monitor",
     "psubscribe",
     "psync",
+    "punsubscribe",
     "replicaof",
     "save",
     "shutdown",
     "slaveof",
     "ssubscribe",
     "subscribe",
+    "sunsubscribe",
     "sync",
+    "unsubscribe",
     "wait",
     "waitaof",
 ];

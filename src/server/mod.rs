@@ -5,17 +5,23 @@
 //! commands one at a time. Each [`Client`](crate::Client) owns a [`Session`] (selected db,
 //! protocol, name, auth) that only its own commands change.
 
+pub mod blocking;
+pub mod clients;
 mod clock;
 pub mod config;
+pub mod pubsub;
+pub mod watch;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use clients::{ClientMeta, Frame, Signal};
 pub use clock::Clock;
 pub use config::Config;
 
 use crate::db::Db;
+use crate::reply::{CmdResult, Reply};
 use crate::spec::Profile;
 
 /// Number of logical databases (`databases` config).
@@ -86,24 +92,6 @@ impl CommandStat {
     }
 }
 
-/// What CLIENT LIST and CLIENT INFO know of a connected client.
-#[derive(Debug, Clone, Default)]
-pub struct ClientMeta {
-    pub id: u64,
-    pub addr: String,
-    pub laddr: String,
-    pub fd: i64,
-    pub name: Vec<u8>,
-    pub lib_name: Vec<u8>,
-    pub lib_ver: Vec<u8>,
-    pub db: usize,
-    pub resp: u8,
-    pub created_ms: i64,
-    pub last_ms: i64,
-    pub last_cmd: String,
-    pub user: String,
-}
-
 /// Everything the clients of one server share.
 pub struct State {
     pub dbs: Vec<Db>,
@@ -112,6 +100,9 @@ pub struct State {
     pub clients: BTreeMap<u64, ClientMeta>,
     pub last_active_expire_ms: i64,
     pub rng: u64,
+    pub pubsub: pubsub::PubSub,
+    pub waiters: blocking::Waiters,
+    pub watches: watch::Watches,
     /// The Lua state and its scripts, made on the first script command.
     #[cfg(feature = "lua")]
     pub scripts: Option<Box<crate::script::Scripting>>,
@@ -126,6 +117,9 @@ impl State {
             clients: BTreeMap::new(),
             last_active_expire_ms: 0,
             rng: 0x2545_f491_4f6c_dd1d,
+            pubsub: pubsub::PubSub::default(),
+            waiters: blocking::Waiters::default(),
+            watches: watch::Watches::default(),
             #[cfg(feature = "lua")]
             scripts: None,
         }
@@ -253,13 +247,19 @@ impl Server {
     pub fn advance(&self, d: std::time::Duration) {
         self.shared.clock.advance(d);
         let now = self.shared.clock.now_ms();
-        self.shared.lock().active_expire(now);
+        let mut st = self.shared.lock();
+        crate::dispatch::effects::active_expire(&self.shared, &mut st, now);
+        crate::dispatch::effects::expire_waiters(&self.shared, &mut st, now);
     }
 
     /// While set, every client call fails like a dropped connection (embedded and redis-rs
     /// clients get an I/O error; TCP connections are closed).
     pub fn set_failing(&self, failing: bool) {
         self.shared.failing.store(failing, Ordering::Relaxed);
+        // Wake every waiting client so it finds out.
+        for c in self.shared.lock().clients.values() {
+            c.signal.notify();
+        }
     }
 
     pub fn is_failing(&self) -> bool {
@@ -299,6 +299,23 @@ pub struct Session {
     pub closing: bool,
     pub addr: String,
     pub laddr: String,
+    /// Inside MULTI: the queued commands, and whether one was refused (EXEC then aborts).
+    pub multi: Option<Multi>,
+    /// Set by a blocking command that cannot serve now (see [`Ctx::block`]).
+    pub block: Option<blocking::BlockOn>,
+    /// Further frames of the current command's answer (a SUBSCRIBE of several channels).
+    pub more: Vec<Reply>,
+    /// A command blocked and its reply has not been taken from the queue yet.
+    pub waiting: bool,
+    /// While EXEC runs its queue: how many commands it holds (CLIENT LIST's `multi=`).
+    pub in_exec: Option<i64>,
+}
+
+/// A transaction being queued.
+#[derive(Debug, Clone, Default)]
+pub struct Multi {
+    pub queue: Vec<Vec<Vec<u8>>>,
+    pub failed: bool,
 }
 
 impl Session {
@@ -315,6 +332,11 @@ impl Session {
             closing: false,
             addr,
             laddr,
+            multi: None,
+            block: None,
+            more: Vec::new(),
+            waiting: false,
+            in_exec: None,
         }
     }
 }
@@ -329,6 +351,10 @@ pub struct Ctx<'a> {
     pub now_us: i64,
     /// Keys written by this command (for WATCH, notifications and wake-ups to plug into).
     pub dirty: Vec<(usize, Vec<u8>)>,
+    /// Who sent the command: a client, a transaction, a script, or a blocked client's retry.
+    pub caller: crate::dispatch::Caller,
+    /// On a retry of a blocked command: the key that became ready.
+    pub serving: Option<bytes::Bytes>,
 }
 
 impl Ctx<'_> {
@@ -353,6 +379,17 @@ impl Ctx<'_> {
             ziplist_names: !p.redis_at_least(7, 0),
             ..self.st.config.limits().enc
         }
+    }
+
+    /// A blocking command that cannot serve now: the client waits on `keys` for
+    /// `timeout_ms` (0: forever). Inside MULTI and scripts nothing blocks: the command
+    /// answers `on_timeout` at once.
+    pub fn block(&mut self, keys: Vec<bytes::Bytes>, timeout_ms: i64, on_timeout: Reply) -> CmdResult {
+        if matches!(self.caller, crate::dispatch::Caller::Client | crate::dispatch::Caller::Retry) {
+            self.sess.block = Some(blocking::BlockOn { keys, timeout_ms, on_timeout });
+            return Ok(Reply::NilArray);
+        }
+        Ok(on_timeout)
     }
 
     /// Records that `key` in the selected db changed.

@@ -268,6 +268,20 @@ impl CommandSpec {
         self.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
     }
 
+    /// Whether a RESP2 client in subscribed mode may run it.
+    pub fn allowed_subscribed(&self) -> bool {
+        matches!(
+            self.fullname,
+            "ping" | "subscribe" | "ssubscribe" | "unsubscribe" | "sunsubscribe" | "psubscribe" | "punsubscribe"
+                | "quit" | "reset"
+        )
+    }
+
+    /// Whether it runs at once inside MULTI instead of being queued.
+    pub fn runs_in_multi(&self) -> bool {
+        matches!(self.fullname, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    }
+
     pub fn is_container(&self) -> bool {
         !self.subcommands.is_empty()
     }

@@ -20,7 +20,8 @@ Parsing rules this tool uses (the Rust harness should agree):
   * Directives (`!sort`, `!approx N`, `!pattern`, `!advance T`) apply to the next command.
   * `!sort` sorts arrays, sets and maps at every depth by the byte order of each element's
     rendering (map entries by the rendering of "key: value").
-  * Every command reads exactly one reply.
+  * Every command reads exactly one reply, except one whose expected line is `(blocked)`:
+    its reply is left unread. `N<` reads client N's next frame (a push, a blocked reply).
 
 With --start, a fresh `redis-server --port <free> --save '' --appendonly no` is launched in a
 temporary directory for each file and killed afterwards. With --port, the given server is used
@@ -296,11 +297,13 @@ def render(r, sort=False):
 # --------------------------------------------------------------------------------------------
 
 CMD_RE = re.compile(r'^(\d*)>\s(.*)$')
+RECV_RE = re.compile(r'^(\d*)<\s*$')
+BLOCKED = '(blocked)'
 DIRECTIVE_RE = re.compile(r'^!(sort|approx|pattern|advance)\b\s*(.*)$')
 
 
 def is_command(line):
-    return CMD_RE.match(line) is not None
+    return CMD_RE.match(line) is not None or RECV_RE.match(line) is not None
 
 
 def is_expected_line(line):
@@ -362,6 +365,14 @@ def parse_transcript(path, lines):
             continue
         if s.startswith('!'):
             raise TranscriptError("%s:%d: unknown directive %r" % (path, i + 1, s))
+        m = RECV_RE.match(line)
+        if m:
+            seen_command = True
+            exp = i + 1 if i + 1 < len(lines) and is_expected_line(lines[i + 1]) else None
+            steps.append(Step(i + 1, int(m.group(1) or '1'), s, [], pending, exp))
+            pending = {}
+            i += 2 if exp is not None else 1
+            continue
         m = CMD_RE.match(line)
         if m:
             seen_command = True
@@ -498,8 +509,13 @@ def run_file(path, args):
             if conn is None or conn.closed:
                 conn = Conn(args.host, port, args.timeout)
                 conns[st.client] = conn
+            expected = lines[st.expected_idx] if st.expected_idx is not None else None
+            if st.args and expected is not None and expected.strip() == BLOCKED:
+                conn.send(st.args)  # its reply is read by a later `N<`
+                continue
             try:
-                conn.send(st.args)
+                if st.args:
+                    conn.send(st.args)
                 reply = conn.read()
             except ConnectionClosed:
                 conn.close()
@@ -507,7 +523,7 @@ def run_file(path, args):
             except socket.timeout:
                 raise TranscriptError("%s:%d: no reply within %ss to %s"
                                       % (path, st.lineno, args.timeout, st.raw))
-            if st.args[0].upper() == b'QUIT' and reply.kind == 'simple':
+            if st.args and st.args[0].upper() == b'QUIT' and reply.kind == 'simple':
                 conn.close()
             rendered = render(reply, sort=st.directives.get('sort', False))
             expected = lines[st.expected_idx] if st.expected_idx is not None else None

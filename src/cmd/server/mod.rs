@@ -36,12 +36,16 @@ pub fn dbsize(ctx: &mut Ctx<'_>, _a: Dbsize) -> CmdResult {
 
 /// FLUSHDB [ASYNC | SYNC] (one word at most: overlay `max_words`).
 pub fn flushdb(ctx: &mut Ctx<'_>, _a: Flushdb) -> CmdResult {
+    crate::dispatch::effects::touch_watched_in_db(ctx.st, ctx.sess.db, None);
     ctx.db().clear();
     Ok(Reply::OK)
 }
 
 /// FLUSHALL [ASYNC | SYNC] (one word at most: overlay `max_words`).
 pub fn flushall(ctx: &mut Ctx<'_>, _a: Flushall) -> CmdResult {
+    for db in 0..ctx.st.dbs.len() {
+        crate::dispatch::effects::touch_watched_in_db(ctx.st, db, None);
+    }
     ctx.st.dbs.iter_mut().for_each(|d| d.clear());
     Ok(Reply::OK)
 }

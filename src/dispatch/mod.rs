@@ -5,11 +5,11 @@
 
 use crate::error;
 use crate::reply::{CmdResult, Reply};
-use crate::server::{Ctx, Session, Shared, State};
+use crate::server::{Ctx, Frame, Session, Shared, State};
 use crate::spec::{self, ArgError, CommandSpec, Profile};
 
-/// How often (in server-clock ms) the active expiry cycle runs.
-const ACTIVE_EXPIRE_EVERY_MS: i64 = 100;
+pub(crate) mod effects;
+pub(crate) mod multi;
 
 /// Why a call did not reach the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +41,20 @@ pub fn resolve(p: &Profile, argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Re
     Ok(cmd)
 }
 
-/// Runs one command for the client whose session is `sess`.
-pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<Reply, ClientError> {
+/// Runs one command for the client whose session is `sess`: its reply, or `None` when the
+/// command blocked (its reply comes later as a [`Frame::Reply`] in the client's queue;
+/// [`wait_reply`] waits for it).
+///
+/// With `drain`, the frames already queued for the client are moved there first, then the
+/// reply, then what the command queued for the client itself (a SUBSCRIBE's further
+/// confirmations): the order a connection writes them in. Everything happens under the
+/// server's lock, so the order is the server's.
+pub fn submit(
+    shared: &Shared,
+    sess: &mut Session,
+    argv: &[Vec<u8>],
+    mut drain: Option<&mut Vec<Frame>>,
+) -> Result<Option<Reply>, ClientError> {
     if shared.is_failing() || sess.closing {
         return Err(ClientError::ConnectionDropped);
     }
@@ -50,20 +62,23 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
     let now = now_us.div_euclid(1000);
     let mut guard = shared.lock();
     let st: &mut State = &mut guard;
-    if st.idle_timed_out(sess.id, now) {
+    if st.idle_timed_out(sess.id, now) || st.clients.get(&sess.id).is_some_and(|m| m.killed) {
         sess.closing = true;
         return Err(ClientError::ConnectionDropped);
     }
-    if now - st.last_active_expire_ms >= ACTIVE_EXPIRE_EVERY_MS || now < st.last_active_expire_ms {
-        st.active_expire(now);
+    effects::cron(shared, st, now);
+    if let (Some(out), Some(meta)) = (drain.as_deref_mut(), st.clients.get_mut(&sess.id)) {
+        out.extend(meta.outbox.drain(..));
     }
     let mut dirty = Vec::new();
     let reply = call(shared, st, sess, argv, (now, now_us), Caller::Client, &mut dirty);
-    st.stats.changes_since_save += dirty.len() as u64;
+    let block = sess.block.take();
+    effects::after_command(shared, st, &mut dirty, now);
     if let Some(meta) = st.clients.get_mut(&sess.id) {
         meta.db = sess.db;
         meta.last_ms = now;
         meta.resp = sess.resp;
+        meta.multi = sess.multi.as_ref().map_or(-1, |m| m.queue.len() as i64);
         if meta.name != sess.name {
             meta.name.clone_from(&sess.name);
         }
@@ -72,15 +87,104 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
             meta.lib_ver.clone_from(&sess.lib_ver);
         }
     }
-    Ok(reply)
+    if let Some(b) = block {
+        effects::block(st, sess, argv, b, now);
+        sess.waiting = true;
+        return Ok(None);
+    }
+    let more = std::mem::take(&mut sess.more);
+    if sess.closing {
+        // QUIT: the connection is gone once its reply is out.
+        effects::forget_client(st, sess.id);
+    }
+    let meta = st.clients.get_mut(&sess.id);
+    match (drain, meta) {
+        (Some(out), meta) => {
+            // Up to 7.0 what a command sends its own client (a message it published to
+            // itself) goes out before its reply; from 7.2 after it.
+            let pushes_first = !shared.profile.redis_at_least(7, 2);
+            let mut queued: Vec<Frame> = meta.map(|m| m.outbox.drain(..).collect()).unwrap_or_default();
+            if pushes_first {
+                out.append(&mut queued);
+            }
+            out.push(Frame::Reply(reply));
+            out.extend(more.into_iter().map(Frame::Push));
+            out.append(&mut queued);
+            Ok(None)
+        }
+        (None, Some(meta)) => {
+            meta.outbox.extend(more.into_iter().map(Frame::Push));
+            Ok(Some(reply))
+        }
+        (None, None) => Ok(Some(reply)),
+    }
 }
 
-/// Who sends a command: a client, or a script through `redis.call` (which Redis refuses
-/// some commands, and a read-only script every write).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Runs one command and waits for its reply if it blocks (an embedded client's call).
+pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<Reply, ClientError> {
+    match submit(shared, sess, argv, None)? {
+        Some(r) => Ok(r),
+        None => wait_frame(shared, sess, None, true)?.ok_or(ClientError::ConnectionDropped),
+    }
+}
+
+/// Waits for the next frame queued for the client (with `reply_only`, for its blocked
+/// command's reply, leaving pushes queued), or until `limit` passes in real time
+/// (`Ok(None)`). A blocked command's timeout runs on the server clock: with the clock
+/// frozen it fires when the clock is moved past it.
+pub fn wait_frame(
+    shared: &Shared,
+    sess: &mut Session,
+    limit: Option<std::time::Duration>,
+    reply_only: bool,
+) -> Result<Option<Reply>, ClientError> {
+    let started = std::time::Instant::now();
+    let mut guard = shared.lock();
+    loop {
+        if shared.is_failing() {
+            return Err(ClientError::ConnectionDropped);
+        }
+        let now = shared.clock.now_ms();
+        effects::cron(shared, &mut guard, now);
+        let Some(meta) = guard.clients.get_mut(&sess.id) else { return Err(ClientError::ConnectionDropped) };
+        if let Some(i) = meta.outbox.iter().position(|f| !reply_only || matches!(f, Frame::Reply(_))) {
+            let f = meta.outbox.remove(i);
+            if matches!(f, Some(Frame::Reply(_))) {
+                sess.waiting = false;
+            }
+            return Ok(f.map(Frame::into_reply));
+        }
+        if meta.killed {
+            sess.closing = true;
+            return Err(ClientError::ConnectionDropped);
+        }
+        let mut wait = std::time::Duration::from_millis(250);
+        if let Some(d) = meta.blocked.as_ref().and_then(|b| b.deadline) {
+            if !shared.clock.is_frozen() {
+                wait = wait.min(std::time::Duration::from_millis((d - now + 1).max(1) as u64));
+            }
+        }
+        if let Some(l) = limit {
+            let left = l.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            wait = wait.min(left);
+        }
+        let signal = meta.signal.clone();
+        guard = signal.wait(guard, wait);
+    }
+}
+
+/// Who sends a command: a client, a transaction's EXEC, a script through `redis.call`
+/// (which Redis refuses some commands, and a read-only script every write), or the
+/// server retrying a blocked client's command when a key it waits on changed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Caller {
     Client,
+    Exec,
     Script { read_only: bool },
+    Retry,
 }
 
 /// Runs one command on the locked state (a client's, or a script's through `redis.call`,
@@ -95,6 +199,21 @@ pub fn call(
     caller: Caller,
     dirty: &mut Vec<(usize, Vec<u8>)>,
 ) -> Reply {
+    call_serving(shared, st, sess, argv, (now, now_us), caller, dirty, &None)
+}
+
+/// [`call`], for a retry of a blocked command: `serving` is the key that became ready.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn call_serving(
+    shared: &Shared,
+    st: &mut State,
+    sess: &mut Session,
+    argv: &[Vec<u8>],
+    (now, now_us): (i64, i64),
+    caller: Caller,
+    dirty: &mut Vec<(usize, Vec<u8>)>,
+    serving: &Option<bytes::Bytes>,
+) -> Reply {
     let p = shared.profile;
     let started = std::time::Instant::now();
     // For commandstats: the command, and whether it ran (else it was refused before).
@@ -103,7 +222,7 @@ pub fn call(
     let result = (|| -> CmdResult {
         let resolved = resolve(&p, argv);
         // As Redis's `c->lastcmd`: set at lookup, before any check (NULL when unknown).
-        if !script {
+        if caller == Caller::Client {
             if let Some(meta) = st.clients.get_mut(&sess.id) {
                 let name = resolved.as_ref().map_or("NULL", |c| c.fullname);
                 if meta.last_cmd != name {
@@ -114,14 +233,15 @@ pub fn call(
         let cmd = match resolved {
             Ok(c) => c,
             Err(_) if script => return Err(Reply::err(error::SCRIPT_UNKNOWN_COMMAND)),
-            Err(e) => return Err(e),
+            Err(e) => return Err(multi::flag(sess, e)),
         };
         counted = Some((cmd.fullname, false));
         if !cmd.arity_ok(&p, argv.len()) {
             if script {
                 return Err(Reply::err(error::SCRIPT_WRONG_ARITY));
             }
-            return Err(Reply::err(error::wrong_arity(&p, cmd.fullname, argv.get(1).map(Vec::as_slice))));
+            let e = Reply::err(error::wrong_arity(&p, cmd.fullname, argv.get(1).map(Vec::as_slice)));
+            return Err(multi::reject(st, sess, cmd, e));
         }
         if let Caller::Script { read_only } = caller {
             if cmd.has_flag("NOSCRIPT") {
@@ -132,7 +252,20 @@ pub fn call(
             }
         }
         if !sess.authenticated && !cmd.has_flag("NO_AUTH") {
-            return Err(Reply::err(error::NOAUTH));
+            return Err(multi::reject(st, sess, cmd, Reply::err(error::NOAUTH)));
+        }
+        if caller == Caller::Client {
+            if sess.multi.is_some() && cmd.has_flag("NO_MULTI") && p.redis_at_least(7, 0) {
+                return Err(multi::reject(st, sess, cmd, Reply::err(error::NOT_IN_MULTI_CONTEXT)));
+            }
+            if sess.resp == 2 && !cmd.allowed_subscribed() && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) {
+                let e = Reply::err(error::only_subscribe_commands(&p, cmd.fullname));
+                return Err(multi::reject(st, sess, cmd, e));
+            }
+            if sess.multi.is_some() && !cmd.runs_in_multi() {
+                multi::queue(st, sess, argv, &p);
+                return Ok(Reply::simple("QUEUED"));
+            }
         }
         counted = Some((cmd.fullname, true));
         let Some(run) = cmd.run else {
@@ -141,11 +274,18 @@ pub fn call(
             spec::grammar::parse(cmd, words, &p).map_err(|e| arg_error(cmd, words, e, &p))?;
             return Err(Reply::err(error::not_implemented(cmd.fullname)));
         };
-        let mut ctx = Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: std::mem::take(dirty) };
+        let serving = serving.clone();
+        let mut ctx =
+            Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: std::mem::take(dirty), caller, serving };
         let r = run(&mut ctx, argv);
         *dirty = std::mem::take(&mut ctx.dirty);
-        // Counted like Redis: after the call, and only for commands that got to run.
-        st.stats.commands_processed += 1;
+        if caller == Caller::Retry {
+            // A retry that serves completes the call counted when the client blocked.
+            counted = None;
+        } else {
+            // Counted like Redis: after the call, and only for commands that got to run.
+            st.stats.commands_processed += 1;
+        }
         r
     })();
     let reply = result.unwrap_or_else(|e| e);
@@ -177,6 +317,19 @@ pub fn call(
         }
     }
     reply
+}
+
+/// The error reply for a parse failure of `cmd`'s arguments, the words of `argv` from
+/// `skip` on. A syntax text with `{sub}` names the subcommand as typed (up to 128 bytes).
+pub fn arg_error_at(cmd: &CommandSpec, argv: &[Vec<u8>], skip: usize, e: ArgError, p: &Profile) -> Reply {
+    let words = argv.get(skip..).unwrap_or(&[]);
+    let t = cmd.errors.syntax;
+    if t.contains("{sub}") && matches!(e, ArgError::Syntax { .. } | ArgError::Conflict { .. }) {
+        let sub = argv.get(1).map_or(&[][..], |s| &s[..s.len().min(128)]);
+        let (head, tail) = t.split_once("{sub}").unwrap_or((t, ""));
+        return Reply::err_bytes(error::sanitize_bytes([head.as_bytes(), sub, tail.as_bytes()].concat()));
+    }
+    arg_error(cmd, words, e, p)
 }
 
 /// The error reply for a parse failure of `cmd`'s arguments `words`.

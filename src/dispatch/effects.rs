@@ -1,0 +1,174 @@
+//! What a command's writes set off between clients, in one place: after every command
+//! (a transaction and a script count as one), the keys it wrote and the keys lazy expiry
+//! deleted fail the EXEC of the clients watching them, and wake the clients blocked on
+//! them; the server's own cycle (active expiry, blocked clients' timeouts) runs here too.
+
+use bytes::Bytes;
+
+use super::{call_serving, Caller};
+use crate::server::blocking::{BlockOn, Blocked};
+use crate::server::{Frame, Session, Shared, State};
+
+/// How often (in server-clock ms) the active expiry cycle runs.
+const ACTIVE_EXPIRE_EVERY_MS: i64 = 100;
+
+/// The periodic work a command's arrival gives a chance to: active expiry every 100 ms of
+/// server time (or when the clock went back), and the blocked clients whose time is up.
+pub fn cron(shared: &Shared, st: &mut State, now: i64) {
+    if now - st.last_active_expire_ms >= ACTIVE_EXPIRE_EVERY_MS || now < st.last_active_expire_ms {
+        active_expire(shared, st, now);
+    }
+    expire_waiters(shared, st, now);
+}
+
+/// The active expiry cycle: deletes every expired key and field, with the effects of those
+/// deletions.
+pub fn active_expire(shared: &Shared, st: &mut State, now: i64) {
+    st.active_expire(now);
+    let mut dirty = Vec::new();
+    after_command(shared, st, &mut dirty, now);
+}
+
+/// After a command: the keys it wrote (`dirty`, drained) and the keys expiry deleted touch
+/// their watchers, and the clients blocked on them are served.
+pub fn after_command(shared: &Shared, st: &mut State, dirty: &mut Vec<(usize, Vec<u8>)>, now: i64) {
+    st.stats.changes_since_save += dirty.len() as u64;
+    let mut expired = 0;
+    for db in 0..st.dbs.len() {
+        if st.dbs[db].has_expired_log() {
+            for k in st.dbs[db].take_expired() {
+                expired += 1;
+                st.watches.touch(&mut st.clients, db, &k, true);
+            }
+        }
+    }
+    st.stats.expired_keys += expired;
+    if dirty.is_empty() {
+        return;
+    }
+    if !st.watches.is_empty() {
+        for (db, key) in dirty.iter() {
+            let gone = st.dbs[*db].get_live(key, now).is_none();
+            st.watches.touch(&mut st.clients, *db, key, gone);
+        }
+    }
+    if !st.waiters.is_empty() {
+        let ready: Vec<(usize, Bytes)> = dirty
+            .iter()
+            .filter(|(db, k)| st.waiters.has_key(*db, k))
+            .map(|(db, k)| (*db, Bytes::copy_from_slice(k)))
+            .collect();
+        dirty.clear();
+        serve_ready(shared, st, ready, now);
+    }
+    dirty.clear();
+}
+
+/// Serves the clients blocked on the `ready` keys, each key's waiters in the order they
+/// blocked, for as long as the key can serve them. Keys a served command writes (BLMOVE's
+/// destination) become ready in turn.
+fn serve_ready(shared: &Shared, st: &mut State, ready: Vec<(usize, Bytes)>, now: i64) {
+    let mut queue: std::collections::VecDeque<(usize, Bytes)> = ready.into();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(key) = queue.pop_front() {
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        for id in st.waiters.on_key(&key) {
+            if st.dbs[key.0].get_live(&key.1, now).is_none() {
+                break;
+            }
+            let Some(b) = st.clients.get_mut(&id).and_then(|m| m.blocked.take()) else { continue };
+            let mut sess = b.sess.clone();
+            let mut dirty = Vec::new();
+            let serving = Some(key.1.clone());
+            let reply = call_serving(shared, st, &mut sess, &b.argv, (now, now * 1000), Caller::Retry, &mut dirty, &serving);
+            if sess.block.take().is_some() {
+                // Not served after all: it keeps its place.
+                if let Some(m) = st.clients.get_mut(&id) {
+                    m.blocked = Some(b);
+                }
+                continue;
+            }
+            st.waiters.remove(id, &b);
+            if let Some(m) = st.clients.get_mut(&id) {
+                m.send(Frame::Reply(reply));
+            }
+            st.stats.changes_since_save += dirty.len() as u64;
+            for (db, k) in dirty {
+                let gone = st.dbs[db].get_live(&k, now).is_none();
+                st.watches.touch(&mut st.clients, db, &k, gone);
+                let k = Bytes::from(k);
+                seen.remove(&(db, k.clone()));
+                queue.push_back((db, k));
+            }
+        }
+    }
+}
+
+/// Registers the client of `sess` as blocked on what its command asked for.
+pub fn block(st: &mut State, sess: &Session, argv: &[Vec<u8>], on: BlockOn, now: i64) {
+    let db = sess.db;
+    let deadline = (on.timeout_ms > 0).then(|| now.saturating_add(on.timeout_ms));
+    let b = Blocked {
+        keys: on.keys.into_iter().map(|k| (db, k)).collect(),
+        deadline,
+        argv: argv.to_vec(),
+        sess: sess.clone(),
+        on_timeout: on.on_timeout,
+    };
+    st.waiters.add(sess.id, &b);
+    if let Some(m) = st.clients.get_mut(&sess.id) {
+        m.blocked = Some(Box::new(b));
+    }
+}
+
+/// Answers the blocked client `id` with `reply` (a timeout's, CLIENT UNBLOCK's); false if
+/// it was not blocked.
+pub fn unblock(st: &mut State, id: u64, reply: Option<crate::reply::Reply>) -> bool {
+    let Some(m) = st.clients.get_mut(&id) else { return false };
+    let Some(b) = m.blocked.take() else { return false };
+    m.send(Frame::Reply(reply.unwrap_or_else(|| b.on_timeout.clone())));
+    st.waiters.remove(id, &b);
+    true
+}
+
+/// Times out every blocked client whose deadline is at or before `now`.
+pub fn expire_waiters(_shared: &Shared, st: &mut State, now: i64) {
+    if st.waiters.is_empty() {
+        return;
+    }
+    for id in st.waiters.due(now) {
+        unblock(st, id, None);
+    }
+}
+
+/// Drops everything the server holds for a client that is going away.
+pub fn forget_client(st: &mut State, id: u64) {
+    let Some(mut m) = st.clients.remove(&id) else { return };
+    if let Some(b) = m.blocked.take() {
+        st.waiters.remove(id, &b);
+    }
+    st.pubsub.forget(&mut m);
+    st.watches.unwatch_all(&mut m);
+}
+
+/// Before the databases `db` (and `other`, for SWAPDB) are emptied or swapped: the keys of
+/// `db` watched by someone that exist in either (FLUSHDB, FLUSHALL, SWAPDB) fail their EXEC.
+pub fn touch_watched_in_db(st: &mut State, db: usize, other: Option<usize>) {
+    if st.watches.is_empty() {
+        return;
+    }
+    for key in st.watches.keys_in(db) {
+        if st.dbs[db].holds(&key) || other.is_some_and(|o| st.dbs[o].holds(&key)) {
+            st.watches.touch(&mut st.clients, db, &key, true);
+        }
+    }
+}
+
+/// After SWAPDB: the keys clients wait on in either database may serve them now.
+pub fn waited_keys_ready(st: &State, dbs: [usize; 2], dirty: &mut Vec<(usize, Vec<u8>)>) {
+    for db in dbs {
+        dirty.extend(st.waiters.keys_in(db).into_iter().map(|k| (db, k.to_vec())));
+    }
+}

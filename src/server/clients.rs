@@ -1,0 +1,140 @@
+//! The registry of connected clients: what the server knows of each connection (CLIENT
+//! LIST's fields) and what it holds for it between commands: the outbound queue of frames
+//! other clients' commands produce (pub/sub messages, a blocked command's eventual reply),
+//! and the [`Signal`] that wakes the connection's owner when one arrives.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use super::blocking::Blocked;
+use super::pubsub::Subscriptions;
+use super::watch::Watched;
+use crate::reply::Reply;
+
+/// One frame waiting in a client's outbound queue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frame {
+    /// The reply to one of the client's own commands (a blocked command's, once served).
+    Reply(Reply),
+    /// Out-of-band data: a pub/sub message or confirmation, an invalidation.
+    Push(Reply),
+}
+
+impl Frame {
+    pub fn reply(&self) -> &Reply {
+        match self {
+            Frame::Reply(r) | Frame::Push(r) => r,
+        }
+    }
+
+    pub fn into_reply(self) -> Reply {
+        match self {
+            Frame::Reply(r) | Frame::Push(r) => r,
+        }
+    }
+}
+
+/// Wakes a connection's owner when a frame is queued for it: a thread waiting with the
+/// server's lock (an embedded client blocked in BLPOP, or in `recv`), or a task.
+///
+/// A thread checks its queue and waits while holding the server's lock, and frames are
+/// only queued under that lock, so no wake-up is lost; a task's wake-up is remembered
+/// (`pending`) until it next waits.
+#[derive(Debug, Default)]
+pub struct Signal {
+    cond: Condvar,
+    waker: Mutex<Option<Waker>>,
+    pending: AtomicBool,
+}
+
+impl Signal {
+    pub fn notify(&self) {
+        self.pending.store(true, Ordering::Release);
+        self.cond.notify_all();
+        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Releases `guard` and waits for a notification or until `timeout` passes (spurious
+    /// wake-ups are possible: check again), then takes the lock back.
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>, timeout: Duration) -> MutexGuard<'a, T> {
+        match self.cond.wait_timeout(guard, timeout) {
+            Ok((g, _)) => g,
+            Err(e) => e.into_inner().0,
+        }
+    }
+
+    /// Completes at the next notification (or at once if one came since the last).
+    pub fn notified(&self) -> Notified<'_> {
+        Notified { signal: self }
+    }
+}
+
+/// The future of [`Signal::notified`].
+pub struct Notified<'a> {
+    signal: &'a Signal,
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let s = self.signal;
+        if s.pending.swap(false, Ordering::AcqRel) {
+            return Poll::Ready(());
+        }
+        *s.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        // A notification between the first check and storing the waker is not lost.
+        if s.pending.swap(false, Ordering::AcqRel) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
+/// What CLIENT LIST and CLIENT INFO know of a connected client, and what the server
+/// holds for it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientMeta {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i64,
+    pub name: Vec<u8>,
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+    pub db: usize,
+    pub resp: u8,
+    pub created_ms: i64,
+    pub last_ms: i64,
+    pub last_cmd: String,
+    pub user: String,
+    /// Commands queued in MULTI (`multi=` in CLIENT LIST: -1 outside MULTI).
+    pub multi: i64,
+    /// Frames queued for the client by other clients' commands, oldest first.
+    pub outbox: VecDeque<Frame>,
+    pub signal: Arc<Signal>,
+    /// Set by CLIENT KILL and the like: the connection closes at its next turn.
+    pub killed: bool,
+    pub subs: Subscriptions,
+    /// What the client waits for while blocked.
+    pub blocked: Option<Box<Blocked>>,
+    /// The keys WATCH registered, and whether one has changed since.
+    pub watching: Vec<Watched>,
+    pub dirty_cas: bool,
+}
+
+impl ClientMeta {
+    /// Queues `frame` and wakes the client.
+    pub fn send(&mut self, frame: Frame) {
+        self.outbox.push_back(frame);
+        self.signal.notify();
+    }
+}
