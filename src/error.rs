@@ -331,6 +331,17 @@ pub const UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 /// A subcommand's words its handler refuses (`{sub}`: the subcommand as typed).
 pub const PUBSUB_SUBCOMMAND_SYNTAX: &str =
     "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try PUBSUB HELP.";
+pub const UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+
+/// Too many words for a subcommand whose handler counts them (`sub` as typed, up to 128).
+pub fn subcommand_syntax(container: &str, sub: &[u8]) -> Vec<u8> {
+    let sub = &sub[..sub.len().min(128)];
+    sanitize_bytes(
+        [b"ERR unknown subcommand or wrong number of arguments for '", sub, b"'. Try ", container.as_bytes(), b" HELP."]
+            .concat(),
+    )
+}
+
 pub const SSUBSCRIBE_DENY_BLOCKING: &str = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
 
 /// A command other than the subscribe family, PING, QUIT and RESET in RESP2's subscribed

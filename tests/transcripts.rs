@@ -256,12 +256,45 @@ impl Real {
     }
 }
 
+impl Real {
+    /// Waits until redis-server shows `client` blocked (`flags=b` on its CLIENT LIST line),
+    /// so the next command of another client surely comes after the block.
+    fn wait_blocked(&mut self, client: usize) -> Result<(), String> {
+        let addr = self.conn(client).0.local_addr().map_err(|e| e.to_string())?.to_string();
+        let mut control = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;
+        control.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        let mut buf = Vec::new();
+        for _ in 0..5000 {
+            let mut out = Vec::new();
+            fakeredis::resp::encode_command(&["CLIENT", "LIST"], &mut out);
+            control.write_all(&out).map_err(|e| e.to_string())?;
+            let list = loop {
+                if let Some((r, used)) = parse_reply(&buf).expect("redis-server reply parses") {
+                    buf.drain(..used);
+                    break r;
+                }
+                let mut chunk = [0u8; 65536];
+                let n = control.read(&mut chunk).map_err(|e| e.to_string())?;
+                buf.extend_from_slice(&chunk[..n]);
+            };
+            let text = String::from_utf8_lossy(list.as_bytes().unwrap_or_default()).into_owned();
+            let needle = format!("addr={addr} ");
+            if text.lines().any(|l| l.contains(&needle) && l.split(' ').any(|f| f.starts_with("flags=") && f.contains('b'))) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Err("redis-server never showed the client blocked".into())
+    }
+}
+
 impl Target for Real {
     fn run(&mut self, client: usize, args: &[Vec<u8>], blocks: bool) -> Result<Option<(Reply, bool)>, String> {
         let mut out = Vec::new();
         fakeredis::resp::encode_command(args, &mut out);
         self.conn(client).0.write_all(&out).expect("write to redis-server");
         if blocks {
+            self.wait_blocked(client)?;
             return Ok(None);
         }
         let r = self.read_frame(client)?;

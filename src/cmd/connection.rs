@@ -395,6 +395,22 @@ fn client_list_filtered(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
     Ok(client_lines(ctx, &metas))
 }
 
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR] (overlay `walk`): the reason is read before the
+/// id. 1 if the client was blocked (it gets its timeout reply, or the UNBLOCKED error), else 0.
+pub fn client_unblock(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let as_error = match words {
+        [_] => false,
+        [_, r] if r.eq_ignore_ascii_case(b"timeout") => false,
+        [_, r] if r.eq_ignore_ascii_case(b"error") => true,
+        [_, _] => return Err(Reply::err(error::UNBLOCK_REASON)),
+        _ => return Err(Reply::err_bytes(error::subcommand_syntax("CLIENT", &ctx.argv[1]))),
+    };
+    let id = crate::spec::grammar::parse_i64(&words[0]).ok_or(Reply::err(error::NOT_INTEGER))?;
+    let reply = as_error.then(|| Reply::err(error::UNBLOCKED));
+    let done = u64::try_from(id).is_ok_and(|id| crate::dispatch::effects::unblock(ctx.st, id, reply));
+    Ok(Reply::Int(i64::from(done)))
+}
+
 /// CLIENT HELP.
 pub fn client_help(_ctx: &mut Ctx<'_>, _a: ClientHelp) -> CmdResult {
     Ok(crate::cmd::server::help_reply("CLIENT", CLIENT_HELP))

@@ -19,7 +19,7 @@ pub(crate) enum End {
     Right,
 }
 
-fn list<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], look: Look) -> Result<Option<&'c mut List>, Reply> {
+pub(crate) fn list<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], look: Look) -> Result<Option<&'c mut List>, Reply> {
     typed(ctx, key, look, Value::as_list_mut)
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn range(len: usize, start: i64, end: i64) -> Option<(usize, usize)> 
     Some((start as usize, end.min(len - 1) as usize))
 }
 
-fn bulks<'v>(items: impl Iterator<Item = &'v Bytes>) -> Reply {
+pub(crate) fn bulks<'v>(items: impl Iterator<Item = &'v Bytes>) -> Reply {
     Reply::Array(items.map(|v| Reply::Bulk(v.clone())).collect())
 }
 
@@ -274,7 +274,7 @@ pub(crate) fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to:
     Ok(Reply::Bulk(v))
 }
 
-fn end_of(left: bool) -> End {
+pub(crate) fn end_of(left: bool) -> End {
     if left {
         End::Left
     } else {

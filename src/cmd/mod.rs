@@ -3,6 +3,7 @@
 //! parser; each takes the context and the command's generated typed arguments.
 
 pub(crate) mod collection;
+pub mod blocking;
 pub mod connection;
 pub mod generic;
 pub mod hash;

@@ -244,7 +244,7 @@ pub(crate) fn call_serving(
             return Err(multi::reject(st, sess, cmd, e));
         }
         if let Caller::Script { read_only } = caller {
-            if cmd.has_flag("NOSCRIPT") {
+            if cmd.flags_for(&p).iter().any(|f| f.eq_ignore_ascii_case("NOSCRIPT")) {
                 return Err(Reply::err(error::SCRIPT_NOT_ALLOWED));
             }
             if read_only && cmd.has_flag("WRITE") {
@@ -276,7 +276,7 @@ pub(crate) fn call_serving(
         };
         let serving = serving.clone();
         let mut ctx =
-            Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: std::mem::take(dirty), caller, serving };
+            Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: std::mem::take(dirty), caller, serving, argv };
         let r = run(&mut ctx, argv);
         *dirty = std::mem::take(&mut ctx.dirty);
         if caller == Caller::Retry {

@@ -355,6 +355,8 @@ pub struct Ctx<'a> {
     pub caller: crate::dispatch::Caller,
     /// On a retry of a blocked command: the key that became ready.
     pub serving: Option<bytes::Bytes>,
+    /// The command as sent (its name and subcommand as typed, for error texts).
+    pub argv: &'a [Vec<u8>],
 }
 
 impl Ctx<'_> {
@@ -382,14 +384,14 @@ impl Ctx<'_> {
     }
 
     /// A blocking command that cannot serve now: the client waits on `keys` for
-    /// `timeout_ms` (0: forever). Inside MULTI and scripts nothing blocks: the command
-    /// answers `on_timeout` at once.
-    pub fn block(&mut self, keys: Vec<bytes::Bytes>, timeout_ms: i64, on_timeout: Reply) -> CmdResult {
+    /// `timeout_ms` (0: forever), answering `on_timeout` if nothing comes. Inside MULTI and
+    /// scripts nothing blocks: the command answers `immediate` at once.
+    pub fn block(&mut self, keys: Vec<bytes::Bytes>, timeout_ms: i64, on_timeout: Reply, immediate: Reply) -> CmdResult {
         if matches!(self.caller, crate::dispatch::Caller::Client | crate::dispatch::Caller::Retry) {
             self.sess.block = Some(blocking::BlockOn { keys, timeout_ms, on_timeout });
             return Ok(Reply::NilArray);
         }
-        Ok(on_timeout)
+        Ok(immediate)
     }
 
     /// Records that `key` in the selected db changed.

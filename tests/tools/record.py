@@ -463,6 +463,25 @@ def compare(step, actual_reply, expected):
     return rendered == expected
 
 
+def wait_blocked(host, port, conn):
+    """Waits until the server lists `conn` as blocked (flags=b), so that the next command
+    of another client surely comes after the block."""
+    addr = '%s:%d' % conn.sock.getsockname()[:2]
+    control = Conn(host, port, 5)
+    try:
+        for _ in range(5000):
+            control.send([b'CLIENT', b'LIST'])
+            text = control.read().value.decode('utf-8', 'replace')
+            for line in text.splitlines():
+                fields = dict(f.split('=', 1) for f in line.split(' ') if '=' in f)
+                if fields.get('addr') == addr and 'b' in fields.get('flags', ''):
+                    return
+            time.sleep(0.001)
+        raise TranscriptError("the server never showed the client blocked")
+    finally:
+        control.close()
+
+
 def run_file(path, args):
     with open(path, encoding='utf-8') as f:
         content = f.read()
@@ -512,6 +531,7 @@ def run_file(path, args):
             expected = lines[st.expected_idx] if st.expected_idx is not None else None
             if st.args and expected is not None and expected.strip() == BLOCKED:
                 conn.send(st.args)  # its reply is read by a later `N<`
+                wait_blocked(args.host, port, conn)
                 continue
             try:
                 if st.args:

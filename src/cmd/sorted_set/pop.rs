@@ -31,7 +31,7 @@ pub(crate) fn pop_n(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: usize) -> R
     Ok(out)
 }
 
-fn pairs(p: &crate::spec::Profile, items: Vec<(Bytes, f64)>, nested: bool) -> Vec<Reply> {
+pub(crate) fn pairs(p: &crate::spec::Profile, items: Vec<(Bytes, f64)>, nested: bool) -> Vec<Reply> {
     let mut out = Vec::with_capacity(items.len() * 2);
     for (m, s) in items {
         if nested {
