@@ -321,8 +321,11 @@ pub const DISCARD_WITHOUT_MULTI: &str = "ERR DISCARD without MULTI";
 pub const MULTI_NESTED: &str = "ERR MULTI calls can not be nested";
 pub const WATCH_IN_MULTI: &str = "ERR WATCH inside MULTI is not allowed";
 pub const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
-/// EXEC refused itself: followed by the refusal's text (without a leading `ERR `).
-pub const EXECABORT_BECAUSE: &str = "EXECABORT Transaction discarded because of: ";
+/// EXEC refused itself: the refusal's text follows (without a leading `ERR `).
+pub fn execabort_because(refusal: &[u8]) -> Vec<u8> {
+    let why = refusal.strip_prefix(b"ERR ").unwrap_or(refusal);
+    [b"EXECABORT Transaction discarded because of: ", why].concat()
+}
 pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
 pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
 pub const TIMEOUT_OUT_OF_RANGE: &str = "ERR timeout is out of range";

@@ -241,7 +241,7 @@ pub(crate) fn call_serving(
                 return Err(Reply::err(error::SCRIPT_WRONG_ARITY));
             }
             let e = Reply::err(error::wrong_arity(&p, cmd.fullname, argv.get(1).map(Vec::as_slice)));
-            return Err(multi::reject(st, sess, cmd, e));
+            return Err(multi::reject(&p, st, sess, cmd, e));
         }
         if let Caller::Script { read_only } = caller {
             if cmd.flags_for(&p).iter().any(|f| f.eq_ignore_ascii_case("NOSCRIPT")) {
@@ -252,15 +252,15 @@ pub(crate) fn call_serving(
             }
         }
         if !sess.authenticated && !cmd.has_flag("NO_AUTH") {
-            return Err(multi::reject(st, sess, cmd, Reply::err(error::NOAUTH)));
+            return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::NOAUTH)));
         }
         if caller == Caller::Client {
             if sess.multi.is_some() && cmd.has_flag("NO_MULTI") && p.redis_at_least(7, 0) {
-                return Err(multi::reject(st, sess, cmd, Reply::err(error::NOT_IN_MULTI_CONTEXT)));
+                return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::NOT_IN_MULTI_CONTEXT)));
             }
             if sess.resp == 2 && !cmd.allowed_subscribed() && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) {
                 let e = Reply::err(error::only_subscribe_commands(&p, cmd.fullname));
-                return Err(multi::reject(st, sess, cmd, e));
+                return Err(multi::reject(&p, st, sess, cmd, e));
             }
             if sess.multi.is_some() && !cmd.runs_in_multi() {
                 multi::queue(st, sess, argv, &p);

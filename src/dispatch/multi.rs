@@ -4,7 +4,7 @@
 use crate::error;
 use crate::reply::Reply;
 use crate::server::{Session, State};
-use crate::spec::CommandSpec;
+use crate::spec::{CommandSpec, Profile, ServerKind};
 
 /// Passes `e` through, marking the transaction being queued (if any) as failed.
 pub fn flag(sess: &mut Session, e: Reply) -> Reply {
@@ -16,8 +16,8 @@ pub fn flag(sess: &mut Session, e: Reply) -> Reply {
 
 /// A refusal of `cmd` before it ran: EXEC's own refusal (its arity, NOAUTH, subscribed
 /// mode) discards the transaction, in MULTI or not, and says why; any other marks it.
-pub fn reject(st: &mut State, sess: &mut Session, cmd: &CommandSpec, e: Reply) -> Reply {
-    if cmd.fullname != "exec" {
+pub fn reject(p: &Profile, st: &mut State, sess: &mut Session, cmd: &CommandSpec, e: Reply) -> Reply {
+    if cmd.fullname != "exec" || p.is(ServerKind::Dragonfly) {
         return flag(sess, e);
     }
     sess.multi = None;
@@ -25,13 +25,12 @@ pub fn reject(st: &mut State, sess: &mut Session, cmd: &CommandSpec, e: Reply) -
         st.watches.unwatch_all(me);
     }
     let Reply::Error(text) = &e else { return e };
-    let why = text.strip_prefix(b"ERR ").unwrap_or(text);
-    Reply::err_bytes([error::EXECABORT_BECAUSE.as_bytes(), why].concat())
+    Reply::err_bytes(error::execabort_because(text))
 }
 
 /// Queues `argv` in the client's transaction. From 7.0 a transaction that will fail
 /// anyway (refused command, changed watched key) stores nothing more.
-pub fn queue(st: &State, sess: &mut Session, argv: &[Vec<u8>], p: &crate::spec::Profile) {
+pub fn queue(st: &State, sess: &mut Session, argv: &[Vec<u8>], p: &Profile) {
     let dirty = st.clients.get(&sess.id).is_some_and(|m| m.dirty_cas);
     let Some(m) = &mut sess.multi else { return };
     if p.redis_at_least(7, 0) && (m.failed || dirty) {

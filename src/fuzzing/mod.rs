@@ -568,7 +568,11 @@ fn run_checked(client: &mut Client, p: &Profile, argv: &[Vec<u8>]) -> bool {
         }
         Ok(cmd) if !cmd.arity_ok(p, argv.len()) => {
             let typed = cmd.container.and(argv.get(1)).map(Vec::as_slice);
-            let want = Reply::err(error::wrong_arity(p, cmd.fullname, typed));
+            let mut want = Reply::err(error::wrong_arity(p, cmd.fullname, typed));
+            if cmd.fullname == "exec" && !p.is(crate::spec::ServerKind::Dragonfly) {
+                // EXEC refusing itself discards the transaction and says why.
+                want = Reply::err_bytes(error::execabort_because(error::wrong_arity(p, "exec", None).as_bytes()));
+            }
             assert_eq!(reply, want, "command_args: {} on {p}: arity error differs", show(argv));
         }
         Ok(cmd) => {

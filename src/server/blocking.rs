@@ -82,9 +82,9 @@ impl Waiters {
         self.by_key.is_empty() && self.deadlines.is_empty()
     }
 
-    /// The clients whose deadline is at or before `now`.
+    /// The clients whose deadline is past at `now` (Redis times out `deadline < now`).
     pub fn due(&self, now: i64) -> Vec<u64> {
-        self.deadlines.iter().take_while(|(d, _)| *d <= now).map(|&(_, id)| id).collect()
+        self.deadlines.iter().take_while(|(d, _)| *d < now).map(|&(_, id)| id).collect()
     }
 
     /// How many distinct keys have waiters (INFO's `total_blocking_keys`).

@@ -1,0 +1,322 @@
+//! Clients that affect each other: blocking pops served from other threads and tasks,
+//! timeouts on the virtual clock, CLIENT UNBLOCK, pub/sub through the embedded client and
+//! redis-rs (sync over TCP, async in-process and over TCP), and concurrency stress tests
+//! that must account for every element and every increment.
+
+#![cfg(all(feature = "tcp", feature = "redis-rs"))]
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use fakeredis::net::TcpServer;
+use fakeredis::{Profile, Reply, Server};
+
+fn bulk(s: &str) -> Reply {
+    Reply::bulk(s)
+}
+
+fn id_of(c: &mut fakeredis::Client) -> i64 {
+    c.cmd(["CLIENT", "ID"]).unwrap().as_int().unwrap()
+}
+
+#[test]
+fn blpop_on_one_thread_is_served_by_a_push_on_another() {
+    let server = Server::new();
+    let mut popper = server.client();
+    let waiter = thread::spawn(move || popper.cmd(["BLPOP", "jobs", "0"]).unwrap());
+    // The push may come before or after the pop blocks: either way the popper gets it.
+    let mut pusher = server.client();
+    pusher.cmd(["RPUSH", "jobs", "j1"]).unwrap();
+    assert_eq!(waiter.join().unwrap(), Reply::Array(vec![bulk("jobs"), bulk("j1")]));
+    assert_eq!(pusher.cmd(["EXISTS", "jobs"]).unwrap(), Reply::Int(0));
+}
+
+#[test]
+fn a_timeout_fires_when_the_frozen_clock_passes_it_and_not_before() {
+    let server = Server::new();
+    server.clock().freeze();
+    let mut c = server.client();
+    assert_eq!(c.send(&[b"BLPOP".to_vec(), b"k".to_vec(), b"1.5".to_vec()]).unwrap(), None);
+    assert!(c.is_blocked());
+    server.advance(Duration::from_millis(1500));
+    assert_eq!(c.try_recv(), None, "the deadline itself is not past yet");
+    assert!(c.is_blocked());
+    server.advance(Duration::from_millis(1));
+    assert_eq!(c.try_recv(), Some(Reply::NilArray));
+    assert!(!c.is_blocked());
+    // A client can then block again, and a frozen clock keeps it blocked meanwhile.
+    assert_eq!(c.send(&[b"BLPOP".to_vec(), b"k".to_vec(), b"0".to_vec()]).unwrap(), None);
+    server.advance(Duration::from_secs(3600));
+    assert!(c.is_blocked());
+    server.client().cmd(["LPUSH", "k", "v"]).unwrap();
+    assert_eq!(c.try_recv(), Some(Reply::Array(vec![bulk("k"), bulk("v")])));
+}
+
+#[test]
+fn an_embedded_blpop_times_out_on_the_running_clock() {
+    let server = Server::new();
+    let mut c = server.client();
+    assert_eq!(c.cmd(["BLPOP", "k", "0.02"]).unwrap(), Reply::NilArray);
+    // The virtual clock, moved by the test, counts too: an hour's timeout passes at once.
+    let s2 = server.clone();
+    let mover = thread::spawn(move || {
+        while !s2.with_state(|st| st.clients.values().any(|m| m.blocked.is_some())) {
+            thread::yield_now();
+        }
+        s2.advance(Duration::from_secs(3601));
+    });
+    assert_eq!(c.cmd(["BLPOP", "k", "3600"]).unwrap(), Reply::NilArray);
+    mover.join().unwrap();
+}
+
+#[test]
+fn client_unblock_answers_with_the_timeout_reply_or_the_error() {
+    let server = Server::new();
+    let (mut a, mut b) = (server.client(), server.client());
+    let id = id_of(&mut a).to_string();
+    assert_eq!(a.send(&[b"BLMOVE".to_vec(), b"s".to_vec(), b"d".to_vec(), b"LEFT".to_vec(), b"LEFT".to_vec(), b"0".to_vec()]).unwrap(), None);
+    assert_eq!(b.cmd(["CLIENT", "UNBLOCK", &id]).unwrap(), Reply::Int(1));
+    assert_eq!(a.try_recv(), Some(Reply::NilArray));
+    assert_eq!(b.cmd(["CLIENT", "UNBLOCK", &id]).unwrap(), Reply::Int(0));
+    assert_eq!(a.send(&[b"BZPOPMIN".to_vec(), b"z".to_vec(), b"0".to_vec()]).unwrap(), None);
+    assert_eq!(b.cmd(["CLIENT", "UNBLOCK", &id, "error"]).unwrap(), Reply::Int(1));
+    assert_eq!(a.try_recv(), Some(Reply::err("UNBLOCKED client unblocked via CLIENT UNBLOCK")));
+    // Nothing was taken for it: a push afterwards stays.
+    b.cmd(["RPUSH", "s", "x"]).unwrap();
+    assert_eq!(b.cmd(["LLEN", "s"]).unwrap(), Reply::Int(1));
+    let own = id_of(&mut b).to_string();
+    assert_eq!(b.cmd(["CLIENT", "UNBLOCK", &own]).unwrap(), Reply::Int(0));
+}
+
+#[test]
+fn a_dropped_waiter_takes_nothing() {
+    let server = Server::new();
+    let mut a = server.client();
+    assert_eq!(a.send(&[b"BLPOP".to_vec(), b"k".to_vec(), b"0".to_vec()]).unwrap(), None);
+    drop(a);
+    let mut b = server.client();
+    b.cmd(["RPUSH", "k", "v"]).unwrap();
+    assert_eq!(b.cmd(["LRANGE", "k", "0", "-1"]).unwrap(), Reply::Array(vec![bulk("v")]));
+}
+
+#[test]
+fn from_7_2_a_served_command_runs_again_and_may_pick_another_key() {
+    // Redis 7.2 re-runs the blocked command (blocked.c, `handleClientsBlockedOnKey`): the
+    // keys are scanned in argument order again, so `a` serves; 7.0 serves `b` (the
+    // transcript blocking.txt checks that against redis-server 7.0.15).
+    let server = Server::with_profile(Profile::redis(7, 2, 6));
+    let (mut w, mut c) = (server.client(), server.client());
+    assert_eq!(w.send(&[b"BLPOP".to_vec(), b"a".to_vec(), b"b".to_vec(), b"0".to_vec()]).unwrap(), None);
+    for cmd in [&["MULTI"][..], &["RPUSH", "b", "x"], &["RPUSH", "a", "y"], &["EXEC"]] {
+        c.cmd(cmd).unwrap();
+    }
+    assert_eq!(w.try_recv(), Some(Reply::Array(vec![bulk("a"), bulk("y")])));
+    // A wrong type met first is WRONGTYPE for the waiter, which is then unblocked.
+    c.cmd(["SET", "a", "s"]).unwrap();
+    assert_eq!(w.send(&[b"BLPOP".to_vec(), b"a".to_vec(), b"c".to_vec(), b"0".to_vec()]).unwrap().map(|r| r.is_error()), Some(true));
+    c.cmd(["DEL", "a"]).unwrap();
+    assert_eq!(w.send(&[b"BLPOP".to_vec(), b"a".to_vec(), b"c".to_vec(), b"0".to_vec()]).unwrap(), None);
+    c.cmd(["SET", "a", "s"]).unwrap();
+    c.cmd(["RPUSH", "c", "z"]).unwrap();
+    assert_eq!(w.try_recv().map(|r| r.is_error()), Some(true));
+    assert_eq!(c.cmd(["LLEN", "c"]).unwrap(), Reply::Int(1));
+}
+
+#[test]
+fn embedded_pubsub_delivers_in_order_and_recv_waits() {
+    let server = Server::new();
+    let mut sub = server.client();
+    assert_eq!(sub.cmd(["SUBSCRIBE", "a", "b"]).unwrap(), Reply::Push(vec![bulk("subscribe"), bulk("a"), Reply::Int(1)]));
+    assert_eq!(sub.try_recv(), Some(Reply::Push(vec![bulk("subscribe"), bulk("b"), Reply::Int(2)])));
+    assert_eq!(sub.try_recv(), None);
+    let s2 = server.clone();
+    let publisher = thread::spawn(move || {
+        let mut p = s2.client();
+        for i in 0..100 {
+            p.cmd(["PUBLISH", if i % 2 == 0 { "a" } else { "b" }, &i.to_string()]).unwrap();
+        }
+    });
+    let got: Vec<Reply> = sub.messages().take(100).collect();
+    publisher.join().unwrap();
+    for (i, m) in got.iter().enumerate() {
+        let ch = if i % 2 == 0 { "a" } else { "b" };
+        assert_eq!(m, &Reply::Push(vec![bulk("message"), bulk(ch), bulk(&i.to_string())]));
+    }
+    assert_eq!(sub.recv_timeout(Duration::from_millis(5)).unwrap(), None);
+}
+
+#[test]
+fn many_threads_push_and_pop_every_element_exactly_once() {
+    let server = Server::new();
+    const PRODUCERS: usize = 4;
+    const CONSUMERS: usize = 4;
+    const EACH: usize = 500;
+    let barrier = Arc::new(Barrier::new(PRODUCERS + CONSUMERS));
+    let mut handles = Vec::new();
+    for c in 0..CONSUMERS {
+        let (server, barrier) = (server.clone(), barrier.clone());
+        handles.push(thread::spawn(move || {
+            let mut cl = server.client();
+            barrier.wait();
+            let mut got = Vec::new();
+            loop {
+                // Half of them block on two keys, the other half on one.
+                let r = if c % 2 == 0 { cl.cmd(["BLPOP", "q1", "q2", "0"]) } else { cl.cmd(["BRPOP", "q2", "0"]) };
+                let Reply::Array(kv) = r.unwrap() else { panic!("unexpected reply") };
+                let v = kv[1].as_bytes().unwrap().to_vec();
+                if v == b"stop" {
+                    return got;
+                }
+                got.push(String::from_utf8(v).unwrap());
+            }
+        }));
+    }
+    for p in 0..PRODUCERS {
+        let (server, barrier) = (server.clone(), barrier.clone());
+        handles.push(thread::spawn(move || {
+            let mut cl = server.client();
+            barrier.wait();
+            for i in 0..EACH {
+                let key = if i % 3 == 0 { "q1" } else { "q2" };
+                cl.cmd(["LPUSH", key, &format!("{p}-{i}")]).unwrap();
+            }
+            Vec::new()
+        }));
+    }
+    let producers: Vec<_> = handles.split_off(CONSUMERS);
+    for h in producers {
+        h.join().unwrap();
+    }
+    let mut stopper = server.client();
+    for _ in 0..CONSUMERS {
+        stopper.cmd(["RPUSH", "q2", "stop"]).unwrap();
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.join().unwrap());
+    }
+    let mut left = Vec::new();
+    for key in ["q1", "q2"] {
+        if let Reply::Array(items) = stopper.cmd(["LRANGE", key, "0", "-1"]).unwrap() {
+            left.extend(items.into_iter().map(|r| String::from_utf8(r.as_bytes().unwrap().to_vec()).unwrap()));
+        }
+    }
+    left.retain(|v| v != "stop");
+    let total = all.len() + left.len();
+    let distinct: BTreeSet<String> = all.into_iter().chain(left).collect();
+    assert_eq!(total, PRODUCERS * EACH, "every element exactly once");
+    assert_eq!(distinct.len(), PRODUCERS * EACH);
+}
+
+#[test]
+fn watch_multi_increments_are_never_lost() {
+    let server = Server::new();
+    const THREADS: usize = 4;
+    const EACH: usize = 200;
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let server = server.clone();
+            thread::spawn(move || {
+                let mut c = server.client();
+                let mut retries = 0;
+                for _ in 0..EACH {
+                    loop {
+                        c.cmd(["WATCH", "counter"]).unwrap();
+                        let cur = c.cmd(["GET", "counter"]).unwrap();
+                        let n: i64 = cur.as_bytes().map_or(0, |b| std::str::from_utf8(b).unwrap().parse().unwrap());
+                        c.cmd(["MULTI"]).unwrap();
+                        c.cmd(["SET", "counter", &(n + 1).to_string()]).unwrap();
+                        if c.cmd(["EXEC"]).unwrap() != Reply::NilArray {
+                            break;
+                        }
+                        retries += 1;
+                    }
+                }
+                retries
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(server.client().cmd(["GET", "counter"]).unwrap(), bulk(&(THREADS * EACH).to_string()));
+}
+
+#[test]
+fn redis_rs_pubsub_over_tcp_sync() {
+    let server = Server::new();
+    let tcp = TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
+    let client = redis::Client::open(tcp.url()).unwrap();
+    let mut con = client.get_connection().unwrap();
+    let mut ps = con.as_pubsub();
+    ps.subscribe("news").unwrap();
+    ps.psubscribe("n*").unwrap();
+    let mut publisher = server.client();
+    assert_eq!(publisher.cmd(["PUBLISH", "news", "hello"]).unwrap(), Reply::Int(2));
+    let m1 = ps.get_message().unwrap();
+    assert_eq!((m1.get_channel_name(), m1.get_payload::<String>().unwrap()), ("news", "hello".to_string()));
+    let m2 = ps.get_message().unwrap();
+    assert_eq!(m2.get_pattern::<String>().unwrap(), "n*");
+    ps.unsubscribe("news").unwrap();
+    ps.punsubscribe("n*").unwrap();
+    drop(ps);
+    let mut con = client.get_connection().unwrap();
+    let n: i64 = redis::cmd("PUBLISH").arg("news").arg("x").query(&mut con).unwrap();
+    assert!(n <= 1, "the unsubscribed connection no longer counts");
+}
+
+#[test]
+fn redis_rs_blocking_pop_over_tcp_with_pipelined_commands_behind_it() {
+    let server = Server::new();
+    let tcp = TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
+    let client = redis::Client::open(tcp.url()).unwrap();
+    let mut con = client.get_connection().unwrap();
+    let s2 = server.clone();
+    let pusher = thread::spawn(move || {
+        while !s2.with_state(|st| st.clients.values().any(|m| m.blocked.is_some())) {
+            thread::yield_now();
+        }
+        s2.client().cmd(["RPUSH", "k", "a", "b"]).unwrap();
+    });
+    let (popped, pong, rest): ((String, String), String, Option<String>) =
+        redis::pipe().cmd("BLPOP").arg("k").arg(0).cmd("PING").cmd("RPOP").arg("k").query(&mut con).unwrap();
+    pusher.join().unwrap();
+    assert_eq!(popped, ("k".to_string(), "a".to_string()));
+    assert_eq!(pong, "PONG");
+    assert_eq!(rest.as_deref(), Some("b"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_rs_async_pubsub_over_tcp() {
+    use futures_util::StreamExt;
+    let server = Server::new();
+    let tcp = TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
+    let client = redis::Client::open(tcp.url()).unwrap();
+    let mut ps = client.get_async_pubsub().await.unwrap();
+    ps.subscribe("events").await.unwrap();
+    let mut publisher = client.get_multiplexed_async_connection().await.unwrap();
+    let n: i64 = redis::cmd("PUBLISH").arg("events").arg("e1").query_async(&mut publisher).await.unwrap();
+    assert_eq!(n, 1);
+    let msg = ps.on_message().next().await.unwrap();
+    assert_eq!(msg.get_payload::<String>().unwrap(), "e1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_blpop_over_tcp_is_served_from_another_task() {
+    let server = Server::new();
+    let tcp = TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
+    let client = redis::Client::open(tcp.url()).unwrap();
+    let mut waiter = client.get_multiplexed_async_connection().await.unwrap();
+    let mut pusher = client.get_multiplexed_async_connection().await.unwrap();
+    let pop = tokio::spawn(async move {
+        let r: (String, String) = redis::cmd("BLPOP").arg("q").arg(0).query_async(&mut waiter).await.unwrap();
+        r
+    });
+    while !server.with_state(|st| st.clients.values().any(|m| m.blocked.is_some())) {
+        tokio::task::yield_now().await;
+    }
+    let _: i64 = redis::cmd("RPUSH").arg("q").arg("v").query_async(&mut pusher).await.unwrap();
+    assert_eq!(pop.await.unwrap(), ("q".to_string(), "v".to_string()));
+}
