@@ -4,6 +4,7 @@
 
 use crate::error;
 use crate::reply::{CmdResult, Reply};
+use crate::server::config::{NOTIFY_GENERIC, NOTIFY_KEY_MISS};
 use crate::server::Ctx;
 use crate::spec::generated::*;
 use crate::spec::Num;
@@ -18,8 +19,17 @@ fn delete(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
     let gone = ctx.db().remove(key).is_some();
     if gone {
         ctx.touched(key);
+        ctx.notify(NOTIFY_GENERIC, "del", key);
     }
     gone
+}
+
+/// A read lookup's miss: the `keymiss` event.
+fn missed(ctx: &mut Ctx<'_>, key: &[u8], found: bool) -> bool {
+    if !found {
+        ctx.notify(NOTIFY_KEY_MISS, "keymiss", key);
+    }
+    found
 }
 
 /// DEL key [key ...]: how many existed.
@@ -36,7 +46,8 @@ pub fn unlink(ctx: &mut Ctx<'_>, a: Unlink<'_>) -> CmdResult {
 pub fn exists(ctx: &mut Ctx<'_>, a: Exists<'_>) -> CmdResult {
     Ok(count_keys(ctx, &a.key, |ctx, k| {
         let now = ctx.now;
-        ctx.db().contains(k, now)
+        let found = ctx.db().contains(k, now);
+        missed(ctx, k, found)
     }))
 }
 
@@ -44,7 +55,8 @@ pub fn exists(ctx: &mut Ctx<'_>, a: Exists<'_>) -> CmdResult {
 pub fn touch(ctx: &mut Ctx<'_>, a: Touch<'_>) -> CmdResult {
     Ok(count_keys(ctx, &a.key, |ctx, k| {
         let now = ctx.now;
-        ctx.db().get_mut(k, now).is_some()
+        let found = ctx.db().get_mut(k, now).is_some();
+        missed(ctx, k, found)
     }))
 }
 
@@ -52,6 +64,7 @@ pub fn touch(ctx: &mut Ctx<'_>, a: Touch<'_>) -> CmdResult {
 pub fn type_(ctx: &mut Ctx<'_>, a: Type<'_>) -> CmdResult {
     let now = ctx.now;
     let t = ctx.db().peek(a.key, now).map_or("none", |e| e.value.type_name());
+    missed(ctx, a.key, t != "none");
     Ok(Reply::simple(t))
 }
 
@@ -124,6 +137,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, key: &[u8], newkey: &[u8], nx: bool) -> Cmd
     ctx.db().put_entry(newkey, entry);
     ctx.touched(key);
     ctx.touched(newkey);
+    ctx.notify(NOTIFY_GENERIC, "rename_from", key);
+    ctx.notify(NOTIFY_GENERIC, "rename_to", newkey);
     Ok(if nx { Reply::Int(1) } else { Reply::OK })
 }
 
@@ -148,7 +163,10 @@ pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
         return Err(Reply::err(error::SAME_OBJECT));
     }
     let now = ctx.now;
-    let Some(entry) = ctx.db().get_mut(a.source, now).map(|e| e.clone()) else { return Ok(Reply::Int(0)) };
+    let Some(entry) = ctx.db().get_mut(a.source, now).map(|e| e.clone()) else {
+        missed(ctx, a.source, false);
+        return Ok(Reply::Int(0));
+    };
     let dst = &mut ctx.st.dbs[dst_db];
     if dst.get_mut(a.destination, now).is_some() && !a.replace {
         return Ok(Reply::Int(0));
@@ -156,6 +174,7 @@ pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
     let value = entry.value.duplicate();
     dst.put_entry(a.destination, crate::db::Entry { accessed_ms: now, value, ..entry });
     ctx.dirty.push((dst_db, a.destination.to_vec()));
+    ctx.notify_in(dst_db, NOTIFY_GENERIC, "copy_to", a.destination);
     Ok(Reply::Int(1))
 }
 
@@ -173,6 +192,8 @@ pub fn move_(ctx: &mut Ctx<'_>, a: Move<'_>) -> CmdResult {
     ctx.st.dbs[dst_db].put_entry(a.key, entry);
     ctx.touched(a.key);
     ctx.dirty.push((dst_db, a.key.to_vec()));
+    ctx.notify(NOTIFY_GENERIC, "move_from", a.key);
+    ctx.notify_in(dst_db, NOTIFY_GENERIC, "move_to", a.key);
     Ok(Reply::Int(1))
 }
 
@@ -219,12 +240,14 @@ fn expire_generic(
     if refused {
         return Ok(Reply::Int(0));
     }
-    if when <= now {
+    let gone = when <= now;
+    if gone {
         ctx.db().remove(key);
     } else {
         ctx.db().set_expire(key, Some(when));
     }
     ctx.touched(key);
+    ctx.notify(NOTIFY_GENERIC, if gone { "del" } else { "expire" }, key);
     Ok(Reply::Int(1))
 }
 
@@ -267,10 +290,12 @@ pub fn pexpireat(ctx: &mut Ctx<'_>, a: Pexpireat<'_>) -> CmdResult {
 /// TTL-style answers: -2 missing, -1 persistent, else `f(expire_at)`.
 fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(i64, i64) -> i64) -> CmdResult {
     let now = ctx.now;
-    Ok(Reply::Int(match ctx.db().peek(key, now) {
+    let ttl = match ctx.db().peek(key, now) {
         None => -2,
         Some(e) => e.expire_at.map_or(-1, |t| f(t, now)),
-    }))
+    };
+    missed(ctx, key, ttl != -2);
+    Ok(Reply::Int(ttl))
 }
 
 /// Milliseconds to seconds, rounded half up, without overflow near `i64::MAX`.
@@ -305,6 +330,7 @@ pub fn persist(ctx: &mut Ctx<'_>, a: Persist<'_>) -> CmdResult {
     if had {
         ctx.db().set_expire(a.key, None);
         ctx.touched(a.key);
+        ctx.notify(NOTIFY_GENERIC, "persist", a.key);
     }
     Ok(Reply::Int(i64::from(had)))
 }

@@ -8,7 +8,8 @@
 use bytes::Bytes;
 
 use crate::cmd::collection::{rand_args, scan_collection, Picks, ScanSource};
-use crate::cmd::{typed, typed_or_create, written, Look};
+use crate::cmd::{typed, typed_or_create, written_as, Look};
+use crate::server::config::NOTIFY_HASH;
 use crate::db::{Hash, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
@@ -37,7 +38,7 @@ pub(crate) fn expire_fields<'f>(ctx: &mut Ctx<'_>, key: &[u8], fields: impl Into
     };
     if gone > 0 {
         ctx.st.stats.expired_subkeys += gone as u64;
-        written(ctx, key);
+        written_as(ctx, key, NOTIFY_HASH, "hexpired");
     }
 }
 
@@ -50,7 +51,7 @@ fn expire_all_fields(ctx: &mut Ctx<'_>, key: &[u8]) {
     };
     if gone > 0 {
         ctx.st.stats.expired_subkeys += gone as u64;
-        written(ctx, key);
+        written_as(ctx, key, NOTIFY_HASH, "hexpired");
     }
 }
 
@@ -60,7 +61,7 @@ fn set_pairs(ctx: &mut Ctx<'_>, key: &[u8], pairs: &[(&[u8], &[u8])]) -> Result<
     h.prepare(&enc, pairs.len());
     h.check_words(&enc, pairs.iter().flat_map(|(f, v)| [*f, *v]));
     let created = pairs.iter().filter(|(f, v)| h.set(&enc, f, Bytes::copy_from_slice(v))).count();
-    written(ctx, key);
+    written_as(ctx, key, NOTIFY_HASH, "hset");
     Ok(created as i64)
 }
 
@@ -91,7 +92,7 @@ pub fn hsetnx(ctx: &mut Ctx<'_>, a: Hsetnx<'_>) -> CmdResult {
     }
     h.check_words(&enc, [a.field, a.value]);
     h.set(&enc, a.field, Bytes::copy_from_slice(a.value));
-    written(ctx, a.key);
+    written_as(ctx, a.key, NOTIFY_HASH, "hset");
     Ok(Reply::Int(1))
 }
 
@@ -114,7 +115,7 @@ pub fn hdel(ctx: &mut Ctx<'_>, a: Hdel<'_>) -> CmdResult {
     let Some(h) = hash(ctx, a.key, Look::Write)? else { return Ok(Reply::Int(0)) };
     let gone = a.field.iter().filter(|f| h.remove(f)).count();
     if gone > 0 {
-        written(ctx, a.key);
+        written_as(ctx, a.key, NOTIFY_HASH, "hdel");
     }
     Ok(Reply::Int(gone as i64))
 }
@@ -171,7 +172,7 @@ pub fn hincrby(ctx: &mut Ctx<'_>, a: Hincrby<'_>) -> CmdResult {
     };
     let n = cur.checked_add(a.increment).ok_or(Reply::err(error::INCR_OVERFLOW))?;
     h.set_keep_ttl(&enc, a.field, Bytes::from(n.to_string()));
-    written(ctx, a.key);
+    written_as(ctx, a.key, NOTIFY_HASH, "hincrby");
     Ok(Reply::Int(n))
 }
 
@@ -189,7 +190,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, a: Hincrbyfloat<'_>) -> CmdResult {
     let text =
         long_double_sum(h.get(a.field).map(|v| &v[..]), a.increment, error::HASH_NOT_FLOAT).map_err(Reply::err)?;
     h.set_keep_ttl(&enc, a.field, Bytes::from(text.clone()));
-    written(ctx, a.key);
+    written_as(ctx, a.key, NOTIFY_HASH, "hincrbyfloat");
     Ok(Reply::bulk(text))
 }
 

@@ -8,7 +8,8 @@
 use bytes::Bytes;
 
 use crate::cmd::hash::expire_fields;
-use crate::cmd::{typed, typed_or_create, written, Look};
+use crate::cmd::{typed, typed_or_create, written, written_as, Look};
+use crate::server::config::NOTIFY_HASH;
 use crate::db::{Hash, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
@@ -174,7 +175,8 @@ fn hexpire_generic(ctx: &mut Ctx<'_>, words: &[Vec<u8>], unit: Unit, cmd: &str) 
     }
     ctx.db().note_field_ttls(key);
     if changed {
-        written(ctx, key);
+        // Fields deleted by a past time make the event `hdel`, even if others got a TTL.
+        written_as(ctx, key, NOTIFY_HASH, if codes.contains(&2) { "hdel" } else { "hexpire" });
     }
     Ok(Reply::Array(codes.into_iter().map(Reply::Int).collect()))
 }
@@ -302,7 +304,7 @@ pub fn hpersist(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         })
         .collect();
     if changed {
-        written(ctx, key);
+        written_as(ctx, key, NOTIFY_HASH, "hpersist");
     }
     Ok(Reply::Array(codes))
 }
@@ -377,7 +379,12 @@ pub fn hgetex(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     }
     ctx.db().note_field_ttls(key);
     if changed {
-        written(ctx, key);
+        let event = match expiry {
+            Some(Expiry::At(t)) if t <= now => "hdel",
+            Some(Expiry::At(_)) => "hexpire",
+            _ => "hpersist",
+        };
+        written_as(ctx, key, NOTIFY_HASH, event);
     }
     Ok(Reply::Array(values))
 }
@@ -406,7 +413,7 @@ pub fn hgetdel(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         })
         .collect();
     if gone {
-        written(ctx, key);
+        written_as(ctx, key, NOTIFY_HASH, "hdel");
     }
     Ok(Reply::Array(values))
 }
@@ -514,7 +521,12 @@ pub fn hsetex(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         }
     }
     ctx.db().note_field_ttls(key);
-    written(ctx, key);
+    ctx.notify(NOTIFY_HASH, "hset", key);
+    match expiry {
+        Some(Expiry::At(t)) if t <= ctx.now => written_as(ctx, key, NOTIFY_HASH, "hdel"),
+        Some(Expiry::At(_)) => written_as(ctx, key, NOTIFY_HASH, "hexpire"),
+        _ => written(ctx, key),
+    }
     Ok(Reply::Int(1))
 }
 

@@ -5,7 +5,8 @@
 
 use bytes::Bytes;
 
-use crate::cmd::{typed, typed_or_create, written, Look};
+use crate::cmd::{typed, typed_or_create, written_as, Look};
+use crate::server::config::NOTIFY_LIST;
 use crate::db::{List, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
@@ -17,6 +18,16 @@ use crate::spec::grammar::parse_i64;
 pub(crate) enum End {
     Left,
     Right,
+}
+
+impl End {
+    /// The keyspace event of a pop from this end.
+    fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
 }
 
 pub(crate) fn list<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], look: Look) -> Result<Option<&'c mut List>, Reply> {
@@ -60,7 +71,7 @@ pub(crate) fn push(ctx: &mut Ctx<'_>, key: &[u8], items: &[&[u8]], end: End, onl
         }
     }
     let n = l.len();
-    written(ctx, key);
+    written_as(ctx, key, NOTIFY_LIST, if end == End::Left { "lpush" } else { "rpush" });
     Ok(Reply::Int(n as i64))
 }
 
@@ -104,7 +115,7 @@ fn take(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: usize) -> Result<Vec<Byt
 pub(crate) fn pop_n(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: usize) -> Result<Vec<Bytes>, Reply> {
     let out = take(ctx, key, end, count)?;
     if !out.is_empty() {
-        written(ctx, key);
+        written_as(ctx, key, NOTIFY_LIST, end.pop_event());
     }
     Ok(out)
 }
@@ -164,7 +175,7 @@ pub fn lset(ctx: &mut Ctx<'_>, a: Lset<'_>) -> CmdResult {
     let Some(i) = index(l.len(), i) else { return Err(Reply::err(error::INDEX_OUT_OF_RANGE)) };
     l.set(i, Bytes::copy_from_slice(a.element));
     l.shrink_check(enc.list_fill, enc.small_lists);
-    written(ctx, a.key);
+    written_as(ctx, a.key, NOTIFY_LIST, "lset");
     Ok(Reply::OK)
 }
 
@@ -178,7 +189,7 @@ pub fn linsert(ctx: &mut Ctx<'_>, a: Linsert<'_>) -> CmdResult {
     let at = if matches!(a.where_, LinsertWhere::After) { at + 1 } else { at };
     l.insert(at, Bytes::copy_from_slice(a.element));
     let n = l.len();
-    written(ctx, a.key);
+    written_as(ctx, a.key, NOTIFY_LIST, "linsert");
     Ok(Reply::Int(n as i64))
 }
 
@@ -194,7 +205,7 @@ pub fn lrem(ctx: &mut Ctx<'_>, a: Lrem<'_>) -> CmdResult {
     let gone = l.remove_matching(a.element, limit, a.count < 0);
     l.shrink_check(enc.list_fill, enc.small_lists);
     if gone > 0 {
-        written(ctx, a.key);
+        written_as(ctx, a.key, NOTIFY_LIST, "lrem");
     }
     Ok(Reply::Int(gone as i64))
 }
@@ -208,7 +219,7 @@ pub fn ltrim(ctx: &mut Ctx<'_>, a: Ltrim<'_>) -> CmdResult {
         None => l.keep(1, 0),
     }
     l.shrink_check(enc.list_fill, enc.small_lists);
-    written(ctx, a.key);
+    written_as(ctx, a.key, NOTIFY_LIST, "ltrim");
     Ok(Reply::OK)
 }
 
@@ -270,7 +281,8 @@ pub(crate) fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to:
     // its key (and TTL).
     let Some(v) = take(ctx, src, from, 1)?.pop() else { return Ok(Reply::Nil) };
     push(ctx, dst, &[&v[..]], to, false)?;
-    written(ctx, src);
+    // As Redis: the push's event comes before the pop's.
+    written_as(ctx, src, NOTIFY_LIST, from.pop_event());
     Ok(Reply::Bulk(v))
 }
 

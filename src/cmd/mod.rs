@@ -51,6 +51,12 @@ pub(crate) fn typed<'c, T: ?Sized>(
     let now = ctx.now;
     let st = &mut *ctx.st;
     let db = ctx.sess.db.min(st.dbs.len() - 1);
+    let missed = look == Look::Read && !st.dbs[db].contains(key, now);
+    if missed {
+        // A read's miss (after a lazy expiry, reported first) is the `keymiss` event.
+        ctx.notify(crate::server::config::NOTIFY_KEY_MISS, "keymiss", key);
+    }
+    let st = &mut *ctx.st;
     let found = st.dbs[db].get_mut(key, now);
     if look == Look::Read {
         if found.is_some() {
@@ -83,23 +89,43 @@ pub(crate) fn typed_or_create<'c, T: ?Sized>(
 /// After a write to `key`: records it, and deletes it when its collection is empty.
 pub(crate) fn written(ctx: &mut Ctx<'_>, key: &[u8]) {
     let now = ctx.now;
-    if ctx.db().get_live(key, now).is_some_and(|e| e.value.is_empty_collection()) {
+    let emptied = ctx.db().get_live(key, now).is_some_and(|e| e.value.is_empty_collection());
+    if emptied {
         ctx.db().remove(key);
     }
     ctx.touched(key);
+    if emptied {
+        ctx.notify(crate::server::config::NOTIFY_GENERIC, "del", key);
+    }
+}
+
+/// After a write to `key` that reports `event` (class `class`): the event, then as
+/// [`written`] (a `del` for an emptied collection).
+pub(crate) fn written_as(ctx: &mut Ctx<'_>, key: &[u8], class: u32, event: &'static str) {
+    ctx.notify(class, event, key);
+    written(ctx, key);
 }
 
 /// Stores a computed collection (`len` elements) at `dst` in place of whatever was there,
 /// without a TTL, or deletes `dst` when the result is empty (the STORE commands); `len`.
-pub(crate) fn store_collection(ctx: &mut Ctx<'_>, dst: &[u8], value: Value, len: usize) -> CmdResult {
+/// `event` (class `class`) is reported for a stored result, `del` for a deleted `dst`.
+pub(crate) fn store_collection(
+    ctx: &mut Ctx<'_>,
+    dst: &[u8],
+    value: Value,
+    len: usize,
+    (class, event): (u32, &'static str),
+) -> CmdResult {
     let now = ctx.now;
     if len == 0 {
         if ctx.db().remove(dst).is_some() {
             ctx.touched(dst);
+            ctx.notify(crate::server::config::NOTIFY_GENERIC, "del", dst);
         }
     } else {
         ctx.db().set(dst, value, None, now);
         ctx.touched(dst);
+        ctx.notify(class, event, dst);
     }
     Ok(Reply::Int(len as i64))
 }
@@ -112,6 +138,11 @@ pub(crate) fn lookup(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
     ctx.db().get_mut(key, now).is_some()
 }
 
+/// A read lookup that found nothing: the `keymiss` event.
+pub(crate) fn read_miss(ctx: &mut Ctx<'_>, key: &[u8]) {
+    ctx.notify(crate::server::config::NOTIFY_KEY_MISS, "keymiss", key);
+}
+
 /// Reads `key` for a read command: counts a keyspace hit or miss.
 pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<bytes::Bytes>, Reply> {
     let r = get_str(ctx, key)?.map(|s| s.data.clone());
@@ -119,6 +150,7 @@ pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<bytes::By
         ctx.st.stats.keyspace_hits += 1;
     } else {
         ctx.st.stats.keyspace_misses += 1;
+        read_miss(ctx, key);
     }
     Ok(r)
 }

@@ -6,7 +6,8 @@
 use bytes::Bytes;
 
 use crate::cmd::collection::{scan_collection, Picks, ScanSource};
-use crate::cmd::{typed, typed_or_create, written, Look};
+use crate::cmd::{typed, typed_or_create, written_as, Look};
+use crate::server::config::NOTIFY_SET;
 use crate::db::{Set, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
@@ -31,7 +32,7 @@ pub fn sadd(ctx: &mut Ctx<'_>, a: Sadd<'_>) -> CmdResult {
     s.prepare(&enc, n);
     let added = a.member.iter().filter(|m| s.add(&enc, m)).count();
     if added > 0 {
-        written(ctx, a.key);
+        written_as(ctx, a.key, NOTIFY_SET, "sadd");
     }
     Ok(Reply::Int(added as i64))
 }
@@ -41,7 +42,7 @@ pub fn srem(ctx: &mut Ctx<'_>, a: Srem<'_>) -> CmdResult {
     let Some(s) = set(ctx, a.key, Look::Write)? else { return Ok(Reply::Int(0)) };
     let gone = a.member.iter().filter(|m| s.remove(m)).count();
     if gone > 0 {
-        written(ctx, a.key);
+        written_as(ctx, a.key, NOTIFY_SET, "srem");
     }
     Ok(Reply::Int(gone as i64))
 }
@@ -85,12 +86,12 @@ pub fn smove(ctx: &mut Ctx<'_>, a: Smove<'_>) -> CmdResult {
     if !set(ctx, a.source, Look::Write)?.is_some_and(|s| s.remove(a.member)) {
         return Ok(Reply::Int(0));
     }
-    written(ctx, a.source);
+    written_as(ctx, a.source, NOTIFY_SET, "srem");
     let enc = ctx.enc();
     let d =
         typed_or_create(ctx, a.destination, Value::as_set_mut, || Value::Set(Box::new(Set::new(&enc, a.member, 1))))?;
     if d.add(&enc, a.member) {
-        written(ctx, a.destination);
+        written_as(ctx, a.destination, NOTIFY_SET, "sadd");
     }
     Ok(Reply::Int(1))
 }
@@ -102,7 +103,9 @@ fn take(ctx: &mut Ctx<'_>, key: &[u8], positions: &[usize]) -> Result<Vec<Bytes>
     for m in &chosen {
         s.remove(m);
     }
-    written(ctx, key);
+    if !chosen.is_empty() {
+        written_as(ctx, key, NOTIFY_SET, "spop");
+    }
     Ok(chosen)
 }
 
@@ -200,9 +203,9 @@ fn diff_of(ctx: &mut Ctx<'_>, keys: &[&[u8]]) -> Result<Set, Reply> {
 }
 
 /// Stores `result` at `dest` (deleting it when empty); its size.
-fn store(ctx: &mut Ctx<'_>, dest: &[u8], result: Set) -> CmdResult {
+fn store(ctx: &mut Ctx<'_>, dest: &[u8], result: Set, event: &'static str) -> CmdResult {
     let n = result.len();
-    crate::cmd::store_collection(ctx, dest, Value::Set(Box::new(result)), n)
+    crate::cmd::store_collection(ctx, dest, Value::Set(Box::new(result)), n, (NOTIFY_SET, event))
 }
 
 /// SINTER key [key ...].
@@ -219,7 +222,7 @@ pub fn sinterstore(ctx: &mut Ctx<'_>, a: Sinterstore<'_>) -> CmdResult {
     for m in common {
         out.add(&enc, &m);
     }
-    store(ctx, a.destination, out)
+    store(ctx, a.destination, out, "sinterstore")
 }
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit] (overlay `walk`): Redis checks numkeys
@@ -251,7 +254,7 @@ pub fn sunion(ctx: &mut Ctx<'_>, a: Sunion<'_>) -> CmdResult {
 /// SUNIONSTORE destination key [key ...].
 pub fn sunionstore(ctx: &mut Ctx<'_>, a: Sunionstore<'_>) -> CmdResult {
     let out = union_of(ctx, &a.key)?;
-    store(ctx, a.destination, out)
+    store(ctx, a.destination, out, "sunionstore")
 }
 
 /// SDIFF key [key ...].
@@ -262,7 +265,7 @@ pub fn sdiff(ctx: &mut Ctx<'_>, a: Sdiff<'_>) -> CmdResult {
 /// SDIFFSTORE destination key [key ...].
 pub fn sdiffstore(ctx: &mut Ctx<'_>, a: Sdiffstore<'_>) -> CmdResult {
     let out = diff_of(ctx, &a.key)?;
-    store(ctx, a.destination, out)
+    store(ctx, a.destination, out, "sdiffstore")
 }
 
 /// SSCAN key cursor [MATCH pattern] [COUNT count] (overlay `walk`).

@@ -4,6 +4,7 @@ use crate::cmd::{get_str, read_str, str_value};
 use crate::db::{StrValue, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
+use crate::server::config::{NOTIFY_GENERIC, NOTIFY_STRING};
 use crate::server::Ctx;
 use crate::spec::generated::*;
 use crate::spec::grammar::parse_i64;
@@ -32,15 +33,21 @@ enum Ttl {
     At(i64),
 }
 
-/// Stores a string value (tracking the write), replacing whatever was there.
-fn store(ctx: &mut Ctx<'_>, key: &[u8], value: Value, ttl: Ttl) {
+/// Stores a string value (tracking the write, reporting `event`, and `expire` with a TTL),
+/// replacing whatever was there.
+fn store(ctx: &mut Ctx<'_>, key: &[u8], value: Value, ttl: Ttl, event: &'static str) {
     let now = ctx.now;
+    let expires = matches!(ttl, Ttl::At(_));
     match ttl {
         Ttl::Clear => ctx.db().set(key, value, None, now),
         Ttl::At(t) => ctx.db().set(key, value, Some(t), now),
         Ttl::Keep => ctx.db().set_keep_ttl(key, value, now),
     }
     ctx.touched(key);
+    ctx.notify(NOTIFY_STRING, event, key);
+    if expires {
+        ctx.notify(NOTIFY_GENERIC, "expire", key);
+    }
 }
 
 /// SET key value [NX | XX | IFEQ v | IFNE v] [GET] [EX s | PX ms | EXAT s | PXAT ms | KEEPTTL].
@@ -75,7 +82,7 @@ pub fn set(ctx: &mut Ctx<'_>, a: Set<'_>) -> CmdResult {
         }
     };
     if proceed {
-        store(ctx, a.key, str_value(a.value.to_vec()), ttl);
+        store(ctx, a.key, str_value(a.value.to_vec()), ttl, "set");
     }
     Ok(match (a.get, proceed) {
         (true, _) => Reply::bulk_opt(old.flatten()),
@@ -100,6 +107,7 @@ pub fn getdel(ctx: &mut Ctx<'_>, a: Getdel<'_>) -> CmdResult {
     if v.is_some() {
         ctx.db().remove(a.key);
         ctx.touched(a.key);
+        ctx.notify(NOTIFY_GENERIC, "del", a.key);
     }
     Ok(Reply::bulk_opt(v))
 }
@@ -115,6 +123,7 @@ pub fn getex(ctx: &mut Ctx<'_>, a: Getex<'_>) -> CmdResult {
             if ctx.db().peek(a.key, now).is_some_and(|e| e.expire_at.is_some()) {
                 ctx.db().set_expire(a.key, None);
                 ctx.touched(a.key);
+                ctx.notify(NOTIFY_GENERIC, "persist", a.key);
             }
             return Ok(Reply::bulk(v));
         }
@@ -123,40 +132,42 @@ pub fn getex(ctx: &mut Ctx<'_>, a: Getex<'_>) -> CmdResult {
         Some(GetexExpiration::UnixTimeSeconds(n)) => (expire_at(ctx, "getex", n.int()?, 1000, false)?, true),
         Some(GetexExpiration::UnixTimeMilliseconds(n)) => (expire_at(ctx, "getex", n.int()?, 1, false)?, true),
     };
-    if absolute && at <= ctx.now {
+    let gone = absolute && at <= ctx.now;
+    if gone {
         ctx.db().remove(a.key);
     } else {
         ctx.db().set_expire(a.key, Some(at));
     }
     ctx.touched(a.key);
+    ctx.notify(NOTIFY_GENERIC, if gone { "del" } else { "expire" }, a.key);
     Ok(Reply::bulk(v))
 }
 
 /// GETSET key value: the old value; the new one has no TTL.
 pub fn getset(ctx: &mut Ctx<'_>, a: Getset<'_>) -> CmdResult {
     let old = read_str(ctx, a.key)?;
-    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear);
+    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear, "set");
     Ok(Reply::bulk_opt(old))
 }
 
 /// MGET key [key ...]: nil for missing keys and for keys of other types.
 pub fn mget(ctx: &mut Ctx<'_>, a: Mget<'_>) -> CmdResult {
     let now = ctx.now;
-    let out = a
-        .key
-        .iter()
-        .map(|k| match ctx.db().get_mut(k, now).and_then(|e| e.value.as_str()) {
-            Some(s) => Reply::bulk(s.data.clone()),
-            None => Reply::Nil,
-        })
-        .collect();
+    let mut out = Vec::with_capacity(a.key.len());
+    for k in &a.key {
+        let found = ctx.db().get_mut(k, now).map(|e| e.value.as_str().map(|s| s.data.clone()));
+        if found.is_none() {
+            crate::cmd::read_miss(ctx, k);
+        }
+        out.push(Reply::bulk_opt(found.flatten()));
+    }
     Ok(Reply::Array(out))
 }
 
 /// MSET key value [key value ...].
 pub fn mset(ctx: &mut Ctx<'_>, a: Mset<'_>) -> CmdResult {
     for d in &a.data {
-        store(ctx, d.key, str_value(d.value.to_vec()), Ttl::Clear);
+        store(ctx, d.key, str_value(d.value.to_vec()), Ttl::Clear, "set");
     }
     Ok(Reply::OK)
 }
@@ -167,7 +178,7 @@ pub fn msetnx(ctx: &mut Ctx<'_>, a: Msetnx<'_>) -> CmdResult {
         return Ok(Reply::Int(0));
     }
     for d in &a.data {
-        store(ctx, d.key, str_value(d.value.to_vec()), Ttl::Clear);
+        store(ctx, d.key, str_value(d.value.to_vec()), Ttl::Clear, "set");
     }
     Ok(Reply::Int(1))
 }
@@ -177,21 +188,21 @@ pub fn setnx(ctx: &mut Ctx<'_>, a: Setnx<'_>) -> CmdResult {
     if crate::cmd::lookup(ctx, a.key) {
         return Ok(Reply::Int(0));
     }
-    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear);
+    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear, "set");
     Ok(Reply::Int(1))
 }
 
 /// SETEX key seconds value.
 pub fn setex(ctx: &mut Ctx<'_>, a: Setex<'_>) -> CmdResult {
     let at = expire_at(ctx, "setex", a.seconds, 1000, true)?;
-    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::At(at));
+    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::At(at), "set");
     Ok(Reply::OK)
 }
 
 /// PSETEX key milliseconds value.
 pub fn psetex(ctx: &mut Ctx<'_>, a: Psetex<'_>) -> CmdResult {
     let at = expire_at(ctx, "psetex", a.milliseconds, 1, true)?;
-    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::At(at));
+    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::At(at), "set");
     Ok(Reply::OK)
 }
 
@@ -209,7 +220,7 @@ pub fn append(ctx: &mut Ctx<'_>, a: Append<'_>) -> CmdResult {
     let cur_len = get_str(ctx, a.key)?.map(|s| s.data.len());
     let len = match cur_len {
         None => {
-            store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear);
+            store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear, "append");
             a.value.len()
         }
         Some(n) => {
@@ -220,6 +231,7 @@ pub fn append(ctx: &mut Ctx<'_>, a: Append<'_>) -> CmdResult {
                 s.enc = crate::db::StrEnc::Raw;
             }
             ctx.touched(a.key);
+            ctx.notify(NOTIFY_STRING, "append", a.key);
             total
         }
     };
@@ -228,7 +240,11 @@ pub fn append(ctx: &mut Ctx<'_>, a: Append<'_>) -> CmdResult {
 
 /// STRLEN key.
 pub fn strlen(ctx: &mut Ctx<'_>, a: Strlen<'_>) -> CmdResult {
-    Ok(Reply::Int(get_str(ctx, a.key)?.map_or(0, |s| s.data.len() as i64)))
+    let n = get_str(ctx, a.key)?.map(|s| s.data.len() as i64);
+    if n.is_none() {
+        crate::cmd::read_miss(ctx, a.key);
+    }
+    Ok(Reply::Int(n.unwrap_or(0)))
 }
 
 /// The substring Redis's GETRANGE returns for `start..=end` (negative from the end).
@@ -257,8 +273,11 @@ fn range(data: &[u8], mut start: i64, mut end: i64) -> &[u8] {
 /// GETRANGE key start end.
 pub fn getrange(ctx: &mut Ctx<'_>, a: Getrange<'_>) -> CmdResult {
     // The substring shares the stored bytes.
-    let v = get_str(ctx, a.key)?.map(|s| s.data.slice_ref(range(&s.data, a.start, a.end))).unwrap_or_default();
-    Ok(Reply::bulk(v))
+    let v = get_str(ctx, a.key)?.map(|s| s.data.slice_ref(range(&s.data, a.start, a.end)));
+    if v.is_none() {
+        crate::cmd::read_miss(ctx, a.key);
+    }
+    Ok(Reply::bulk(v.unwrap_or_default()))
 }
 
 /// SUBSTR key start end (GETRANGE's old name).
@@ -282,7 +301,7 @@ pub fn setrange(ctx: &mut Ctx<'_>, a: Setrange<'_>) -> CmdResult {
             let total = check_len(ctx, offset, a.value.len())?;
             let mut data = crate::db::try_zeroed(total).ok_or(Reply::err(error::ALLOC_FAILED))?;
             data[offset..].copy_from_slice(a.value);
-            store(ctx, a.key, Value::Str(StrValue::raw(data)), Ttl::Clear);
+            store(ctx, a.key, Value::Str(StrValue::raw(data)), Ttl::Clear, "setrange");
             Ok(Reply::Int(total as i64))
         }
         Some(n) => {
@@ -302,6 +321,7 @@ pub fn setrange(ctx: &mut Ctx<'_>, a: Setrange<'_>) -> CmdResult {
                 len = s.data.len();
             }
             ctx.touched(a.key);
+            ctx.notify(NOTIFY_STRING, "setrange", a.key);
             Ok(Reply::Int(len as i64))
         }
     }
@@ -317,6 +337,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
     let now = ctx.now;
     ctx.db().set_keep_ttl(key, Value::Str(StrValue::int(v)), now);
     ctx.touched(key);
+    ctx.notify(NOTIFY_STRING, "incrby", key);
     Ok(Reply::Int(v))
 }
 
@@ -409,6 +430,7 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, a: Incrbyfloat<'_>) -> CmdResult {
     let now = ctx.now;
     ctx.db().set_keep_ttl(a.key, Value::Str(StrValue::fresh(text.clone())), now);
     ctx.touched(a.key);
+    ctx.notify(NOTIFY_STRING, "incrbyfloat", a.key);
     Ok(Reply::bulk(text))
 }
 

@@ -72,9 +72,25 @@ pub struct Db {
     /// Keys that held a hash with field TTLs when last seen: the active expiry cycle sweeps
     /// their fields (a key that no longer does is dropped on the way).
     field_ttls: BTreeSet<Bytes>,
-    /// Keys deleted by lazy expiry since the dispatcher last collected them (for WATCH,
-    /// notifications and the `expired_keys` count).
-    expired_log: Vec<Bytes>,
+    /// What happened to keys inside the database since the dispatcher last collected it,
+    /// in order: expiry (lazy or active), creation (only while `log_new`), hash fields
+    /// expiring in the active cycle. For WATCH, keyspace notifications and INFO's counts.
+    log: Vec<(KeyEvent, Bytes)>,
+    /// Whether key creations are logged (the `new` keyspace event is on).
+    pub log_new: bool,
+}
+
+/// A change [`Db`] makes on its own (see `Db::take_log`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// The key expired and was deleted.
+    Expired,
+    /// The key was created.
+    New,
+    /// Fields of the hash expired in the active cycle (the count).
+    FieldsExpired(u32),
+    /// A hash emptied by its fields' expiry was deleted.
+    Deleted,
 }
 
 impl Db {
@@ -110,7 +126,7 @@ impl Db {
         match self.map.get(key) {
             Some(e) if Self::is_expired(e, now) => {
                 if let Some((k, _)) = self.map.get_key_value(key) {
-                    self.expired_log.push(k.clone());
+                    self.log.push((KeyEvent::Expired, k.clone()));
                 }
                 self.remove(key);
                 true
@@ -158,6 +174,8 @@ impl Db {
     /// Stores `value` under `key`, replacing any old value; the TTL becomes `expire_at`.
     pub fn set(&mut self, key: &[u8], value: Value, expire_at: Option<i64>, now: i64) {
         let entry = Entry { value, expire_at, accessed_ms: now };
+        // A logically expired key is deleted first (its expiry is an event of its own).
+        self.expire_if_needed(key, now);
         let Some(k) = self.stored_key(key) else {
             return self.insert_new(Bytes::copy_from_slice(key), entry);
         };
@@ -205,9 +223,14 @@ impl Db {
             };
             match &mut e.value {
                 Value::Hash(h) if h.has_expires() => {
-                    n += h.purge_expired(now) as u64;
+                    let gone = h.purge_expired(now);
+                    n += gone as u64;
+                    if gone > 0 {
+                        self.log.push((KeyEvent::FieldsExpired(gone as u32), k.clone()));
+                    }
                     if h.is_empty() {
                         self.remove(&k);
+                        self.log.push((KeyEvent::Deleted, k.clone()));
                     } else if !h.has_expires() {
                         self.field_ttls.remove(&k);
                     }
@@ -222,6 +245,9 @@ impl Db {
 
     /// Inserts a key known to be absent, into every index.
     fn insert_new(&mut self, k: Bytes, entry: Entry) {
+        if self.log_new {
+            self.log.push((KeyEvent::New, k.clone()));
+        }
         if entry.value.has_field_ttls() {
             self.field_ttls.insert(k.clone());
         }
@@ -288,19 +314,20 @@ impl Db {
                 if let Some(o) = &mut self.scan {
                     o.remove(&k);
                 }
+                self.log.push((KeyEvent::Expired, k.clone()));
                 gone.push(k);
             }
         }
         gone
     }
 
-    /// The keys lazy expiry deleted since the last call.
-    pub fn take_expired(&mut self) -> Vec<Bytes> {
-        std::mem::take(&mut self.expired_log)
+    /// What happened to keys on the database's own since the last call, in order.
+    pub fn take_log(&mut self) -> Vec<(KeyEvent, Bytes)> {
+        std::mem::take(&mut self.log)
     }
 
-    pub fn has_expired_log(&self) -> bool {
-        !self.expired_log.is_empty()
+    pub fn has_log(&self) -> bool {
+        !self.log.is_empty()
     }
 
     /// How many hashes have fields with TTLs (INFO keyspace `subexpiry`).

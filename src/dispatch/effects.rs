@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::{call_serving, Caller};
 use crate::server::blocking::{BlockOn, Blocked};
-use crate::server::{Frame, Session, Shared, State};
+use crate::server::{notify, Frame, Session, Shared, State};
 
 /// How often (in server-clock ms) the active expiry cycle runs.
 const ACTIVE_EXPIRE_EVERY_MS: i64 = 100;
@@ -33,16 +33,7 @@ pub fn active_expire(shared: &Shared, st: &mut State, now: i64) {
 /// their watchers, and the clients blocked on them are served.
 pub fn after_command(shared: &Shared, st: &mut State, dirty: &mut Vec<(usize, Vec<u8>)>, now: i64) {
     st.stats.changes_since_save += dirty.len() as u64;
-    let mut expired = 0;
-    for db in 0..st.dbs.len() {
-        if st.dbs[db].has_expired_log() {
-            for k in st.dbs[db].take_expired() {
-                expired += 1;
-                st.watches.touch(&mut st.clients, db, &k, true);
-            }
-        }
-    }
-    st.stats.expired_keys += expired;
+    collect_logs(st);
     if dirty.is_empty() {
         return;
     }
@@ -62,6 +53,43 @@ pub fn after_command(shared: &Shared, st: &mut State, dirty: &mut Vec<(usize, Ve
         serve_ready(shared, st, ready, now);
     }
     dirty.clear();
+}
+
+/// Collects what the databases did on their own since the last time, in order: expired
+/// keys count, touch their watchers and publish `expired`; created keys publish `new`;
+/// hash fields expired by the active cycle publish `hexpired` (and `del` for a hash they
+/// emptied).
+pub fn collect_logs(st: &mut State) {
+    use crate::db::KeyEvent;
+    use crate::server::config::{NOTIFY_EXPIRED, NOTIFY_GENERIC, NOTIFY_HASH, NOTIFY_NEW};
+    for db in 0..st.dbs.len() {
+        if !st.dbs[db].has_log() {
+            continue;
+        }
+        for (event, k) in st.dbs[db].take_log() {
+            match event {
+                KeyEvent::Expired => {
+                    st.stats.expired_keys += 1;
+                    st.watches.touch(&mut st.clients, db, &k, true);
+                    notify::publish(st, db, NOTIFY_EXPIRED, "expired", &k);
+                }
+                KeyEvent::New => notify::publish(st, db, NOTIFY_NEW, "new", &k),
+                KeyEvent::FieldsExpired(_) => {
+                    st.watches.touch(&mut st.clients, db, &k, false);
+                    notify::publish(st, db, NOTIFY_HASH, "hexpired", &k);
+                }
+                KeyEvent::Deleted => notify::publish(st, db, NOTIFY_GENERIC, "del", &k),
+            }
+        }
+    }
+}
+
+/// After CONFIG SET: whether the databases log key creations (the `new` event).
+pub fn config_changed(st: &mut State) {
+    let on = st.config.notify_flags() & crate::server::config::NOTIFY_NEW != 0 && notify::enabled(st);
+    for db in &mut st.dbs {
+        db.log_new = on;
+    }
 }
 
 /// Serves the clients blocked on the `ready` keys, each key's waiters in the order they

@@ -125,6 +125,8 @@ pub struct ConfigLimits {
     /// Idle seconds before a client is closed (0: never).
     pub timeout: i64,
     pub requirepass_set: bool,
+    /// `notify-keyspace-events` as flags.
+    pub notify: u32,
     /// The encoding thresholds (the profile's flags are filled in by `Ctx::enc`).
     pub enc: crate::db::Encodings,
 }
@@ -137,6 +139,7 @@ impl Default for Config {
             maxclients: 0,
             timeout: 0,
             requirepass_set: false,
+            notify: 0,
             enc: crate::db::Encodings::default(),
         };
         let mut c = Config { values: PARAMS.iter().map(|p| p.default.to_string()).collect(), limits: unset };
@@ -169,6 +172,11 @@ impl Config {
         self.limits
     }
 
+    /// `notify-keyspace-events` as flags.
+    pub fn notify_flags(&self) -> u32 {
+        self.limits.notify
+    }
+
     fn encodings(&self) -> crate::db::Encodings {
         let size = |n: &str| usize::try_from(self.get_i64(n)).unwrap_or(0);
         crate::db::Encodings {
@@ -191,7 +199,17 @@ impl Config {
             maxclients: self.get_i64("maxclients"),
             timeout: self.get_i64("timeout"),
             requirepass_set: !self.get("requirepass").is_empty(),
+            notify: parse_events(self.get("notify-keyspace-events")).unwrap_or(0),
             enc: self.encodings(),
+        }
+    }
+
+    /// A value as CONFIG GET shows it (the event flags in Redis's rendering, which hides `n`
+    /// under `A`; the stored form keeps every flag).
+    fn shown(&self, i: usize) -> String {
+        match PARAMS[i].kind {
+            Kind::Events => events_to_string(parse_events(&self.values[i]).unwrap_or(0)),
+            _ => self.values[i].clone(),
         }
     }
 
@@ -202,7 +220,7 @@ impl Config {
         let push = |name: String, i: usize, out: &mut Vec<(String, String)>| {
             // As Redis's dictionary of matches: names compare without case.
             if !out.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-                out.push((name, self.values[i].clone()));
+                out.push((name, self.shown(i)));
             }
         };
         for pat in patterns {
@@ -317,7 +335,12 @@ fn normalize(kind: Kind, v: &str, profile: &Profile) -> Result<String, String> {
         Kind::Events => {
             let flags = crate::server::config::parse_events(v)
                 .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".to_string())?;
-            Ok(events_to_string(flags))
+            // Stored with every flag spelled out; shown as Redis renders it.
+            let mut stored = events_to_string(flags);
+            if flags & NOTIFY_NEW != 0 && !stored.contains('n') {
+                stored.push('n');
+            }
+            Ok(stored)
         }
     }
 }
@@ -408,13 +431,15 @@ pub fn events_to_string(f: u32) -> String {
             (NOTIFY_EVICTED, 'e'),
             (NOTIFY_STREAM, 't'),
             (NOTIFY_MODULE, 'd'),
+            (NOTIFY_NEW, 'n'),
         ] {
             if f & bit != 0 {
                 s.push(c);
             }
         }
     }
-    for (bit, c) in [(NOTIFY_KEYSPACE, 'K'), (NOTIFY_KEYEVENT, 'E'), (NOTIFY_KEY_MISS, 'm'), (NOTIFY_NEW, 'n')] {
+    // As Redis: `n` is only written outside `A` (KEAn reads back AKE, new events still on).
+    for (bit, c) in [(NOTIFY_KEYSPACE, 'K'), (NOTIFY_KEYEVENT, 'E'), (NOTIFY_KEY_MISS, 'm')] {
         if f & bit != 0 {
             s.push(c);
         }

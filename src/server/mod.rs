@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod clients;
 mod clock;
 pub mod config;
+pub mod notify;
 pub mod pubsub;
 pub mod watch;
 
@@ -148,13 +149,14 @@ impl State {
     }
 
     /// Deletes expired keys in every database (the active expiry cycle).
+    /// The deleted keys are counted when the databases' logs are collected
+    /// (`dispatch::effects`).
     pub fn active_expire(&mut self, now: i64) {
-        let (mut n, mut fields) = (0, 0);
+        let mut fields = 0;
         for db in &mut self.dbs {
-            n += db.purge_expired(now).len() as u64;
+            db.purge_expired(now);
             fields += db.purge_expired_fields(now);
         }
-        self.stats.expired_keys += n;
         self.stats.expired_subkeys += fields;
         self.last_active_expire_ms = now;
     }
@@ -280,7 +282,9 @@ impl Server {
     pub fn set_config(&self, name: &str, value: &str) -> Result<(), String> {
         let mut st = self.shared.lock();
         config::set_many(&mut st.config, &self.shared.profile, &[(name.as_bytes(), value.as_bytes())])
-            .map_err(|e| e.error_text().unwrap_or("ERR").to_string())
+            .map_err(|e| e.error_text().unwrap_or("ERR").to_string())?;
+        crate::dispatch::effects::config_changed(&mut st);
+        Ok(())
     }
 }
 
@@ -392,6 +396,20 @@ impl Ctx<'_> {
             return Ok(Reply::NilArray);
         }
         Ok(immediate)
+    }
+
+    /// Reports the keyspace event `event` (class `class`, a `config::NOTIFY_*`) on `key` of
+    /// the selected database; what the databases logged on their own (expiry, creation) is
+    /// published first.
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        let db = self.sess.db;
+        self.notify_in(db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for a key of database `db` (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
+        crate::dispatch::effects::collect_logs(self.st);
+        notify::publish(self.st, db, class, event, key);
     }
 
     /// Records that `key` in the selected db changed.

@@ -14,7 +14,8 @@ pub mod range;
 pub mod store;
 
 use crate::cmd::collection::{scan_collection, ScanSource};
-use crate::cmd::{typed, typed_or_create, written, Look};
+use crate::cmd::{typed, typed_or_create, written_as, Look};
+use crate::server::config::NOTIFY_ZSET;
 use crate::db::{LexBound, ScoreBound, Value, ZSet};
 use crate::error;
 use crate::reply::{format_double, CmdResult, Reply};
@@ -240,7 +241,7 @@ fn add_pairs(ctx: &mut Ctx<'_>, key: &[u8], pairs: &[Vec<u8>], f: AddFlags) -> C
         last = Some(new);
     }
     if added + updated > 0 {
-        written(ctx, key);
+        written_as(ctx, key, NOTIFY_ZSET, if f.incr { "zincr" } else { "zadd" });
     } else {
         written_if_empty(ctx, key);
     }
@@ -268,7 +269,7 @@ pub fn zrem(ctx: &mut Ctx<'_>, a: Zrem<'_>) -> CmdResult {
     let Some(z) = zset(ctx, a.key, Look::Write)? else { return Ok(Reply::Int(0)) };
     let gone = a.member.iter().filter(|m| z.remove(m)).count();
     if gone > 0 {
-        written(ctx, a.key);
+        written_as(ctx, a.key, NOTIFY_ZSET, "zrem");
     }
     Ok(Reply::Int(gone as i64))
 }

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use super::{score_reply, zset};
 use crate::cmd::collection::{rand_args, Picks};
 use crate::cmd::list::mpop_args;
-use crate::cmd::{written, Look};
+use crate::cmd::{written_as, Look};
+use crate::server::config::NOTIFY_ZSET;
 use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::Ctx;
@@ -26,7 +27,7 @@ pub(crate) fn pop_n(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: usize) -> R
         z.remove(m);
     }
     if !out.is_empty() {
-        written(ctx, key);
+        written_as(ctx, key, NOTIFY_ZSET, if max { "zpopmax" } else { "zpopmin" });
     }
     Ok(out)
 }

@@ -7,7 +7,8 @@ use bytes::Bytes;
 
 use super::{lex_range, score_range, score_reply, zset};
 use crate::cmd::list::range as rank_range;
-use crate::cmd::{written, Look};
+use crate::cmd::{written_as, Look};
+use crate::server::config::NOTIFY_ZSET;
 use crate::db::{LexBound, ScoreBound, Value, ZSet};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
@@ -248,13 +249,14 @@ pub fn zrangestore(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     for (m, s) in &items {
         out.set(&enc, m, *s);
     }
-    store_result(ctx, dst, out)
+    store_result(ctx, dst, out, "zrangestore")
 }
 
 /// Stores a computed sorted set at `dst` (deleting `dst` when it is empty); its size.
-pub(crate) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet) -> CmdResult {
+/// Stores a computed sorted set at `dst`, reporting `event` (`zunionstore`, `zrangestore`, ...).
+pub(crate) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: &'static str) -> CmdResult {
     let n = z.len();
-    crate::cmd::store_collection(ctx, dst, Value::Zset(Box::new(z)), n)
+    crate::cmd::store_collection(ctx, dst, Value::Zset(Box::new(z)), n, (crate::server::config::NOTIFY_ZSET, event))
 }
 
 /// ZCOUNT key min max (overlay `raw`): the bounds, then the key.
@@ -277,12 +279,17 @@ pub fn zlexcount(ctx: &mut Ctx<'_>, a: Zlexcount<'_>) -> CmdResult {
 fn remove_range(ctx: &mut Ctx<'_>, key: &[u8], bounds: Bounds) -> CmdResult {
     let Some(z) = zset(ctx, key, Look::Write)? else { return Ok(Reply::Int(0)) };
     let q = Query { bounds, rev: false, offset: 0, limit: -1, withscores: false };
+    let event = match q.bounds {
+        Bounds::Rank(..) => "zremrangebyrank",
+        Bounds::Score(..) => "zremrangebyscore",
+        Bounds::Lex(..) => "zremrangebylex",
+    };
     let gone = select(z, &q);
     for (m, _) in &gone {
         z.remove(m);
     }
     if !gone.is_empty() {
-        written(ctx, key);
+        written_as(ctx, key, NOTIFY_ZSET, event);
     }
     Ok(Reply::Int(gone.len() as i64))
 }

@@ -89,6 +89,7 @@ fn combine(ctx: &mut Ctx<'_>, words: &[Vec<u8>], call: Call<'_>) -> CmdResult {
             ctx.st.stats.keyspace_hits += 1;
         } else {
             ctx.st.stats.keyspace_misses += 1;
+            crate::cmd::read_miss(ctx, k);
         }
         sources.push(Source { items: items.transpose()?.unwrap_or_default(), weight: 1.0 });
     }
@@ -191,7 +192,7 @@ fn combine(ctx: &mut Ctx<'_>, words: &[Vec<u8>], call: Call<'_>) -> CmdResult {
         // Redis builds a skiplist, then converts it when it fits a listpack.
         let longest = result.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
         out.listpack = out.len() <= enc.zset_entries && longest <= enc.zset_value;
-        return store_result(ctx, dst, out);
+        return store_result(ctx, dst, out, call.name);
     }
     let resp3 = ctx.sess.resp >= 3;
     let mut reply = Vec::new();
