@@ -96,6 +96,55 @@ impl Client {
         Some(f.into_reply())
     }
 
+    /// The next queued push (not a blocked command's reply), without waiting.
+    pub fn try_recv_push(&mut self) -> Option<Reply> {
+        self.server.with_state(|st| {
+            let q = &mut st.clients.get_mut(&self.session.id)?.outbox;
+            let i = q.iter().position(|f| matches!(f, Frame::Push(_)))?;
+            q.remove(i).map(Frame::into_reply)
+        })
+    }
+
+    /// Waits for the reply of the command that blocked.
+    pub fn wait_reply(&mut self) -> Result<Reply, ClientError> {
+        dispatch::wait_frame(&self.server.shared, &mut self.session, None, true)?.ok_or(ClientError::ConnectionDropped)
+    }
+
+    /// The reply of the command that blocked, if it has come (running the server's
+    /// periodic work first, so a timeout due on the running clock fires).
+    pub fn poll_reply(&mut self) -> Result<Option<Reply>, ClientError> {
+        dispatch::wait_frame(&self.server.shared, &mut self.session, Some(std::time::Duration::ZERO), true)
+    }
+
+    /// While blocked with a deadline on a running clock: a timer that wakes this client's
+    /// signal when the deadline passes (dropping it is harmless; it fires once).
+    pub fn wake_at(&self, deadline: Option<i64>) -> Option<std::thread::JoinHandle<()>> {
+        let d = deadline?;
+        let clock = &self.server.shared.clock;
+        if clock.is_frozen() {
+            return None; // the test moves the clock, and that wakes the client
+        }
+        let ms = (d - clock.now_ms() + 1).max(1) as u64;
+        let signal = self.signal();
+        std::thread::Builder::new()
+            .name("fakeredis-timeout".into())
+            .spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                signal.notify();
+            })
+            .ok()
+    }
+
+    /// Where this client's pushes go instead of its queue (the async redis-rs adapter's push
+    /// sender): called under the server's lock, so it must not block.
+    pub fn set_push_hook(&mut self, hook: Option<crate::server::clients::PushHook>) {
+        self.server.with_state(|st| {
+            if let Some(me) = st.clients.get_mut(&self.session.id) {
+                me.push_hook = hook;
+            }
+        });
+    }
+
     /// Waits for the next frame queued for this client.
     pub fn recv(&mut self) -> Result<Reply, ClientError> {
         dispatch::wait_frame(&self.server.shared, &mut self.session, None, false)?.ok_or(ClientError::ConnectionDropped)

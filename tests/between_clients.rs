@@ -320,3 +320,44 @@ async fn async_blpop_over_tcp_is_served_from_another_task() {
     let _: i64 = redis::cmd("RPUSH").arg("q").arg("v").query_async(&mut pusher).await.unwrap();
     assert_eq!(pop.await.unwrap(), ("q".to_string(), "v".to_string()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_in_process_pubsub_through_the_push_sender() {
+    let server = Server::new();
+    let mut sub = server.async_redis_connection();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    sub.set_push_sender(tx);
+    sub.subscribe(&["a", "b"]).await.unwrap();
+    let first = rx.recv().await.unwrap();
+    assert_eq!(first.kind, redis::PushKind::Subscribe);
+    assert_eq!(rx.recv().await.unwrap().kind, redis::PushKind::Subscribe);
+    let mut publisher = server.async_redis_connection();
+    let n: i64 = redis::cmd("PUBLISH").arg("b").arg("hello").query_async(&mut publisher).await.unwrap();
+    assert_eq!(n, 1);
+    // Delivered when the publisher's command queued it: no command on `sub` needed.
+    let msg = rx.recv().await.unwrap();
+    assert_eq!(msg.kind, redis::PushKind::Message);
+    assert_eq!(msg.data, vec![redis::Value::BulkString(b"b".to_vec()), redis::Value::BulkString(b"hello".to_vec())]);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn async_in_process_blpop_does_not_block_the_executor() {
+    let server = Server::new();
+    let mut waiter = server.async_redis_connection();
+    let mut pusher = server.async_redis_connection();
+    // On a single-threaded runtime: if BLPOP blocked the thread, the push could never run.
+    let pop = async move {
+        let r: (String, String) = redis::cmd("BLPOP").arg("q").arg(0).query_async(&mut waiter).await.unwrap();
+        r
+    };
+    let push = async move {
+        tokio::task::yield_now().await;
+        let _: i64 = redis::cmd("RPUSH").arg("q").arg("v").query_async(&mut pusher).await.unwrap();
+    };
+    let (popped, ()) = tokio::join!(pop, push);
+    assert_eq!(popped, ("q".to_string(), "v".to_string()));
+    // A timeout on the running clock fires too.
+    let mut c = server.async_redis_connection();
+    let r: Option<(String, String)> = redis::cmd("BLPOP").arg("none").arg(0.02).query_async(&mut c).await.unwrap();
+    assert_eq!(r, None);
+}

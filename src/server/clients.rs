@@ -129,12 +129,29 @@ pub struct ClientMeta {
     /// The keys WATCH registered, and whether one has changed since.
     pub watching: Vec<Watched>,
     pub dirty_cas: bool,
+    /// Where pushes go instead of the outbox (see `Client::set_push_hook`).
+    pub push_hook: Option<PushHook>,
+}
+
+/// A receiver of a client's pushes, called as they are sent.
+#[derive(Clone)]
+pub struct PushHook(pub Arc<dyn Fn(&Reply) + Send + Sync>);
+
+impl std::fmt::Debug for PushHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PushHook")
+    }
 }
 
 impl ClientMeta {
-    /// Queues `frame` and wakes the client.
+    /// Queues `frame` (or hands a push to the client's hook) and wakes the client.
     pub fn send(&mut self, frame: Frame) {
-        self.outbox.push_back(frame);
-        self.signal.notify();
+        match (&self.push_hook, frame) {
+            (Some(hook), Frame::Push(r)) => (hook.0)(&r),
+            (_, frame) => {
+                self.outbox.push_back(frame);
+                self.signal.notify();
+            }
+        }
     }
 }

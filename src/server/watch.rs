@@ -28,6 +28,11 @@ impl Watches {
         self.by_key.is_empty()
     }
 
+    /// How many distinct keys are watched (INFO's `total_watched_keys`).
+    pub fn key_count(&self) -> usize {
+        self.by_key.len()
+    }
+
     /// Client `c` watches `key` of `db` (again: no change).
     pub fn watch(&mut self, c: &mut ClientMeta, db: usize, key: &[u8], expired: bool) {
         if c.watching.iter().any(|w| w.db == db && w.key == key) {

@@ -134,12 +134,15 @@ fn clients(ctx: &Ctx<'_>, v: V) -> String {
     s.f("connected_clients", ctx.st.clients.len()).f("cluster_connections", 0);
     s.f("maxclients", ctx.st.config.get("maxclients"));
     s.f("client_recent_max_input_buffer", 20480).f("client_recent_max_output_buffer", 0);
-    s.f("blocked_clients", 0).f("tracking_clients", 0);
+    let count = |f: fn(&crate::server::ClientMeta) -> bool| ctx.st.clients.values().filter(|m| f(m)).count();
+    s.f("blocked_clients", count(|m| m.blocked.is_some())).f("tracking_clients", 0);
     let newer = v.redis(7, 4) || v.valkey(8, 0);
-    s.when(newer, "pubsub_clients", 0).when(newer, "watching_clients", 0);
-    s.f("clients_in_timeout_table", 0);
-    s.when(newer, "total_watched_keys", 0);
-    s.when(v.r(7, 2), "total_blocking_keys", 0).when(v.r(7, 2), "total_blocking_keys_on_nokey", 0);
+    s.when(newer, "pubsub_clients", count(|m| m.subs.any()));
+    s.when(newer, "watching_clients", count(|m| !m.watching.is_empty()));
+    s.f("clients_in_timeout_table", count(|m| m.blocked.as_ref().is_some_and(|b| b.deadline.is_some())));
+    s.when(newer, "total_watched_keys", ctx.st.watches.key_count());
+    s.when(v.r(7, 2), "total_blocking_keys", ctx.st.waiters.key_count());
+    s.when(v.r(7, 2), "total_blocking_keys_on_nokey", 0);
     if v.keydb() {
         s.f("current_client_thread", 0).f("thread_0_clients", ctx.st.clients.len());
     }
@@ -266,8 +269,9 @@ fn stats(ctx: &Ctx<'_>, v: V) -> String {
         s.f("total_eviction_exceeded_time", 0).f("current_eviction_exceeded_time", 0);
     }
     s.f("keyspace_hits", st.keyspace_hits).f("keyspace_misses", st.keyspace_misses);
-    s.f("pubsub_channels", 0).f("pubsub_patterns", 0);
-    s.when(v.r(7, 0), "pubsubshard_channels", 0);
+    let ps = &ctx.st.pubsub;
+    s.f("pubsub_channels", ps.channel_names(false).count()).f("pubsub_patterns", ps.pattern_count());
+    s.when(v.r(7, 0), "pubsubshard_channels", ps.channel_names(true).count());
     s.f("latest_fork_usec", 0).f("total_forks", 0).f("migrate_cached_sockets", 0);
     s.f("slave_expires_tracked_keys", 0);
     s.f("active_defrag_hits", 0).f("active_defrag_misses", 0).f("active_defrag_key_hits", 0);
