@@ -184,7 +184,9 @@ impl Client {
         if out[from..].iter().any(|f| matches!(f, Frame::Reply(_))) {
             self.session.waiting = false;
         }
-        Ok(())
+        drop(st);
+        // A command CLIENT PAUSE held back runs once the pause is over.
+        dispatch::resume(shared, &mut self.session, out)
     }
 
     /// What wakes this client's owner when a frame is queued for it.
@@ -192,9 +194,15 @@ impl Client {
         self.server.with_state(|st| st.clients.get(&self.session.id).map(|m| m.signal.clone()).unwrap_or_default())
     }
 
-    /// While blocked: the server-clock ms at which the command times out.
+    /// While blocked: the server-clock ms at which the command times out (or, held back by
+    /// CLIENT PAUSE, at which the pause ends).
     pub fn block_deadline(&self) -> Option<i64> {
-        self.server.with_state(|st| st.clients.get(&self.session.id)?.blocked.as_ref()?.deadline)
+        self.server.with_state(|st| {
+            if self.session.postponed.is_some() {
+                return st.pause.map(|p| p.until);
+            }
+            st.clients.get(&self.session.id)?.blocked.as_ref()?.deadline
+        })
     }
 
     /// How many frames wait in this client's queue.

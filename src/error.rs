@@ -360,3 +360,18 @@ pub fn only_subscribe_commands(p: &Profile, fullname: &str) -> String {
         "ERR Can't execute '{fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
     )
 }
+
+// Client management.
+pub const NO_SUCH_CLIENT: &str = "ERR No such client";
+pub const CLIENT_ID_GT0: &str = "ERR client-id should be greater than 0";
+pub const MAXAGE_NOT_INTEGER: &str = "ERR maxage is not an integer or out of range";
+pub const MAXAGE_GT0: &str = "ERR maxage should be greater than 0";
+pub const PAUSE_MODE: &str = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+pub const TIMEOUT_NOT_INTEGER: &str = "ERR timeout is not an integer or out of range";
+pub const MONITOR_DENY_BLOCKING: &str = "ERR MONITOR isn't allowed for DENY BLOCKING client";
+pub const REPLICA_KEYSPACE: &str = "ERR Replica can't interact with the keyspace";
+
+/// CLIENT KILL USER of a user that does not exist.
+pub fn no_such_user(name: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR No such user '", name, b"'"].concat())
+}

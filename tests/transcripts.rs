@@ -32,6 +32,10 @@ enum Step {
 
 /// The expected line of a command that must not answer yet.
 const BLOCKED: &str = "(blocked)";
+/// The expected line of a command the server answers nothing to (CLIENT REPLY OFF ...).
+const NO_REPLY: &str = "(no reply)";
+/// The reply rendered for a command sent on a connection the server closed (CLIENT KILL).
+const CLOSED: &str = "(connection closed)";
 
 /// `N<` (or `<`): a read of client N's next frame.
 fn is_recv(line: &str) -> Option<usize> {
@@ -158,6 +162,8 @@ trait Target {
     fn run(&mut self, client: usize, args: &[Vec<u8>], blocks: bool) -> Result<Option<(Reply, bool)>, String>;
     /// The client's next frame.
     fn recv(&mut self, client: usize) -> Result<(Reply, bool), String>;
+    /// Sends a command the server answers nothing to.
+    fn run_silent(&mut self, client: usize, args: &[Vec<u8>]) -> Result<(), String>;
     fn advance(&mut self, ms: u64);
 }
 
@@ -180,7 +186,9 @@ impl Target for Fake {
     fn run(&mut self, client: usize, args: &[Vec<u8>], blocks: bool) -> Result<Option<(Reply, bool)>, String> {
         let server = self.server.clone();
         if self.clients.get(&client).is_some_and(|(c, _)| c.is_closed()) {
+            // Closed by the server (CLIENT KILL of itself): as the recorder renders it.
             self.clients.remove(&client);
+            return Ok(Some((Reply::err(CLOSED), false)));
         }
         let (c, wire_queue) = self.clients.entry(client).or_insert_with(|| (server.client(), VecDeque::new()));
         // A transcript reads every frame a client receives before it sends again.
@@ -190,9 +198,18 @@ impl Target for Fake {
         }
         // As a connection writes them: frames queued before, the reply, frames after.
         let mut frames = Vec::new();
-        c.submit_into(args, &mut frames).expect("the fake dropped the connection");
+        if c.submit_into(args, &mut frames).is_err() {
+            self.clients.remove(&client);
+            return Ok(Some((Reply::err(CLOSED), false)));
+        }
         let resp3 = c.protocol() == 3;
         wire_queue.extend(frames.iter().map(|f| wire(f.reply(), resp3)));
+        if args[0].eq_ignore_ascii_case(b"QUIT") && c.is_closed() {
+            // The next command on this client opens a new connection, as the recorder does.
+            let reply = wire_queue.pop_front();
+            self.clients.remove(&client);
+            return Ok(reply.map(|r| (r, resp3)));
+        }
         match (c.is_waiting(), blocks) {
             (true, true) => Ok(None),
             (true, false) => Err("the command blocked".into()),
@@ -200,6 +217,19 @@ impl Target for Fake {
             // The reply goes out in the protocol in force after the command (HELLO first).
             (false, false) => Ok(wire_queue.pop_front().map(|r| (r, resp3))),
         }
+    }
+
+    fn run_silent(&mut self, client: usize, args: &[Vec<u8>]) -> Result<(), String> {
+        let server = self.server.clone();
+        let (c, wire_queue) = self.clients.entry(client).or_insert_with(|| (server.client(), VecDeque::new()));
+        let mut frames = Vec::new();
+        c.submit_into(args, &mut frames).map_err(|e| e.to_string())?;
+        if c.is_waiting() || !frames.is_empty() || !wire_queue.is_empty() {
+            let resp3 = c.protocol() == 3;
+            let sent: Vec<String> = frames.iter().map(|f| render(&wire(f.reply(), resp3), resp3, false)).collect();
+            return Err(format!("expected no reply; the fake sent {sent:?}"));
+        }
+        Ok(())
     }
 
     fn recv(&mut self, client: usize) -> Result<(Reply, bool), String> {
@@ -292,12 +322,19 @@ impl Target for Real {
     fn run(&mut self, client: usize, args: &[Vec<u8>], blocks: bool) -> Result<Option<(Reply, bool)>, String> {
         let mut out = Vec::new();
         fakeredis::resp::encode_command(args, &mut out);
-        self.conn(client).0.write_all(&out).expect("write to redis-server");
+        let sent = self.conn(client).0.write_all(&out);
         if blocks {
             self.wait_blocked(client)?;
             return Ok(None);
         }
-        let r = self.read_frame(client)?;
+        let r = match sent.map_err(|e| e.to_string()).and_then(|()| self.read_frame(client)) {
+            Ok(r) => r,
+            Err(_) => {
+                // Closed by the server (CLIENT KILL): as the recorder renders it.
+                self.clients.remove(&client);
+                return Ok(Some((Reply::err(CLOSED), false)));
+            }
+        };
         let resp3 = &mut self.conn(client).2;
         let name = args[0].to_ascii_uppercase();
         if !r.is_error() {
@@ -314,6 +351,12 @@ impl Target for Real {
             self.clients.remove(&client);
         }
         Ok(Some((r, now3)))
+    }
+
+    fn run_silent(&mut self, client: usize, args: &[Vec<u8>]) -> Result<(), String> {
+        let mut out = Vec::new();
+        fakeredis::resp::encode_command(args, &mut out);
+        self.conn(client).0.write_all(&out).map_err(|e| e.to_string())
     }
 
     fn recv(&mut self, client: usize) -> Result<(Reply, bool), String> {
@@ -347,7 +390,13 @@ fn run(t: &Transcript, target: &mut dyn Target) -> (usize, Vec<String>) {
                 let cmd: Vec<String> = args.iter().map(|a| quote(a)).collect();
                 let at = format!("{}:{line}: {}", t.path.display(), cmd.join(" "));
                 checked += 1;
-                let blocks = expected.as_deref() == Some(BLOCKED);
+                let blocks = matches!(expected.as_deref(), Some(BLOCKED | NO_REPLY));
+                if expected.as_deref() == Some(NO_REPLY) {
+                    if let Err(e) = target.run_silent(*client, args) {
+                        failures.push(format!("{at}\n    {e}"));
+                    }
+                    continue;
+                }
                 match target.run(*client, args, blocks) {
                     Err(e) => failures.push(format!("{at}\n    {e}")),
                     Ok(None) => {}

@@ -191,6 +191,17 @@ pub fn quit(ctx: &mut Ctx<'_>, _a: Quit) -> CmdResult {
 /// transaction, watched keys or subscriptions: those end silently).
 pub fn reset(ctx: &mut Ctx<'_>, _a: Reset) -> CmdResult {
     ctx.sess.multi = None;
+    ctx.sess.reply = crate::server::ReplyFlags::default();
+    if ctx.sess.monitor {
+        ctx.sess.monitor = false;
+        let id = ctx.sess.id;
+        ctx.st.monitors.retain(|&c| c != id);
+    }
+    if ctx.profile().redis_at_least(7, 2) {
+        // 7.0 keeps NO-EVICT across RESET (fixed in 7.2).
+        ctx.sess.no_evict = false;
+        ctx.sess.no_touch = false;
+    }
     let st = &mut *ctx.st;
     if let Some(me) = st.clients.get_mut(&ctx.sess.id) {
         st.watches.unwatch_all(me);
@@ -263,18 +274,21 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
         (true, None) => ctx.sess.multi.as_ref().map_or(-1, |q| q.queue.len() as i64),
         (false, _) => m.multi,
     };
+    let (monitor, no_evict, no_touch) =
+        if current { (ctx.sess.monitor, ctx.sess.no_evict, ctx.sess.no_touch) } else { (m.monitor, m.no_evict, m.no_touch) };
     let mut flags = String::new();
-    if m.subs.any() {
-        flags.push('P');
-    }
-    if multi >= 0 {
-        flags.push('x');
-    }
-    if m.blocked.is_some() {
-        flags.push('b');
-    }
-    if m.dirty_cas {
-        flags.push('d');
+    for (on, c) in [
+        (monitor, 'O'),
+        (m.subs.any(), 'P'),
+        (multi >= 0, 'x'),
+        (m.blocked.is_some() || m.postponed, 'b'),
+        (m.dirty_cas, 'd'),
+        (no_evict, 'e'),
+        (no_touch, 'T'),
+    ] {
+        if on {
+            flags.push(c);
+        }
     }
     if flags.is_empty() {
         flags.push('N');
@@ -333,10 +347,8 @@ pub fn client_list(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let all: Vec<ClientMeta> = match words {
         [] => ctx.st.clients.values().cloned().collect(),
         [t, ty] if t.eq_ignore_ascii_case(b"type") => {
-            if !client_type_known(ctx, ty)? {
-                return Ok(verbatim(String::new()));
-            }
-            ctx.st.clients.values().cloned().collect()
+            let Some(pubsub) = client_type_filter(ctx, ty)? else { return Ok(verbatim(String::new())) };
+            ctx.st.clients.values().filter(|m| m.subs.any() == pubsub).cloned().collect()
         }
         [id, ids @ ..] if id.eq_ignore_ascii_case(b"id") && !ids.is_empty() => {
             let mut out = Vec::new();
@@ -353,14 +365,16 @@ pub fn client_list(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     Ok(client_lines(ctx, &all))
 }
 
-/// Whether CLIENT LIST TYPE `t` lists normal clients (the fake's only kind): false for
-/// the other kinds, Redis's error for an unknown name (as typed).
-fn client_type_known(ctx: &Ctx<'_>, t: &[u8]) -> Result<bool, Reply> {
+/// Which clients a `TYPE t` filter (CLIENT LIST, CLIENT KILL) selects: `Some(pubsub)` for
+/// normal clients (not subscribed) or subscribers, `None` for the kinds the fake has none of
+/// (masters, replicas), Redis's error for an unknown name (as typed).
+pub(crate) fn client_type_filter(ctx: &Ctx<'_>, t: &[u8]) -> Result<Option<bool>, Reply> {
     let lower = String::from_utf8_lossy(t).to_ascii_lowercase();
     match lower.as_str() {
-        "normal" => Ok(true),
-        "master" | "replica" | "slave" | "pubsub" => Ok(false),
-        "primary" if ctx.profile().is(ServerKind::Valkey) => Ok(false),
+        "normal" => Ok(Some(false)),
+        "pubsub" => Ok(Some(true)),
+        "master" | "replica" | "slave" => Ok(None),
+        "primary" if ctx.profile().is(ServerKind::Valkey) => Ok(None),
         _ => Err(Reply::err_bytes(error::unknown_client_type(t))),
     }
 }
@@ -381,34 +395,18 @@ fn client_list_filtered(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
     if a.client_type.is_some() && !a.client_id.is_empty() {
         return Err(Reply::err(error::SYNTAX));
     }
+    let mut pubsub = None;
     if let Some(t) = a.client_type {
-        if !client_type_known(ctx, t)? {
-            return Ok(verbatim(String::new()));
-        }
+        let Some(p) = client_type_filter(ctx, t)? else { return Ok(verbatim(String::new())) };
+        pubsub = Some(p);
     }
     let mut ids = Vec::new();
     for id in &a.client_id {
         ids.push(crate::spec::grammar::parse_i64(id).ok_or(Reply::err(error::INVALID_CLIENT_ID))?);
     }
     let metas: Vec<ClientMeta> =
-        ctx.st.clients.values().filter(|m| a.client_id.is_empty() || ids.contains(&(m.id as i64))).cloned().collect();
+        ctx.st.clients.values().filter(|m| a.client_id.is_empty() || ids.contains(&(m.id as i64))).filter(|m| pubsub.is_none_or(|p| m.subs.any() == p)).cloned().collect();
     Ok(client_lines(ctx, &metas))
-}
-
-/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR] (overlay `walk`): the reason is read before the
-/// id. 1 if the client was blocked (it gets its timeout reply, or the UNBLOCKED error), else 0.
-pub fn client_unblock(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
-    let as_error = match words {
-        [_] => false,
-        [_, r] if r.eq_ignore_ascii_case(b"timeout") => false,
-        [_, r] if r.eq_ignore_ascii_case(b"error") => true,
-        [_, _] => return Err(Reply::err(error::UNBLOCK_REASON)),
-        _ => return Err(Reply::err_bytes(error::subcommand_syntax("CLIENT", &ctx.argv[1]))),
-    };
-    let id = crate::spec::grammar::parse_i64(&words[0]).ok_or(Reply::err(error::NOT_INTEGER))?;
-    let reply = as_error.then(|| Reply::err(error::UNBLOCKED));
-    let done = u64::try_from(id).is_ok_and(|id| crate::dispatch::effects::unblock(ctx.st, id, reply));
-    Ok(Reply::Int(i64::from(done)))
 }
 
 /// CLIENT HELP.

@@ -4,6 +4,7 @@
 
 pub(crate) mod collection;
 pub mod blocking;
+pub mod clients;
 pub mod connection;
 pub mod generic;
 pub mod hash;

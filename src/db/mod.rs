@@ -78,6 +78,8 @@ pub struct Db {
     log: Vec<(KeyEvent, Bytes)>,
     /// Whether key creations are logged (the `new` keyspace event is on).
     pub log_new: bool,
+    /// While a CLIENT NO-TOUCH client's command runs: lookups leave access times alone.
+    pub no_touch: bool,
 }
 
 /// A change [`Db`] makes on its own (see `Db::take_log`).
@@ -139,6 +141,9 @@ impl Db {
     pub fn get_mut(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now);
         let e = self.map.get_mut(key)?;
+        if self.no_touch {
+            return Some(e);
+        }
         e.accessed_ms = now;
         if let Some(n) = e.value.shared_int() {
             self.shared_ints.insert(n, now);

@@ -15,10 +15,107 @@ const ACTIVE_EXPIRE_EVERY_MS: i64 = 100;
 /// The periodic work a command's arrival gives a chance to: active expiry every 100 ms of
 /// server time (or when the clock went back), and the blocked clients whose time is up.
 pub fn cron(shared: &Shared, st: &mut State, now: i64) {
+    if st.pause.is_some_and(|p| now >= p.until) {
+        end_pause(st);
+    }
     if now - st.last_active_expire_ms >= ACTIVE_EXPIRE_EVERY_MS || now < st.last_active_expire_ms {
         active_expire(shared, st, now);
     }
     expire_waiters(shared, st, now);
+}
+
+/// Ends CLIENT PAUSE: the clients it held back are woken to run their commands.
+pub fn end_pause(st: &mut State) {
+    st.pause = None;
+    for m in st.clients.values_mut().filter(|m| m.postponed) {
+        m.signal.notify();
+    }
+}
+
+/// Whether CLIENT PAUSE holds back `cmd` of the client of `sess` now: every command
+/// under ALL, under WRITE the ones that write or may replicate (EXEC: its queue's). A
+/// MONITOR is never paused.
+pub fn paused(st: &State, sess: &Session, cmd: &crate::spec::CommandSpec, p: &crate::spec::Profile, now: i64) -> bool {
+    let Some(pause) = st.pause else { return false };
+    if now >= pause.until || sess.monitor {
+        return false;
+    }
+    pause.all || writes(cmd, p) || (cmd.fullname == "exec" && sess.multi.as_ref().is_some_and(|m| queue_writes(&m.queue, p)))
+}
+
+fn writes(cmd: &crate::spec::CommandSpec, p: &crate::spec::Profile) -> bool {
+    cmd.flags_for(p).iter().any(|f| f.eq_ignore_ascii_case("WRITE") || f.eq_ignore_ascii_case("MAY_REPLICATE"))
+}
+
+fn queue_writes(queue: &[Vec<Vec<u8>>], p: &crate::spec::Profile) -> bool {
+    queue.iter().any(|argv| super::resolve(p, argv).is_ok_and(|c| writes(c, p)))
+}
+
+/// MONITOR's line for a command (`caller_addr`: the client's address, or `lua`), sent to
+/// every monitor: `+<sec>.<usec> [<db> <addr>] "arg" ...`, arguments escaped as Redis's
+/// `sdscatrepr`, passwords redacted.
+pub fn feed_monitors(st: &mut State, now_us: i64, db: usize, caller_addr: &str, argv: &[Vec<u8>]) {
+    if st.monitors.is_empty() {
+        return;
+    }
+    let mut line = format!("{}.{:06} [{db} {caller_addr}]", now_us.div_euclid(1_000_000), now_us.rem_euclid(1_000_000));
+    let redacted = redactions(argv);
+    for (i, a) in argv.iter().enumerate() {
+        line.push(' ');
+        if redacted.contains(&i) {
+            line.push_str("\"(redacted)\"");
+        } else {
+            line.push_str(&repr(a));
+        }
+    }
+    for id in st.monitors.clone() {
+        if let Some(m) = st.clients.get_mut(&id) {
+            m.send(Frame::Push(crate::reply::Reply::Simple(line.clone().into())));
+        }
+    }
+}
+
+/// Redis's `sdscatrepr`: a double-quoted string, `\\ \" \n \r \t \a \b` escaped,
+/// printable ASCII as is, any other byte as `\xhh`.
+fn repr(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() + 2);
+    out.push('"');
+    for &b in data {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The arguments MONITOR shows as `(redacted)`: AUTH's, HELLO's after AUTH, MIGRATE's
+/// after AUTH/AUTH2.
+fn redactions(argv: &[Vec<u8>]) -> Vec<usize> {
+    let name = argv.first().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
+    match name.as_slice() {
+        b"auth" => (1..argv.len()).collect(),
+        b"hello" => argv
+            .iter()
+            .position(|a| a.eq_ignore_ascii_case(b"auth"))
+            .map(|i| vec![i + 1, i + 2])
+            .unwrap_or_default(),
+        b"migrate" => argv
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.eq_ignore_ascii_case(b"auth") || a.eq_ignore_ascii_case(b"auth2"))
+            .flat_map(|(i, a)| if a.eq_ignore_ascii_case(b"auth2") { vec![i + 1, i + 2] } else { vec![i + 1] })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The active expiry cycle: deletes every expired key and field, with the effects of those
@@ -174,6 +271,7 @@ pub fn expire_waiters(_shared: &Shared, st: &mut State, now: i64) {
 /// Drops everything the server holds for a client that is going away.
 pub fn forget_client(st: &mut State, id: u64) {
     let Some(mut m) = st.clients.remove(&id) else { return };
+    st.monitors.retain(|&c| c != id);
     if let Some(b) = m.blocked.take() {
         st.waiters.remove(id, &b);
     }

@@ -62,7 +62,8 @@ pub fn submit(
     let now = now_us.div_euclid(1000);
     let mut guard = shared.lock();
     let st: &mut State = &mut guard;
-    if st.idle_timed_out(sess.id, now) || st.clients.get(&sess.id).is_some_and(|m| m.killed) {
+    if st.idle_timed_out(sess.id, now) || st.clients.get(&sess.id).is_none_or(|m| m.killed) {
+        // Closed for being idle, or by CLIENT KILL.
         sess.closing = true;
         return Err(ClientError::ConnectionDropped);
     }
@@ -74,7 +75,16 @@ pub fn submit(
     let reply = call(shared, st, sess, argv, (now, now_us), Caller::Client, &mut dirty);
     let block = sess.block.take();
     effects::after_command(shared, st, &mut dirty, now);
+    // CLIENT REPLY: this reply goes out unless replies are off or skipped (pushes always do).
+    let flags = sess.reply;
+    let silenced = flags.silent || ((flags.off || flags.skip) && !matches!(reply, Reply::Push(_)));
+    sess.reply.silent = false;
+    sess.reply.skip = std::mem::take(&mut sess.reply.skip_next);
     if let Some(meta) = st.clients.get_mut(&sess.id) {
+        meta.monitor = sess.monitor;
+        meta.no_evict = sess.no_evict;
+        meta.no_touch = sess.no_touch;
+        meta.postponed = sess.postponed.is_some();
         meta.db = sess.db;
         meta.last_ms = now;
         meta.resp = sess.resp;
@@ -92,6 +102,10 @@ pub fn submit(
         sess.waiting = true;
         return Ok(None);
     }
+    if sess.postponed.is_some() {
+        sess.waiting = true;
+        return Ok(None);
+    }
     let more = std::mem::take(&mut sess.more);
     if sess.closing {
         // QUIT: the connection is gone once its reply is out.
@@ -105,9 +119,15 @@ pub fn submit(
             let pushes_first = !shared.profile.redis_at_least(7, 2);
             let mut queued: Vec<Frame> = meta.map(|m| m.outbox.drain(..).collect()).unwrap_or_default();
             if pushes_first {
-                out.append(&mut queued);
+                // A MONITOR's line of its own command is written after the reply, as ever.
+                let (lines, pushes): (Vec<Frame>, Vec<Frame>) =
+                    queued.into_iter().partition(|f| matches!(f, Frame::Push(Reply::Simple(_))));
+                out.extend(pushes);
+                queued = lines;
             }
-            out.push(Frame::Reply(reply));
+            if !silenced {
+                out.push(Frame::Reply(reply));
+            }
             out.extend(more.into_iter().map(Frame::Push));
             out.append(&mut queued);
             Ok(None)
@@ -120,12 +140,52 @@ pub fn submit(
     }
 }
 
-/// Runs one command and waits for its reply if it blocks (an embedded client's call).
+/// Runs one command and waits for its reply if it blocks or CLIENT PAUSE holds it back
+/// (an embedded client's call).
 pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<Reply, ClientError> {
-    match submit(shared, sess, argv, None)? {
-        Some(r) => Ok(r),
-        None => wait_frame(shared, sess, None, true)?.ok_or(ClientError::ConnectionDropped),
+    let mut reply = submit(shared, sess, argv, None)?;
+    loop {
+        if let Some(r) = reply {
+            return Ok(r);
+        }
+        let Some(held) = sess.postponed.take() else {
+            return wait_frame(shared, sess, None, true)?.ok_or(ClientError::ConnectionDropped);
+        };
+        wait_unpaused(shared, sess)?;
+        sess.waiting = false;
+        reply = submit(shared, sess, &held, None)?;
     }
+}
+
+/// Waits until no CLIENT PAUSE is in force (it ends on the server clock, or by UNPAUSE).
+fn wait_unpaused(shared: &Shared, sess: &mut Session) -> Result<(), ClientError> {
+    let mut guard = shared.lock();
+    loop {
+        if shared.is_failing() {
+            return Err(ClientError::ConnectionDropped);
+        }
+        let now = shared.clock.now_ms();
+        effects::cron(shared, &mut guard, now);
+        let Some(pause) = guard.pause else { return Ok(()) };
+        let Some(meta) = guard.clients.get(&sess.id) else { return Err(ClientError::ConnectionDropped) };
+        let mut wait = std::time::Duration::from_millis(250);
+        if !shared.clock.is_frozen() {
+            wait = wait.min(std::time::Duration::from_millis((pause.until - now + 1).max(1) as u64));
+        }
+        let signal = meta.signal.clone();
+        guard = signal.wait(guard, wait);
+    }
+}
+
+/// For a connection whose command CLIENT PAUSE held back: once the pause is over, runs it
+/// (its frames into `out`, as [`submit`]).
+pub fn resume(shared: &Shared, sess: &mut Session, out: &mut Vec<Frame>) -> Result<(), ClientError> {
+    if sess.postponed.is_none() || shared.lock().pause.is_some() {
+        return Ok(());
+    }
+    let held = sess.postponed.take().unwrap_or_default();
+    sess.waiting = false;
+    submit(shared, sess, &held, Some(out)).map(|_| ())
 }
 
 /// Waits for the next frame queued for the client (with `reply_only`, for its blocked
@@ -262,6 +322,15 @@ pub(crate) fn call_serving(
                 let e = Reply::err(error::only_subscribe_commands(&p, cmd.fullname));
                 return Err(multi::reject(&p, st, sess, cmd, e));
             }
+            if sess.monitor && p.redis_at_least(7, 0) && touches_keyspace(cmd, &p) {
+                return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::REPLICA_KEYSPACE)));
+            }
+            if effects::paused(st, sess, cmd, &p, now) {
+                // Held back, unrun, until the pause ends (the front end runs it again then).
+                sess.postponed = Some(argv.to_vec());
+                counted = None;
+                return Ok(Reply::NilArray);
+            }
             if sess.multi.is_some() && !cmd.runs_in_multi() {
                 multi::queue(st, sess, argv, &p);
                 return Ok(Reply::simple("QUEUED"));
@@ -275,10 +344,25 @@ pub(crate) fn call_serving(
             return Err(Reply::err(error::not_implemented(cmd.fullname)));
         };
         let serving = serving.clone();
+        let monitored = !st.monitors.is_empty() && caller != Caller::Retry && shown_to_monitors(cmd, &p);
+        if !st.monitors.is_empty() && caller != Caller::Retry && cmd.group == "scripting" && cmd.fullname.starts_with(['e', 'f']) {
+            // EVAL and FCALL are shown before the script runs, its commands after.
+            effects::feed_monitors(st, now_us, sess.db, &monitor_addr(sess, caller), argv);
+        }
+        let no_touch = sess.no_touch && cmd.fullname != "touch";
+        if no_touch {
+            st.dbs.iter_mut().for_each(|d| d.no_touch = true);
+        }
         let mut ctx =
             Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: std::mem::take(dirty), caller, serving, argv };
         let r = run(&mut ctx, argv);
         *dirty = std::mem::take(&mut ctx.dirty);
+        if no_touch {
+            st.dbs.iter_mut().for_each(|d| d.no_touch = false);
+        }
+        if monitored {
+            effects::feed_monitors(st, now_us, sess.db, &monitor_addr(sess, caller), argv);
+        }
         if caller == Caller::Retry {
             // A retry that serves completes the call counted when the client blocked.
             counted = None;
@@ -317,6 +401,25 @@ pub(crate) fn call_serving(
         }
     }
     reply
+}
+
+/// Whether MONITOR shows `cmd` (admin commands and those that feed themselves are not).
+fn shown_to_monitors(cmd: &CommandSpec, p: &Profile) -> bool {
+    !cmd.flags_for(p).iter().any(|f| f.eq_ignore_ascii_case("ADMIN") || f.eq_ignore_ascii_case("SKIP_MONITOR"))
+}
+
+/// Who MONITOR says sent a command: the client's address, or `lua` for a script's.
+fn monitor_addr(sess: &Session, caller: Caller) -> String {
+    match caller {
+        Caller::Script { .. } => "lua".to_string(),
+        _ => sess.addr.clone(),
+    }
+}
+
+/// Whether a MONITOR (a replica, to Redis 7.0+) is refused `cmd`: reads, writes and
+/// commands that may replicate.
+fn touches_keyspace(cmd: &CommandSpec, p: &Profile) -> bool {
+    cmd.flags_for(p).iter().any(|f| ["READONLY", "WRITE", "MAY_REPLICATE"].iter().any(|x| f.eq_ignore_ascii_case(x)))
 }
 
 /// The error reply for a parse failure of `cmd`'s arguments, the words of `argv` from

@@ -131,6 +131,12 @@ pub struct ClientMeta {
     pub dirty_cas: bool,
     /// Where pushes go instead of the outbox (see `Client::set_push_hook`).
     pub push_hook: Option<PushHook>,
+    /// CLIENT LIST's flags that live in the session, as of its last command.
+    pub monitor: bool,
+    pub no_evict: bool,
+    pub no_touch: bool,
+    /// Held back by CLIENT PAUSE (`flags=b`, counted as blocked).
+    pub postponed: bool,
 }
 
 /// A receiver of a client's pushes, called as they are sent.

@@ -104,6 +104,10 @@ pub struct State {
     pub pubsub: pubsub::PubSub,
     pub waiters: blocking::Waiters,
     pub watches: watch::Watches,
+    /// CLIENT PAUSE in force.
+    pub pause: Option<Pause>,
+    /// The MONITOR clients, in the order they started.
+    pub monitors: Vec<u64>,
     /// The Lua state and its scripts, made on the first script command.
     #[cfg(feature = "lua")]
     pub scripts: Option<Box<crate::script::Scripting>>,
@@ -121,6 +125,8 @@ impl State {
             pubsub: pubsub::PubSub::default(),
             waiters: blocking::Waiters::default(),
             watches: watch::Watches::default(),
+            pause: None,
+            monitors: Vec::new(),
             #[cfg(feature = "lua")]
             scripts: None,
         }
@@ -138,9 +144,14 @@ impl State {
 
     /// Whether client `id` has been idle past the `timeout` config at `now` (Redis closes
     /// such clients from its cron; here the client finds out at its next call or poll).
+    /// Blocked (or paused) clients, subscribers and monitors are never idle, as in Redis.
     pub fn idle_timed_out(&self, id: u64, now: i64) -> bool {
         let timeout = self.config.limits().timeout;
-        timeout > 0 && self.clients.get(&id).is_some_and(|m| now - m.last_ms > timeout.saturating_mul(1000))
+        timeout > 0
+            && self.clients.get(&id).is_some_and(|m| {
+                let exempt = m.blocked.is_some() || m.postponed || m.subs.any() || m.monitor;
+                !exempt && now - m.last_ms > timeout.saturating_mul(1000)
+            })
     }
 
     /// Whether a new connection would exceed `maxclients`.
@@ -313,6 +324,30 @@ pub struct Session {
     pub waiting: bool,
     /// While EXEC runs its queue: how many commands it holds (CLIENT LIST's `multi=`).
     pub in_exec: Option<i64>,
+    pub reply: ReplyFlags,
+    pub no_evict: bool,
+    pub no_touch: bool,
+    /// The connection is a MONITOR.
+    pub monitor: bool,
+    /// A command held back by CLIENT PAUSE, run when the pause ends.
+    pub postponed: Option<Vec<Vec<u8>>>,
+}
+
+/// A CLIENT PAUSE: every command (`all`), or only writes, until `until` (server ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    pub all: bool,
+    pub until: i64,
+}
+
+/// CLIENT REPLY's state: replies off, this command's skipped, the next one's skipped, or
+/// this command answers nothing at all (CLIENT REPLY OFF/SKIP, a second MONITOR).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReplyFlags {
+    pub off: bool,
+    pub skip: bool,
+    pub skip_next: bool,
+    pub silent: bool,
 }
 
 /// A transaction being queued.
@@ -341,6 +376,11 @@ impl Session {
             more: Vec::new(),
             waiting: false,
             in_exec: None,
+            reply: ReplyFlags::default(),
+            no_evict: false,
+            no_touch: false,
+            monitor: false,
+            postponed: None,
         }
     }
 }

@@ -21,7 +21,7 @@ Parsing rules this tool uses (the Rust harness should agree):
   * `!sort` sorts arrays, sets and maps at every depth by the byte order of each element's
     rendering (map entries by the rendering of "key: value").
   * Every command reads exactly one reply, except one whose expected line is `(blocked)`:
-    its reply is left unread. `N<` reads client N's next frame (a push, a blocked reply).
+    its reply is left unread; or `(no reply)`: the server sends none. `N<` reads client N's next frame (a push, a blocked reply).
 
 With --start, a fresh `redis-server --port <free> --save '' --appendonly no` is launched in a
 temporary directory for each file and killed afterwards. With --port, the given server is used
@@ -299,6 +299,7 @@ def render(r, sort=False):
 CMD_RE = re.compile(r'^(\d*)>\s(.*)$')
 RECV_RE = re.compile(r'^(\d*)<\s*$')
 BLOCKED = '(blocked)'
+NO_REPLY = '(no reply)'
 DIRECTIVE_RE = re.compile(r'^!(sort|approx|pattern|advance)\b\s*(.*)$')
 
 
@@ -529,6 +530,9 @@ def run_file(path, args):
                 conn = Conn(args.host, port, args.timeout)
                 conns[st.client] = conn
             expected = lines[st.expected_idx] if st.expected_idx is not None else None
+            if st.args and expected is not None and expected.strip() == NO_REPLY:
+                conn.send(st.args)  # the server answers nothing (CLIENT REPLY OFF ...)
+                continue
             if st.args and expected is not None and expected.strip() == BLOCKED:
                 conn.send(st.args)  # its reply is read by a later `N<`
                 wait_blocked(args.host, port, conn)
