@@ -375,3 +375,25 @@ pub const REPLICA_KEYSPACE: &str = "ERR Replica can't interact with the keyspace
 pub fn no_such_user(name: &[u8]) -> Vec<u8> {
     sanitize_bytes([b"ERR No such user '", name, b"'"].concat())
 }
+
+// Client-side caching.
+pub const TRACKING_ONE_REDIRECT: &str = "ERR A client can only redirect to a single other client";
+pub const TRACKING_NO_REDIRECT_CLIENT: &str = "ERR The client ID you want redirect to does not exist";
+pub const TRACKING_PREFIX_NEEDS_BCAST: &str = "ERR PREFIX option requires BCAST mode to be enabled";
+pub const TRACKING_BCAST_SWITCH: &str = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+pub const TRACKING_OPT_BCAST: &str = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+pub const TRACKING_OPTIN_OPTOUT: &str = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+pub const TRACKING_OPT_SWITCH: &str = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+pub const CACHING_NOT_TRACKING: &str =
+    "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled";
+pub const CACHING_YES_OPTIN: &str = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
+pub const CACHING_NO_OPTOUT: &str = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
+
+/// CLIENT TRACKING's overlapping BCAST prefixes (`existing`: against one the client has,
+/// else against another one given); each prefix printed up to a NUL, CR/LF as spaces.
+pub fn prefix_overlap(new: &[u8], other: &[u8], existing: bool) -> Vec<u8> {
+    let cut = |p: &[u8]| p[..p.iter().position(|&c| c == 0).unwrap_or(p.len())].to_vec();
+    let what: &[u8] = if existing { b"' overlaps with an existing prefix '" } else { b"' overlaps with another provided prefix '" };
+    let text = [b"ERR Prefix '", &cut(new)[..], what, &cut(other)[..], b"'. Prefixes for a single client must not overlap."].concat();
+    text.into_iter().map(|c| if c == b'\r' || c == b'\n' { b' ' } else { c }).collect()
+}

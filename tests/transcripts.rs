@@ -369,6 +369,27 @@ impl Target for Real {
     }
 }
 
+/// `$id:N` arguments replaced by client N's id (asked once, with CLIENT ID on that client).
+fn with_client_ids(target: &mut dyn Target, ids: &mut BTreeMap<usize, i64>, args: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    args.iter()
+        .map(|a| {
+            let Some(n) = a.strip_prefix(b"$id:").and_then(|n| std::str::from_utf8(n).ok()?.parse::<usize>().ok()) else {
+                return a.clone();
+            };
+            if let Some(id) = ids.get(&n) {
+                return id.to_string().into_bytes();
+            }
+            match target.run(n, &[b"CLIENT".to_vec(), b"ID".to_vec()], false) {
+                Ok(Some((Reply::Int(id), _))) => {
+                    ids.insert(n, id);
+                    id.to_string().into_bytes()
+                }
+                other => panic!("CLIENT ID of client {n}: {other:?}"),
+            }
+        })
+        .collect()
+}
+
 /// Compares a reply, rendered in the protocol it was sent in, with the expected line.
 fn check(failures: &mut Vec<String>, at: &str, dir: &Directives, reply: &Reply, resp3: bool, expected: &Option<String>) {
     let rendered = render(reply, resp3, dir.sort);
@@ -383,10 +404,12 @@ fn check(failures: &mut Vec<String>, at: &str, dir: &Directives, reply: &Reply, 
 fn run(t: &Transcript, target: &mut dyn Target) -> (usize, Vec<String>) {
     let mut failures = Vec::new();
     let mut checked = 0;
+    let mut ids = BTreeMap::new();
     for step in &t.steps {
         match step {
             Step::Advance { ms } => target.advance(*ms),
             Step::Cmd { line, client, args, dir, expected } => {
+                let args = &with_client_ids(target, &mut ids, args);
                 let cmd: Vec<String> = args.iter().map(|a| quote(a)).collect();
                 let at = format!("{}:{line}: {}", t.path.display(), cmd.join(" "));
                 checked += 1;

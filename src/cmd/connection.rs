@@ -192,6 +192,7 @@ pub fn quit(ctx: &mut Ctx<'_>, _a: Quit) -> CmdResult {
 pub fn reset(ctx: &mut Ctx<'_>, _a: Reset) -> CmdResult {
     ctx.sess.multi = None;
     ctx.sess.reply = crate::server::ReplyFlags::default();
+    crate::cmd::tracking::disable(ctx);
     if ctx.sess.monitor {
         ctx.sess.monitor = false;
         let id = ctx.sess.id;
@@ -282,6 +283,9 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
         (m.subs.any(), 'P'),
         (multi >= 0, 'x'),
         (m.blocked.is_some() || m.postponed, 'b'),
+        (m.tracking.is_some(), 't'),
+        (m.tracking.as_ref().is_some_and(|t| t.broken), 'R'),
+        (m.tracking.as_ref().is_some_and(|t| t.bcast), 'B'),
         (m.dirty_cas, 'd'),
         (no_evict, 'e'),
         (no_touch, 'T'),
@@ -307,7 +311,8 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
     } else {
         s.push_str(&format!(" multi={multi} qbuf=26 qbuf-free=40928 argv-mem=10"));
     }
-    s.push_str(&format!(" obl=0 oll=0 omem=0 tot-mem=22298 events=r cmd={cmd} user={} redir=-1", m.user));
+    let redir = m.tracking.as_ref().map_or(-1, |t| t.redirect as i64);
+    s.push_str(&format!(" obl=0 oll=0 omem=0 tot-mem=22298 events=r cmd={cmd} user={} redir={redir}", m.user));
     if v7 {
         s.push_str(&format!(" resp={resp}"));
     }

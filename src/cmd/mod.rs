@@ -17,6 +17,7 @@ pub mod set;
 pub mod sort;
 pub mod sorted_set;
 pub mod string;
+pub mod tracking;
 pub mod transactions;
 
 use crate::db::{StrValue, Value};

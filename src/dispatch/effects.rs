@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::{call_serving, Caller};
 use crate::server::blocking::{BlockOn, Blocked};
-use crate::server::{notify, Frame, Session, Shared, State};
+use crate::server::{notify, tracking, Frame, Session, Shared, State};
 
 /// How often (in server-clock ms) the active expiry cycle runs.
 const ACTIVE_EXPIRE_EVERY_MS: i64 = 100;
@@ -22,6 +22,7 @@ pub fn cron(shared: &Shared, st: &mut State, now: i64) {
         active_expire(shared, st, now);
     }
     expire_waiters(shared, st, now);
+    tracking::broadcast(st);
 }
 
 /// Ends CLIENT PAUSE: the clients it held back are woken to run their commands.
@@ -55,6 +56,7 @@ fn queue_writes(queue: &[Vec<Vec<u8>>], p: &crate::spec::Profile) -> bool {
 /// every monitor: `+<sec>.<usec> [<db> <addr>] "arg" ...`, arguments escaped as Redis's
 /// `sdscatrepr`, passwords redacted.
 pub fn feed_monitors(st: &mut State, now_us: i64, db: usize, caller_addr: &str, argv: &[Vec<u8>]) {
+    let current = st.current;
     if st.monitors.is_empty() {
         return;
     }
@@ -70,7 +72,12 @@ pub fn feed_monitors(st: &mut State, now_us: i64, db: usize, caller_addr: &str, 
     }
     for id in st.monitors.clone() {
         if let Some(m) = st.clients.get_mut(&id) {
-            m.send(Frame::Push(crate::reply::Reply::Simple(line.clone().into())));
+            let frame = Frame::Push(crate::reply::Reply::Simple(line.clone().into()));
+            if id == current {
+                m.after_reply.push(frame); // its own command: after the reply
+            } else {
+                m.send(frame);
+            }
         }
     }
 }
@@ -140,6 +147,10 @@ pub fn after_command(shared: &Shared, st: &mut State, dirty: &mut Vec<(usize, Ve
             st.watches.touch(&mut st.clients, *db, key, gone);
         }
     }
+    let by = (st.current != 0).then_some(st.current);
+    for (_, key) in dirty.iter() {
+        tracking::invalidate(st, key, by);
+    }
     if !st.waiters.is_empty() {
         let ready: Vec<(usize, Bytes)> = dirty
             .iter()
@@ -168,11 +179,14 @@ pub fn collect_logs(st: &mut State) {
                 KeyEvent::Expired => {
                     st.stats.expired_keys += 1;
                     st.watches.touch(&mut st.clients, db, &k, true);
+                    let by = (st.current != 0).then_some(st.current);
+                    tracking::invalidate(st, &k, by);
                     notify::publish(st, db, NOTIFY_EXPIRED, "expired", &k);
                 }
                 KeyEvent::New => notify::publish(st, db, NOTIFY_NEW, "new", &k),
                 KeyEvent::FieldsExpired(_) => {
                     st.watches.touch(&mut st.clients, db, &k, false);
+                    tracking::invalidate(st, &k, None);
                     notify::publish(st, db, NOTIFY_HASH, "hexpired", &k);
                 }
                 KeyEvent::Deleted => notify::publish(st, db, NOTIFY_GENERIC, "del", &k),
@@ -277,6 +291,9 @@ pub fn forget_client(st: &mut State, id: u64) {
     }
     st.pubsub.forget(&mut m);
     st.watches.unwatch_all(&mut m);
+    if let Some(t) = m.tracking.take() {
+        st.tracking.forget_prefixes(id, &t.prefixes);
+    }
 }
 
 /// Before the databases `db` (and `other`, for SWAPDB) are emptied or swapped: the keys of

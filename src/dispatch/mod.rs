@@ -72,9 +72,16 @@ pub fn submit(
         out.extend(meta.outbox.drain(..));
     }
     let mut dirty = Vec::new();
+    st.current = sess.id;
     let reply = call(shared, st, sess, argv, (now, now_us), Caller::Client, &mut dirty);
     let block = sess.block.take();
     effects::after_command(shared, st, &mut dirty, now);
+    st.current = 0;
+    crate::server::tracking::broadcast(st);
+    // CLIENT CACHING lasts one command (a MULTI block; CLIENT commands keep it).
+    if sess.multi.is_none() && !argv[0].eq_ignore_ascii_case(b"client") {
+        sess.caching = false;
+    }
     // CLIENT REPLY: this reply goes out unless replies are off or skipped (pushes always do).
     let flags = sess.reply;
     let silenced = flags.silent || ((flags.off || flags.skip) && !matches!(reply, Reply::Push(_)));
@@ -117,23 +124,25 @@ pub fn submit(
             // Up to 7.0 what a command sends its own client (a message it published to
             // itself) goes out before its reply; from 7.2 after it.
             let pushes_first = !shared.profile.redis_at_least(7, 2);
-            let mut queued: Vec<Frame> = meta.map(|m| m.outbox.drain(..).collect()).unwrap_or_default();
+            let (mut queued, after): (Vec<Frame>, Vec<Frame>) = match meta {
+                Some(m) => (m.outbox.drain(..).collect(), std::mem::take(&mut m.after_reply)),
+                None => (Vec::new(), Vec::new()),
+            };
             if pushes_first {
-                // A MONITOR's line of its own command is written after the reply, as ever.
-                let (lines, pushes): (Vec<Frame>, Vec<Frame>) =
-                    queued.into_iter().partition(|f| matches!(f, Frame::Push(Reply::Simple(_))));
-                out.extend(pushes);
-                queued = lines;
+                out.append(&mut queued);
             }
             if !silenced {
                 out.push(Frame::Reply(reply));
             }
             out.extend(more.into_iter().map(Frame::Push));
             out.append(&mut queued);
+            out.extend(after);
             Ok(None)
         }
         (None, Some(meta)) => {
             meta.outbox.extend(more.into_iter().map(Frame::Push));
+            let after = std::mem::take(&mut meta.after_reply);
+            meta.outbox.extend(after);
             Ok(Some(reply))
         }
         (None, None) => Ok(Some(reply)),
@@ -363,6 +372,7 @@ pub(crate) fn call_serving(
         if monitored {
             effects::feed_monitors(st, now_us, sess.db, &monitor_addr(sess, caller), argv);
         }
+        remember_read_keys(st, sess, cmd, argv, caller, &p);
         if caller == Caller::Retry {
             // A retry that serves completes the call counted when the client blocked.
             counted = None;
@@ -401,6 +411,43 @@ pub(crate) fn call_serving(
         }
     }
     reply
+}
+
+/// CLIENT TRACKING (default mode): every key a read-only command names is remembered for
+/// the client, even missing ones, unless OPTIN/OPTOUT and CLIENT CACHING say otherwise.
+/// A script's reads: from 7.2 their own keys; up to 7.0 the script's declared keys, once it
+/// ends (`script_read`).
+fn remember_read_keys(st: &mut State, sess: &mut Session, cmd: &CommandSpec, argv: &[Vec<u8>], caller: Caller, p: &Profile) {
+    let Some(t) = st.clients.get(&sess.id).and_then(|m| m.tracking.as_ref()) else { return };
+    if t.bcast || (t.optin && !sess.caching) || (t.optout && sess.caching) {
+        return;
+    }
+    let flags = cmd.flags_for(p);
+    let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
+    let script_call = matches!(cmd.fullname, "eval" | "evalsha" | "fcall");
+    let keys = if matches!(caller, Caller::Script { .. }) {
+        if !has("READONLY") || has("PUBSUB") {
+            return;
+        }
+        if !p.redis_at_least(7, 2) {
+            sess.script_read = true;
+            return;
+        }
+        crate::cmd::server::command::command_keys(p, argv)
+    } else if script_call && !p.redis_at_least(7, 2) {
+        if !std::mem::take(&mut sess.script_read) {
+            return;
+        }
+        crate::cmd::server::command::command_keys(p, argv)
+    } else {
+        if !has("READONLY") || has("PUBSUB") || matches!(cmd.fullname, "eval_ro" | "evalsha_ro" | "fcall_ro") {
+            return;
+        }
+        crate::cmd::server::command::command_keys(p, argv)
+    };
+    for k in keys {
+        st.tracking.remember(sess.id, &k);
+    }
 }
 
 /// Whether MONITOR shows `cmd` (admin commands and those that feed themselves are not).

@@ -194,9 +194,9 @@ pub const PROFILES: [Profile; 6] = [
 ];
 
 /// Commands the fuzzer never runs: they block, sleep, touch files or the network, end
-/// the server, or answer with several frames (the (un)subscribe family: a single-client
-/// campaign reads one reply per command); a generated vector that resolves to one of them
-/// is skipped. Commands flagged `BLOCKING` are skipped too.
+/// the server, or answer with more or fewer frames than one (the (un)subscribe family,
+/// CLIENT REPLY, CLIENT TRACKING's invalidations: a campaign reads one reply per command);
+/// a generated vector that resolves to one of them is skipped. Commands flagged `BLOCKING` are skipped too.
 const DENIED: &[&str] = &[
     "acl|load",
     "acl|save",
@@ -204,6 +204,8 @@ const DENIED: &[&str] = &[
     "bgsave",
     "client|kill",
     "client|pause",
+    "client|reply",
+    "client|tracking",
     "cluster",
     "config|rewrite",
     "debug",

@@ -137,6 +137,11 @@ pub struct ClientMeta {
     pub no_touch: bool,
     /// Held back by CLIENT PAUSE (`flags=b`, counted as blocked).
     pub postponed: bool,
+    /// CLIENT TRACKING's options while on.
+    pub tracking: Option<super::tracking::TrackState>,
+    /// Frames for this client that follow the reply of its command running now (its own
+    /// invalidations, a MONITOR's line of its own command).
+    pub after_reply: Vec<Frame>,
 }
 
 /// A receiver of a client's pushes, called as they are sent.

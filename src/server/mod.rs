@@ -11,6 +11,7 @@ mod clock;
 pub mod config;
 pub mod notify;
 pub mod pubsub;
+pub mod tracking;
 pub mod watch;
 
 use std::collections::BTreeMap;
@@ -108,6 +109,9 @@ pub struct State {
     pub pause: Option<Pause>,
     /// The MONITOR clients, in the order they started.
     pub monitors: Vec<u64>,
+    pub tracking: tracking::Tracking,
+    /// The client whose command runs now (0: none, the server's own work).
+    pub current: u64,
     /// The Lua state and its scripts, made on the first script command.
     #[cfg(feature = "lua")]
     pub scripts: Option<Box<crate::script::Scripting>>,
@@ -127,6 +131,8 @@ impl State {
             watches: watch::Watches::default(),
             pause: None,
             monitors: Vec::new(),
+            tracking: tracking::Tracking::default(),
+            current: 0,
             #[cfg(feature = "lua")]
             scripts: None,
         }
@@ -331,6 +337,10 @@ pub struct Session {
     pub monitor: bool,
     /// A command held back by CLIENT PAUSE, run when the pause ends.
     pub postponed: Option<Vec<Vec<u8>>>,
+    /// CLIENT CACHING YES/NO for the next command (or MULTI block).
+    pub caching: bool,
+    /// A script this client runs read a key (7.0 tracks the script's declared keys then).
+    pub script_read: bool,
 }
 
 /// A CLIENT PAUSE: every command (`all`), or only writes, until `until` (server ms).
@@ -381,6 +391,8 @@ impl Session {
             no_touch: false,
             monitor: false,
             postponed: None,
+            caching: false,
+            script_read: false,
         }
     }
 }

@@ -529,6 +529,22 @@ def run_file(path, args):
             if conn is None or conn.closed:
                 conn = Conn(args.host, port, args.timeout)
                 conns[st.client] = conn
+            st_args = []
+            for a in st.args:
+                m = re.fullmatch(rb'\$id:(\d+)', a)
+                if m:
+                    # client N's id, asked once with CLIENT ID on that client
+                    n = int(m.group(1))
+                    c = conns.get(n)
+                    if c is None or c.closed:
+                        c = Conn(args.host, port, args.timeout)
+                        conns[n] = c
+                    if not hasattr(c, 'client_id'):
+                        c.send([b'CLIENT', b'ID'])
+                        c.client_id = c.read().value
+                    a = b'%d' % c.client_id
+                st_args.append(a)
+            st = Step(st.lineno, st.client, st.raw, st_args, st.directives, st.expected_idx)
             expected = lines[st.expected_idx] if st.expected_idx is not None else None
             if st.args and expected is not None and expected.strip() == NO_REPLY:
                 conn.send(st.args)  # the server answers nothing (CLIENT REPLY OFF ...)

@@ -492,6 +492,12 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
     Ok(out)
 }
 
+/// The keys `argv` names, by its command's key specs (none when it has none).
+pub(crate) fn command_keys(p: &Profile, argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let words: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+    keys_of(p, &words).map(|ks| ks.into_iter().map(|(k, _)| k).collect()).unwrap_or_default()
+}
+
 fn full_command<'a>(command: &'a [u8], args: &[&'a [u8]]) -> Vec<&'a [u8]> {
     std::iter::once(command).chain(args.iter().copied()).collect()
 }

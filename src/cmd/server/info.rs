@@ -135,7 +135,7 @@ fn clients(ctx: &Ctx<'_>, v: V) -> String {
     s.f("maxclients", ctx.st.config.get("maxclients"));
     s.f("client_recent_max_input_buffer", 20480).f("client_recent_max_output_buffer", 0);
     let count = |f: fn(&crate::server::ClientMeta) -> bool| ctx.st.clients.values().filter(|m| f(m)).count();
-    s.f("blocked_clients", count(|m| m.blocked.is_some() || m.postponed)).f("tracking_clients", 0);
+    s.f("blocked_clients", count(|m| m.blocked.is_some() || m.postponed)).f("tracking_clients", count(|m| m.tracking.is_some()));
     let newer = v.redis(7, 4) || v.valkey(8, 0);
     s.when(newer, "pubsub_clients", count(|m| m.subs.any()));
     s.when(newer, "watching_clients", count(|m| !m.watching.is_empty()));
@@ -277,7 +277,8 @@ fn stats(ctx: &Ctx<'_>, v: V) -> String {
     s.f("active_defrag_hits", 0).f("active_defrag_misses", 0).f("active_defrag_key_hits", 0);
     s.f("active_defrag_key_misses", 0);
     s.when(v.r(7, 0), "total_active_defrag_time", 0).when(v.r(7, 0), "current_active_defrag_time", 0);
-    s.f("tracking_total_keys", 0).f("tracking_total_items", 0).f("tracking_total_prefixes", 0);
+    let (keys, items, prefixes) = ctx.st.tracking.totals();
+    s.f("tracking_total_keys", keys).f("tracking_total_items", items).f("tracking_total_prefixes", prefixes);
     s.f("unexpected_error_replies", 0).f("total_error_replies", st.total_error_replies);
     s.f("dump_payload_sanitizations", 0);
     s.f("total_reads_processed", st.commands_processed).f("total_writes_processed", st.commands_processed);

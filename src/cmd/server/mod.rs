@@ -38,6 +38,7 @@ pub fn dbsize(ctx: &mut Ctx<'_>, _a: Dbsize) -> CmdResult {
 pub fn flushdb(ctx: &mut Ctx<'_>, _a: Flushdb) -> CmdResult {
     crate::dispatch::effects::touch_watched_in_db(ctx.st, ctx.sess.db, None);
     ctx.db().clear();
+    crate::server::tracking::flush(ctx.st, ctx.sess.id);
     Ok(Reply::OK)
 }
 
@@ -47,6 +48,7 @@ pub fn flushall(ctx: &mut Ctx<'_>, _a: Flushall) -> CmdResult {
         crate::dispatch::effects::touch_watched_in_db(ctx.st, db, None);
     }
     ctx.st.dbs.iter_mut().for_each(|d| d.clear());
+    crate::server::tracking::flush(ctx.st, ctx.sess.id);
     Ok(Reply::OK)
 }
 
