@@ -20,15 +20,24 @@
 //!   `model.rs` (reading specs), `overlay.rs` (`commands/overlay/`), `handlers.rs` (finding
 //!   handlers), `naming.rs`, `emit.rs` (the generated code). `docs/research/`: facts for the
 //!   table not modelled yet.
-//! - [`dispatch`]: the one door every front end uses: lookup, gating, arity, auth, parse,
-//!   handler.
+//! - [`dispatch`]: the one door every front end uses: lookup, gating, arity, auth, the
+//!   refusals of MULTI, subscribed mode and CLIENT PAUSE, parse, handler; `dispatch/effects.rs`
+//!   is the one place a command's effects are carried out after it (WATCH, wake-ups of
+//!   blocked clients, expiry's and creation's keyspace events, tracking invalidations,
+//!   MONITOR lines, the server's periodic work); `dispatch/multi.rs` MULTI's bookkeeping.
 //! - [`cmd`]: handwritten handlers, one module per spec group (`cmd/server/` is a folder:
 //!   `mod.rs` for CONFIG and friends, `info.rs` for INFO's sections per server and version,
 //!   `command.rs` for COMMAND, `command/dragonfly.rs` for Dragonfly's own COMMAND replies;
 //!   `cmd/sorted_set/` too: `mod.rs` for ZADD and the reads, `range.rs`, `store.rs`,
 //!   `pop.rs`). `list.rs`, `hash.rs` (+ `hash_ttl.rs`: field expiration), `set.rs`,
 //!   `sort.rs` (SORT, group `generic`), `collection.rs` (random picks and HSCAN/SSCAN/ZSCAN).
-//! - [`server`]: shared state ([`Server`]), per-client [`server::Session`], virtual clock.
+//!   Between clients: `transactions.rs`, `pubsub.rs`, `blocking.rs` (BLPOP and the other
+//!   blocking pops), `clients.rs` (CLIENT KILL/PAUSE/REPLY/UNBLOCK..., MONITOR),
+//!   `tracking.rs` (CLIENT TRACKING and friends).
+//! - [`server`]: shared state ([`Server`]), per-client [`server::Session`], virtual clock;
+//!   between clients: `clients.rs` (the registry, each client's outbound queue of frames and
+//!   the signal that wakes its owner), `pubsub.rs`, `blocking.rs` (the waiter registry),
+//!   `watch.rs`, `notify.rs` (keyspace notifications), `tracking.rs` (client-side caching).
 //! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
 //!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
 //!   (strings and the [`db::Value`] enum), `list.rs`, `hash.rs` (field TTLs), `set.rs`,

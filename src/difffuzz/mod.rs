@@ -189,6 +189,8 @@ pub struct Driver<'e> {
     opts: Options,
     reset: Vec<Vec<Vec<u8>>>,
     conns: [ConnState; 3],
+    /// Each connection's transaction being queued (as the oracle answered it).
+    queues: [Option<Vec<Vec<Vec<u8>>>>; 3],
     replayed: u64,
 }
 
@@ -210,7 +212,8 @@ impl<'e> Driver<'e> {
             }
         }
         let reset = vec![cmd(&["FLUSHALL"]), set, cmd(&["CONFIG", "RESETSTAT"])];
-        let mut d = Driver { oracle, fake, opts, reset, conns: [ConnState::default(); 3], replayed: 0 };
+        let mut d =
+            Driver { oracle, fake, opts, reset, conns: [ConnState::default(); 3], queues: Default::default(), replayed: 0 };
         d.reset()?;
         Ok(d)
     }
@@ -230,6 +233,7 @@ impl<'e> Driver<'e> {
             self.fake.close(conn);
         }
         self.conns = [ConnState::default(); 3];
+        self.queues = Default::default();
         Ok(())
     }
 
@@ -251,9 +255,13 @@ impl<'e> Driver<'e> {
         let norm = norm::for_command(command);
         let state = self.conns[step.conn];
         let mut end_round = false;
+        let queued = self.track_transaction(step, command, &a);
         let same = match (&a, &b) {
             (Raw::Closed, Raw::Closed) => true,
-            (Raw::Reply(x), Raw::Reply(y)) => match norm::compare(norm, &step.argv, x, y) {
+            (Raw::Reply(x), Raw::Reply(y)) => match match &queued {
+                Some(q) => norm::compare_exec(q, &self.opts.profile, state.resp3, x, y),
+                None => norm::compare(norm, &step.argv, x, y),
+            } {
                 Verdict::Same => true,
                 Verdict::Differ => false,
                 Verdict::EndRound => {
@@ -268,6 +276,29 @@ impl<'e> Driver<'e> {
         };
         self.follow(step, &a);
         Ok(Outcome { oracle: a, fake: b, command, norm, same, end_round, resp3: self.conns[step.conn].resp3 })
+    }
+
+    /// Follows the connection's MULTI from the oracle's replies; for an EXEC, the commands it
+    /// ran (each compared by its own normalisation).
+    fn track_transaction(&mut self, step: &Step, command: &str, reply: &Raw) -> Option<Vec<Vec<Vec<u8>>>> {
+        let Raw::Reply(r) = reply else {
+            self.queues[step.conn] = None;
+            return None;
+        };
+        let q = &mut self.queues[step.conn];
+        match command {
+            "multi" if r.as_slice() == b"+OK\r\n" => *q = Some(Vec::new()),
+            "exec" => return q.take(),
+            "discard" | "reset" | "quit" => *q = None,
+            _ => {
+                if let Some(queue) = q {
+                    if r.as_slice() == b"+QUEUED\r\n" {
+                        queue.push(step.argv.clone());
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// Follows the connection's database and protocol from the oracle's reply.
