@@ -361,3 +361,182 @@ async fn async_in_process_blpop_does_not_block_the_executor() {
     let r: Option<(String, String)> = redis::cmd("BLPOP").arg("none").arg(0.02).query_async(&mut c).await.unwrap();
     assert_eq!(r, None);
 }
+
+/// A seeded random interleaving of clients pushing, popping, blocking (with and without
+/// timeouts on the frozen clock) and running transactions, checked reply by reply against
+/// a model: per-key lists, and the FIFO queue of clients blocked on each key.
+#[test]
+fn interleaved_clients_match_a_model() {
+    use std::collections::{HashMap, VecDeque};
+    for seed in 1..=20u64 {
+        let server = Server::new();
+        server.clock().freeze();
+        let mut clients: Vec<fakeredis::Client> = (0..6).map(|_| server.client()).collect();
+        let keys = ["k1", "k2", "k3"];
+        let mut lists: HashMap<&str, VecDeque<String>> = HashMap::new();
+        // Blocked clients: (client, its keys in order, deadline in ms from the start or none).
+        let mut blocked: Vec<(usize, Vec<&str>, Option<u64>)> = Vec::new();
+        let mut now = 0u64;
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut counter = 0;
+        for _ in 0..400 {
+            let c = next(6) as usize;
+            if blocked.iter().any(|(b, ..)| *b == c) {
+                // A blocked client can't send; let time pass instead sometimes.
+                if next(4) == 0 {
+                    let step = 1 + next(1500);
+                    server.advance(Duration::from_millis(step));
+                    now += step;
+                    // Timed out in the order of their deadlines: nil each.
+                    blocked.retain(|(b, _, d)| {
+                        if d.is_some_and(|d| d < now) {
+                            assert_eq!(clients[*b].try_recv(), Some(Reply::NilArray), "seed {seed}: timeout");
+                            false
+                        } else {
+                            true
+                        }
+                    });
+                }
+                continue;
+            }
+            match next(4) {
+                0 | 1 => {
+                    // RPUSH one or two values, in a transaction half the time.
+                    let key = keys[next(3) as usize];
+                    let vals: Vec<String> = (0..1 + next(2)).map(|_| { counter += 1; format!("v{counter}") }).collect();
+                    let multi = next(2) == 0;
+                    let mut args = vec!["RPUSH".to_string(), key.to_string()];
+                    args.extend(vals.iter().cloned());
+                    if multi {
+                        clients[c].cmd(["MULTI"]).unwrap();
+                        clients[c].cmd(&args).unwrap();
+                        clients[c].cmd(["EXEC"]).unwrap();
+                    } else {
+                        clients[c].cmd(&args).unwrap();
+                    }
+                    lists.entry(key).or_default().extend(vals);
+                    // Model: waiters on this key, first blocked first, each take one.
+                    let mut i = 0;
+                    while i < blocked.len() {
+                        let l = lists.entry(key).or_default();
+                        if l.is_empty() {
+                            break;
+                        }
+                        if blocked[i].1.contains(&key) {
+                            let (b, _, _) = blocked.remove(i);
+                            let v = l.pop_front().unwrap();
+                            assert_eq!(clients[b].try_recv(), Some(Reply::Array(vec![bulk(key), bulk(&v)])), "seed {seed}: served");
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                2 => {
+                    // BLPOP on one or two keys, with a timeout or forever.
+                    let mut ks = vec![keys[next(3) as usize]];
+                    if next(2) == 0 {
+                        let k2 = keys[next(3) as usize];
+                        if k2 != ks[0] {
+                            ks.push(k2);
+                        }
+                    }
+                    let timeout = if next(2) == 0 { 0 } else { 1 + next(3) };
+                    let mut argv: Vec<Vec<u8>> = vec![b"BLPOP".to_vec()];
+                    argv.extend(ks.iter().map(|k| k.as_bytes().to_vec()));
+                    argv.push(timeout.to_string().into_bytes());
+                    let r = clients[c].send(&argv).unwrap();
+                    match ks.iter().find(|k| lists.get(*k).is_some_and(|l| !l.is_empty())) {
+                        Some(k) => {
+                            let v = lists.get_mut(k).unwrap().pop_front().unwrap();
+                            assert_eq!(r, Some(Reply::Array(vec![bulk(k), bulk(&v)])), "seed {seed}: immediate");
+                        }
+                        None => {
+                            assert_eq!(r, None, "seed {seed}: should block");
+                            blocked.push((c, ks, (timeout > 0).then(|| now + timeout * 1000)));
+                        }
+                    }
+                }
+                _ => {
+                    // LPOP: the model's head, or nil.
+                    let key = keys[next(3) as usize];
+                    let want = lists.entry(key).or_default().pop_front();
+                    assert_eq!(clients[c].cmd(["LPOP", key]).unwrap(), Reply::bulk_opt(want), "seed {seed}: lpop");
+                }
+            }
+        }
+        // Every remaining element is still there, in order.
+        for key in keys {
+            let want: Vec<Reply> = lists.get(key).map(|l| l.iter().map(|v| bulk(v)).collect()).unwrap_or_default();
+            assert_eq!(server.client().cmd(["LRANGE", key, "0", "-1"]).unwrap(), Reply::Array(want), "seed {seed}: final {key}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_tasks_over_tcp_and_in_process_push_and_pop_every_element_once() {
+    let server = Server::new();
+    let tcp = TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
+    let client = redis::Client::open(tcp.url()).unwrap();
+    const EACH: usize = 300;
+    let mut tasks = Vec::new();
+    // Two consumers over TCP and two in-process, each on a connection of its own.
+    for i in 0..4 {
+        let server = server.clone();
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut tcp_con = if i < 2 { Some(client.get_multiplexed_async_connection().await.unwrap()) } else { None };
+            let mut local = server.async_redis_connection();
+            loop {
+                let cmd = redis::cmd("BLPOP").arg("work").arg(0).clone();
+                let (_, v): (String, String) = match &mut tcp_con {
+                    Some(c) => cmd.query_async(c).await.unwrap(),
+                    None => cmd.query_async(&mut local).await.unwrap(),
+                };
+                if v == "stop" {
+                    return got;
+                }
+                got.push(v);
+            }
+        }));
+    }
+    let mut producers = Vec::new();
+    for p in 0..2 {
+        let client = client.clone();
+        let server = server.clone();
+        producers.push(tokio::spawn(async move {
+            let mut tcp_con = client.get_multiplexed_async_connection().await.unwrap();
+            let mut local = server.async_redis_connection();
+            for i in 0..EACH {
+                let cmd = redis::cmd("RPUSH").arg("work").arg(format!("{p}-{i}")).clone();
+                let _: i64 = if i % 2 == 0 {
+                    cmd.query_async(&mut tcp_con).await.unwrap()
+                } else {
+                    cmd.query_async(&mut local).await.unwrap()
+                };
+            }
+        }));
+    }
+    for p in producers {
+        p.await.unwrap();
+    }
+    let mut stopper = server.async_redis_connection();
+    for _ in 0..4 {
+        let _: i64 = redis::cmd("RPUSH").arg("work").arg("stop").query_async(&mut stopper).await.unwrap();
+    }
+    let mut all = BTreeSet::new();
+    let mut total = 0;
+    for t in tasks {
+        let got = t.await.unwrap();
+        total += got.len();
+        all.extend(got);
+    }
+    assert_eq!(total, 2 * EACH);
+    assert_eq!(all.len(), 2 * EACH);
+}

@@ -145,6 +145,9 @@ pub struct Outcome {
     pub end_round: bool,
     /// The connection speaks RESP3 after the command.
     pub resp3: bool,
+    /// For an EXEC whose replies differ: the queued command whose reply differs (the
+    /// known list is consulted for it).
+    pub blame: Option<(&'static str, Vec<Vec<u8>>)>,
 }
 
 /// splitmix64: the campaign's random stream.
@@ -256,10 +259,17 @@ impl<'e> Driver<'e> {
         let state = self.conns[step.conn];
         let mut end_round = false;
         let queued = self.track_transaction(step, command, &a);
+        let mut blame = None;
         let same = match (&a, &b) {
             (Raw::Closed, Raw::Closed) => true,
             (Raw::Reply(x), Raw::Reply(y)) => match match &queued {
-                Some(q) => norm::compare_exec(q, &self.opts.profile, state.resp3, x, y),
+                Some(q) => {
+                    let (v, at) = norm::compare_exec(q, &self.opts.profile, state.resp3, x, y);
+                    blame = at.and_then(|i| q.get(i)).map(|argv| {
+                        (dispatch::resolve(&self.opts.profile, argv).map_or("(unknown)", |c| c.fullname), argv.clone())
+                    });
+                    v
+                }
                 None => norm::compare(norm, &step.argv, x, y),
             } {
                 Verdict::Same => true,
@@ -275,7 +285,7 @@ impl<'e> Driver<'e> {
             _ => false,
         };
         self.follow(step, &a);
-        Ok(Outcome { oracle: a, fake: b, command, norm, same, end_round, resp3: self.conns[step.conn].resp3 })
+        Ok(Outcome { oracle: a, fake: b, command, norm, same, end_round, resp3: self.conns[step.conn].resp3, blame })
     }
 
     /// Follows the connection's MULTI from the oracle's replies; for an EXEC, the commands it
@@ -337,7 +347,15 @@ impl<'e> Driver<'e> {
 
     /// Whether an outcome is a divergence the list does not accept.
     fn unlisted(&self, step: &Step, out: &Outcome) -> bool {
-        !out.same && self.opts.known.find(out.command, &step.argv).is_none()
+        !out.same && self.known_entry(step, out).is_none()
+    }
+
+    /// The known-list entry that accepts a divergence (an EXEC's: its guilty command's).
+    fn known_entry(&self, step: &Step, out: &Outcome) -> Option<&known::Entry> {
+        match &out.blame {
+            Some((name, argv)) => self.opts.known.find(name, argv),
+            None => self.opts.known.find(out.command, &step.argv),
+        }
     }
 
     /// Runs the campaign.
@@ -363,7 +381,7 @@ impl<'e> Driver<'e> {
                     continue;
                 }
                 sum.divergences += 1;
-                if let Some(e) = self.opts.known.find(out.command, &step.argv) {
+                if let Some(e) = self.known_entry(step, &out) {
                     sum.known += 1;
                     match sum.known_hits.iter_mut().find(|(l, _)| *l == e.line) {
                         Some((_, n)) => *n += 1,

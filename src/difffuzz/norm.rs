@@ -277,28 +277,36 @@ pub enum Verdict {
 
 /// Compares the raw replies of `argv` (resolved to `norm`) from the oracle and the fake.
 /// An EXEC's replies, each compared by the normalisation of the command queued for it
-/// (the replies differ as a whole only when one of them may).
-pub fn compare_exec(queue: &[Vec<Vec<u8>>], p: &crate::spec::Profile, resp3: bool, oracle: &[u8], fake: &[u8]) -> Verdict {
+/// (the replies differ as a whole only when one of them may), and which reply differs.
+pub fn compare_exec(
+    queue: &[Vec<Vec<u8>>],
+    p: &crate::spec::Profile,
+    resp3: bool,
+    oracle: &[u8],
+    fake: &[u8],
+) -> (Verdict, Option<usize>) {
     if oracle == fake {
-        return Verdict::Same;
+        return (Verdict::Same, None);
     }
-    let (Some(Reply::Array(a)), Some(Reply::Array(b))) = (parse(oracle), parse(fake)) else { return Verdict::Differ };
+    let (Some(Reply::Array(a)), Some(Reply::Array(b))) = (parse(oracle), parse(fake)) else {
+        return (Verdict::Differ, None);
+    };
     if a.len() != b.len() || a.len() != queue.len() {
-        return Verdict::Differ;
+        return (Verdict::Differ, None);
     }
     let mut verdict = Verdict::Same;
-    for ((x, y), argv) in a.iter().zip(&b).zip(queue) {
+    for (i, ((x, y), argv)) in a.iter().zip(&b).zip(queue).enumerate() {
         let name = crate::dispatch::resolve(p, argv).map_or("(unknown)", |c| c.fullname);
         let (mut ex, mut ey) = (Vec::new(), Vec::new());
         crate::resp::encode(x, resp3, &mut ex);
         crate::resp::encode(y, resp3, &mut ey);
         match compare(for_command(name), argv, &ex, &ey) {
-            Verdict::Differ => return Verdict::Differ,
+            Verdict::Differ => return (Verdict::Differ, Some(i)),
             Verdict::EndRound => verdict = Verdict::EndRound,
             _ => {}
         }
     }
-    verdict
+    (verdict, None)
 }
 
 /// SORT's refusal when C's `errno` still holds an earlier ERANGE.

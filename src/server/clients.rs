@@ -160,8 +160,14 @@ impl ClientMeta {
         match (&self.push_hook, frame) {
             (Some(hook), Frame::Push(r)) => (hook.0)(&r),
             (_, frame) => {
+                // A push into a queue that already holds frames needs no wake-up: its owner
+                // has not drained since the last one (pushes and drains share the server's
+                // lock). A blocked command's reply always wakes (its waiter skips pushes).
+                let wake = self.outbox.is_empty() || matches!(frame, Frame::Reply(_));
                 self.outbox.push_back(frame);
-                self.signal.notify();
+                if wake {
+                    self.signal.notify();
+                }
             }
         }
     }
