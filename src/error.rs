@@ -340,8 +340,14 @@ pub const UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or
 pub fn subcommand_syntax(container: &str, sub: &[u8]) -> Vec<u8> {
     let sub = &sub[..sub.len().min(128)];
     sanitize_bytes(
-        [b"ERR unknown subcommand or wrong number of arguments for '", sub, b"'. Try ", container.as_bytes(), b" HELP."]
-            .concat(),
+        [
+            b"ERR unknown subcommand or wrong number of arguments for '",
+            sub,
+            b"'. Try ",
+            container.as_bytes(),
+            b" HELP.",
+        ]
+        .concat(),
     )
 }
 
@@ -393,7 +399,10 @@ pub const CACHING_NO_OPTOUT: &str = "ERR CLIENT CACHING NO is only valid when tr
 /// else against another one given); each prefix printed up to a NUL, CR/LF as spaces.
 pub fn prefix_overlap(new: &[u8], other: &[u8], existing: bool) -> Vec<u8> {
     let cut = |p: &[u8]| p[..p.iter().position(|&c| c == 0).unwrap_or(p.len())].to_vec();
-    let what: &[u8] = if existing { b"' overlaps with an existing prefix '" } else { b"' overlaps with another provided prefix '" };
-    let text = [b"ERR Prefix '", &cut(new)[..], what, &cut(other)[..], b"'. Prefixes for a single client must not overlap."].concat();
+    let what: &[u8] =
+        if existing { b"' overlaps with an existing prefix '" } else { b"' overlaps with another provided prefix '" };
+    let text =
+        [b"ERR Prefix '", &cut(new)[..], what, &cut(other)[..], b"'. Prefixes for a single client must not overlap."]
+            .concat();
     text.into_iter().map(|c| if c == b'\r' || c == b'\n' { b' ' } else { c }).collect()
 }

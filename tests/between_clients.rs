@@ -76,7 +76,11 @@ fn client_unblock_answers_with_the_timeout_reply_or_the_error() {
     let server = Server::new();
     let (mut a, mut b) = (server.client(), server.client());
     let id = id_of(&mut a).to_string();
-    assert_eq!(a.send(&[b"BLMOVE".to_vec(), b"s".to_vec(), b"d".to_vec(), b"LEFT".to_vec(), b"LEFT".to_vec(), b"0".to_vec()]).unwrap(), None);
+    assert_eq!(
+        a.send(&[b"BLMOVE".to_vec(), b"s".to_vec(), b"d".to_vec(), b"LEFT".to_vec(), b"LEFT".to_vec(), b"0".to_vec()])
+            .unwrap(),
+        None
+    );
     assert_eq!(b.cmd(["CLIENT", "UNBLOCK", &id]).unwrap(), Reply::Int(1));
     assert_eq!(a.try_recv(), Some(Reply::NilArray));
     assert_eq!(b.cmd(["CLIENT", "UNBLOCK", &id]).unwrap(), Reply::Int(0));
@@ -115,7 +119,10 @@ fn from_7_2_a_served_command_runs_again_and_may_pick_another_key() {
     assert_eq!(w.try_recv(), Some(Reply::Array(vec![bulk("a"), bulk("y")])));
     // A wrong type met first is WRONGTYPE for the waiter, which is then unblocked.
     c.cmd(["SET", "a", "s"]).unwrap();
-    assert_eq!(w.send(&[b"BLPOP".to_vec(), b"a".to_vec(), b"c".to_vec(), b"0".to_vec()]).unwrap().map(|r| r.is_error()), Some(true));
+    assert_eq!(
+        w.send(&[b"BLPOP".to_vec(), b"a".to_vec(), b"c".to_vec(), b"0".to_vec()]).unwrap().map(|r| r.is_error()),
+        Some(true)
+    );
     c.cmd(["DEL", "a"]).unwrap();
     assert_eq!(w.send(&[b"BLPOP".to_vec(), b"a".to_vec(), b"c".to_vec(), b"0".to_vec()]).unwrap(), None);
     c.cmd(["SET", "a", "s"]).unwrap();
@@ -128,7 +135,10 @@ fn from_7_2_a_served_command_runs_again_and_may_pick_another_key() {
 fn embedded_pubsub_delivers_in_order_and_recv_waits() {
     let server = Server::new();
     let mut sub = server.client();
-    assert_eq!(sub.cmd(["SUBSCRIBE", "a", "b"]).unwrap(), Reply::Push(vec![bulk("subscribe"), bulk("a"), Reply::Int(1)]));
+    assert_eq!(
+        sub.cmd(["SUBSCRIBE", "a", "b"]).unwrap(),
+        Reply::Push(vec![bulk("subscribe"), bulk("a"), Reply::Int(1)])
+    );
     assert_eq!(sub.try_recv(), Some(Reply::Push(vec![bulk("subscribe"), bulk("b"), Reply::Int(2)])));
     assert_eq!(sub.try_recv(), None);
     let s2 = server.clone();
@@ -409,7 +419,12 @@ fn interleaved_clients_match_a_model() {
                 0 | 1 => {
                     // RPUSH one or two values, in a transaction half the time.
                     let key = keys[next(3) as usize];
-                    let vals: Vec<String> = (0..1 + next(2)).map(|_| { counter += 1; format!("v{counter}") }).collect();
+                    let vals: Vec<String> = (0..1 + next(2))
+                        .map(|_| {
+                            counter += 1;
+                            format!("v{counter}")
+                        })
+                        .collect();
                     let multi = next(2) == 0;
                     let mut args = vec!["RPUSH".to_string(), key.to_string()];
                     args.extend(vals.iter().cloned());
@@ -431,7 +446,11 @@ fn interleaved_clients_match_a_model() {
                         if blocked[i].1.contains(&key) {
                             let (b, _, _) = blocked.remove(i);
                             let v = l.pop_front().unwrap();
-                            assert_eq!(clients[b].try_recv(), Some(Reply::Array(vec![bulk(key), bulk(&v)])), "seed {seed}: served");
+                            assert_eq!(
+                                clients[b].try_recv(),
+                                Some(Reply::Array(vec![bulk(key), bulk(&v)])),
+                                "seed {seed}: served"
+                            );
                         } else {
                             i += 1;
                         }
@@ -473,7 +492,11 @@ fn interleaved_clients_match_a_model() {
         // Every remaining element is still there, in order.
         for key in keys {
             let want: Vec<Reply> = lists.get(key).map(|l| l.iter().map(|v| bulk(v)).collect()).unwrap_or_default();
-            assert_eq!(server.client().cmd(["LRANGE", key, "0", "-1"]).unwrap(), Reply::Array(want), "seed {seed}: final {key}");
+            assert_eq!(
+                server.client().cmd(["LRANGE", key, "0", "-1"]).unwrap(),
+                Reply::Array(want),
+                "seed {seed}: final {key}"
+            );
         }
     }
 }

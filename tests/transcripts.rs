@@ -24,10 +24,23 @@ struct Directives {
 
 #[derive(Debug)]
 enum Step {
-    Cmd { line: usize, client: usize, args: Vec<Vec<u8>>, dir: Directives, expected: Option<String> },
+    Cmd {
+        line: usize,
+        client: usize,
+        args: Vec<Vec<u8>>,
+        dir: Directives,
+        expected: Option<String>,
+    },
     /// `N<`: the next frame client N receives (a push, or a blocked command's reply).
-    Recv { line: usize, client: usize, dir: Directives, expected: Option<String> },
-    Advance { ms: u64 },
+    Recv {
+        line: usize,
+        client: usize,
+        dir: Directives,
+        expected: Option<String>,
+    },
+    Advance {
+        ms: u64,
+    },
 }
 
 /// The expected line of a command that must not answer yet.
@@ -213,7 +226,9 @@ impl Target for Fake {
         match (c.is_waiting(), blocks) {
             (true, true) => Ok(None),
             (true, false) => Err("the command blocked".into()),
-            (false, true) => Err(format!("expected the command to block; it answered {}", render(&wire_queue[0], resp3, false))),
+            (false, true) => {
+                Err(format!("expected the command to block; it answered {}", render(&wire_queue[0], resp3, false)))
+            }
             // The reply goes out in the protocol in force after the command (HELLO first).
             (false, false) => Ok(wire_queue.pop_front().map(|r| (r, resp3))),
         }
@@ -309,7 +324,10 @@ impl Real {
             };
             let text = String::from_utf8_lossy(list.as_bytes().unwrap_or_default()).into_owned();
             let needle = format!("addr={addr} ");
-            if text.lines().any(|l| l.contains(&needle) && l.split(' ').any(|f| f.starts_with("flags=") && f.contains('b'))) {
+            if text
+                .lines()
+                .any(|l| l.contains(&needle) && l.split(' ').any(|f| f.starts_with("flags=") && f.contains('b')))
+            {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(1));
@@ -373,7 +391,8 @@ impl Target for Real {
 fn with_client_ids(target: &mut dyn Target, ids: &mut BTreeMap<usize, i64>, args: &[Vec<u8>]) -> Vec<Vec<u8>> {
     args.iter()
         .map(|a| {
-            let Some(n) = a.strip_prefix(b"$id:").and_then(|n| std::str::from_utf8(n).ok()?.parse::<usize>().ok()) else {
+            let Some(n) = a.strip_prefix(b"$id:").and_then(|n| std::str::from_utf8(n).ok()?.parse::<usize>().ok())
+            else {
                 return a.clone();
             };
             if let Some(id) = ids.get(&n) {
@@ -391,7 +410,14 @@ fn with_client_ids(target: &mut dyn Target, ids: &mut BTreeMap<usize, i64>, args
 }
 
 /// Compares a reply, rendered in the protocol it was sent in, with the expected line.
-fn check(failures: &mut Vec<String>, at: &str, dir: &Directives, reply: &Reply, resp3: bool, expected: &Option<String>) {
+fn check(
+    failures: &mut Vec<String>,
+    at: &str,
+    dir: &Directives,
+    reply: &Reply,
+    resp3: bool,
+    expected: &Option<String>,
+) {
     let rendered = render(reply, resp3, dir.sort);
     if let Some(exp) = expected {
         if !matches(dir, &rendered, reply, exp) {

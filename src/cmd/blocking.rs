@@ -43,7 +43,7 @@ pub(crate) fn timeout_ms(p: &Profile, word: &[u8]) -> Result<i64, Reply> {
 
 /// C's `(long long)` of a double on x86: out of range (or infinite) is `LLONG_MIN`.
 fn cast_like_c(v: f64) -> i64 {
-    if v.is_finite() && v >= -9_223_372_036_854_775_808.0 && v < 9_223_372_036_854_775_808.0 {
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v) {
         v as i64
     } else {
         i64::MIN
@@ -105,7 +105,7 @@ fn first_list<'k>(ctx: &mut Ctx<'_>, keys: &[&'k [u8]]) -> Result<Option<&'k [u8
 
 fn first_zset<'k>(ctx: &mut Ctx<'_>, keys: &[&'k [u8]]) -> Result<Option<&'k [u8]>, Reply> {
     for key in keys {
-        if zset(ctx, key, Look::Write)?.is_some_and(|z| z.len() > 0) {
+        if zset(ctx, key, Look::Write)?.is_some_and(|z| !z.is_empty()) {
             return Ok(Some(key));
         }
     }

@@ -15,7 +15,8 @@ use crate::spec::grammar::parse_i64;
 pub fn client_kill(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let p = ctx.profile();
     if let [addr] = words {
-        let victims: Vec<u64> = ctx.st.clients.values().filter(|m| m.addr.as_bytes() == addr.as_slice()).map(|m| m.id).collect();
+        let victims: Vec<u64> =
+            ctx.st.clients.values().filter(|m| m.addr.as_bytes() == addr.as_slice()).map(|m| m.id).collect();
         if victims.is_empty() {
             return Err(Reply::err(error::NO_SUCH_CLIENT));
         }
@@ -189,4 +190,3 @@ pub fn client_unblock(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let done = u64::try_from(id).is_ok_and(|id| crate::dispatch::effects::unblock(ctx.st, id, reply));
     Ok(Reply::Int(i64::from(done)))
 }
-

@@ -275,8 +275,11 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
         (true, None) => ctx.sess.multi.as_ref().map_or(-1, |q| q.queue.len() as i64),
         (false, _) => m.multi,
     };
-    let (monitor, no_evict, no_touch) =
-        if current { (ctx.sess.monitor, ctx.sess.no_evict, ctx.sess.no_touch) } else { (m.monitor, m.no_evict, m.no_touch) };
+    let (monitor, no_evict, no_touch) = if current {
+        (ctx.sess.monitor, ctx.sess.no_evict, ctx.sess.no_touch)
+    } else {
+        (m.monitor, m.no_evict, m.no_touch)
+    };
     let mut flags = String::new();
     for (on, c) in [
         (monitor, 'O'),
@@ -409,8 +412,14 @@ fn client_list_filtered(ctx: &mut Ctx<'_>, a: ClientList<'_>) -> CmdResult {
     for id in &a.client_id {
         ids.push(crate::spec::grammar::parse_i64(id).ok_or(Reply::err(error::INVALID_CLIENT_ID))?);
     }
-    let metas: Vec<ClientMeta> =
-        ctx.st.clients.values().filter(|m| a.client_id.is_empty() || ids.contains(&(m.id as i64))).filter(|m| pubsub.is_none_or(|p| m.subs.any() == p)).cloned().collect();
+    let metas: Vec<ClientMeta> = ctx
+        .st
+        .clients
+        .values()
+        .filter(|m| a.client_id.is_empty() || ids.contains(&(m.id as i64)))
+        .filter(|m| pubsub.is_none_or(|p| m.subs.any() == p))
+        .cloned()
+        .collect();
     Ok(client_lines(ctx, &metas))
 }
 

@@ -9,10 +9,10 @@ use bytes::Bytes;
 
 use crate::cmd::hash::expire_fields;
 use crate::cmd::{typed, typed_or_create, written, written_as, Look};
-use crate::server::config::NOTIFY_HASH;
 use crate::db::{Hash, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
+use crate::server::config::NOTIFY_HASH;
 use crate::server::Ctx;
 use crate::spec::grammar::parse_i64;
 use crate::spec::ServerKind;

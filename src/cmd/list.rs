@@ -6,10 +6,10 @@
 use bytes::Bytes;
 
 use crate::cmd::{typed, typed_or_create, written_as, Look};
-use crate::server::config::NOTIFY_LIST;
 use crate::db::{List, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
+use crate::server::config::NOTIFY_LIST;
 use crate::server::Ctx;
 use crate::spec::generated::*;
 use crate::spec::grammar::parse_i64;

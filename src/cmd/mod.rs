@@ -2,9 +2,9 @@
 //! by its name (`pub fn get`, `pub fn client_setname`) and wires it to the generated
 //! parser; each takes the context and the command's generated typed arguments.
 
-pub(crate) mod collection;
 pub mod blocking;
 pub mod clients;
+pub(crate) mod collection;
 pub mod connection;
 pub mod generic;
 pub mod hash;

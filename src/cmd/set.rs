@@ -7,10 +7,10 @@ use bytes::Bytes;
 
 use crate::cmd::collection::{scan_collection, Picks, ScanSource};
 use crate::cmd::{typed, typed_or_create, written_as, Look};
-use crate::server::config::NOTIFY_SET;
 use crate::db::{Set, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
+use crate::server::config::NOTIFY_SET;
 use crate::server::Ctx;
 use crate::spec::generated::*;
 use crate::spec::grammar::parse_i64;

@@ -215,7 +215,13 @@ fn sort_generic(ctx: &mut Ctx<'_>, words: &[Vec<u8>], readonly: bool) -> CmdResu
         l.push_back(v.unwrap_or_default());
     }
     l.settle_new(enc.list_fill, enc.small_lists);
-    crate::cmd::store_collection(ctx, dst, Value::List(Box::new(l)), n, (crate::server::config::NOTIFY_LIST, "sortstore"))
+    crate::cmd::store_collection(
+        ctx,
+        dst,
+        Value::List(Box::new(l)),
+        n,
+        (crate::server::config::NOTIFY_LIST, "sortstore"),
+    )
 }
 
 /// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]

@@ -41,9 +41,11 @@ fn unwatch_all(ctx: &mut Ctx<'_>) {
 pub fn exec(ctx: &mut Ctx<'_>, _a: Exec) -> CmdResult {
     let Some(queue) = ctx.sess.multi.take() else { return Err(Reply::err(error::EXEC_WITHOUT_MULTI)) };
     let now = ctx.now;
-    let expired = ctx.st.clients.get(&ctx.sess.id).is_some_and(|me| {
-            me.watching.iter().any(|w| !w.expired && ctx.st.dbs[w.db].is_stale(&w.key, now))
-        });
+    let expired = ctx
+        .st
+        .clients
+        .get(&ctx.sess.id)
+        .is_some_and(|me| me.watching.iter().any(|w| !w.expired && ctx.st.dbs[w.db].is_stale(&w.key, now)));
     let changed = expired || ctx.st.clients.get(&ctx.sess.id).is_some_and(|me| me.dirty_cas);
     unwatch_all(ctx);
     if queue.failed {

@@ -215,8 +215,15 @@ impl<'e> Driver<'e> {
             }
         }
         let reset = vec![cmd(&["FLUSHALL"]), set, cmd(&["CONFIG", "RESETSTAT"])];
-        let mut d =
-            Driver { oracle, fake, opts, reset, conns: [ConnState::default(); 3], queues: Default::default(), replayed: 0 };
+        let mut d = Driver {
+            oracle,
+            fake,
+            opts,
+            reset,
+            conns: [ConnState::default(); 3],
+            queues: Default::default(),
+            replayed: 0,
+        };
         d.reset()?;
         Ok(d)
     }

@@ -41,7 +41,9 @@ pub fn paused(st: &State, sess: &Session, cmd: &crate::spec::CommandSpec, p: &cr
     if now >= pause.until || sess.monitor {
         return false;
     }
-    pause.all || writes(cmd, p) || (cmd.fullname == "exec" && sess.multi.as_ref().is_some_and(|m| queue_writes(&m.queue, p)))
+    pause.all
+        || writes(cmd, p)
+        || (cmd.fullname == "exec" && sess.multi.as_ref().is_some_and(|m| queue_writes(&m.queue, p)))
 }
 
 fn writes(cmd: &crate::spec::CommandSpec, p: &crate::spec::Profile) -> bool {
@@ -110,11 +112,9 @@ fn redactions(argv: &[Vec<u8>]) -> Vec<usize> {
     let name = argv.first().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
     match name.as_slice() {
         b"auth" => (1..argv.len()).collect(),
-        b"hello" => argv
-            .iter()
-            .position(|a| a.eq_ignore_ascii_case(b"auth"))
-            .map(|i| vec![i + 1, i + 2])
-            .unwrap_or_default(),
+        b"hello" => {
+            argv.iter().position(|a| a.eq_ignore_ascii_case(b"auth")).map(|i| vec![i + 1, i + 2]).unwrap_or_default()
+        }
         b"migrate" => argv
             .iter()
             .enumerate()
@@ -221,7 +221,8 @@ fn serve_ready(shared: &Shared, st: &mut State, ready: Vec<(usize, Bytes)>, now:
             let mut sess = b.sess.clone();
             let mut dirty = Vec::new();
             let serving = Some(key.1.clone());
-            let reply = call_serving(shared, st, &mut sess, &b.argv, (now, now * 1000), Caller::Retry, &mut dirty, &serving);
+            let reply =
+                call_serving(shared, st, &mut sess, &b.argv, (now, now * 1000), Caller::Retry, &mut dirty, &serving);
             if sess.block.take().is_some() {
                 // Not served after all: it keeps its place.
                 if let Some(m) = st.clients.get_mut(&id) {

@@ -354,7 +354,11 @@ pub(crate) fn call_serving(
         };
         let serving = serving.clone();
         let monitored = !st.monitors.is_empty() && caller != Caller::Retry && shown_to_monitors(cmd, &p);
-        if !st.monitors.is_empty() && caller != Caller::Retry && cmd.group == "scripting" && cmd.fullname.starts_with(['e', 'f']) {
+        if !st.monitors.is_empty()
+            && caller != Caller::Retry
+            && cmd.group == "scripting"
+            && cmd.fullname.starts_with(['e', 'f'])
+        {
             // EVAL and FCALL are shown before the script runs, its commands after.
             effects::feed_monitors(st, now_us, sess.db, &monitor_addr(sess, caller), argv);
         }
@@ -362,8 +366,17 @@ pub(crate) fn call_serving(
         if no_touch {
             st.dbs.iter_mut().for_each(|d| d.no_touch = true);
         }
-        let mut ctx =
-            Ctx { shared, st: &mut *st, sess: &mut *sess, now, now_us, dirty: std::mem::take(dirty), caller, serving, argv };
+        let mut ctx = Ctx {
+            shared,
+            st: &mut *st,
+            sess: &mut *sess,
+            now,
+            now_us,
+            dirty: std::mem::take(dirty),
+            caller,
+            serving,
+            argv,
+        };
         let r = run(&mut ctx, argv);
         *dirty = std::mem::take(&mut ctx.dirty);
         if no_touch {
@@ -417,7 +430,14 @@ pub(crate) fn call_serving(
 /// the client, even missing ones, unless OPTIN/OPTOUT and CLIENT CACHING say otherwise.
 /// A script's reads: from 7.2 their own keys; up to 7.0 the script's declared keys, once it
 /// ends (`script_read`).
-fn remember_read_keys(st: &mut State, sess: &mut Session, cmd: &CommandSpec, argv: &[Vec<u8>], caller: Caller, p: &Profile) {
+fn remember_read_keys(
+    st: &mut State,
+    sess: &mut Session,
+    cmd: &CommandSpec,
+    argv: &[Vec<u8>],
+    caller: Caller,
+    p: &Profile,
+) {
     let Some(t) = st.clients.get(&sess.id).and_then(|m| m.tracking.as_ref()) else { return };
     if t.bcast || (t.optin && !sess.caching) || (t.optout && sess.caching) {
         return;

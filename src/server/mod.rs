@@ -442,7 +442,13 @@ impl Ctx<'_> {
     /// A blocking command that cannot serve now: the client waits on `keys` for
     /// `timeout_ms` (0: forever), answering `on_timeout` if nothing comes. Inside MULTI and
     /// scripts nothing blocks: the command answers `immediate` at once.
-    pub fn block(&mut self, keys: Vec<bytes::Bytes>, timeout_ms: i64, on_timeout: Reply, immediate: Reply) -> CmdResult {
+    pub fn block(
+        &mut self,
+        keys: Vec<bytes::Bytes>,
+        timeout_ms: i64,
+        on_timeout: Reply,
+        immediate: Reply,
+    ) -> CmdResult {
         if matches!(self.caller, crate::dispatch::Caller::Client | crate::dispatch::Caller::Retry) {
             self.sess.block = Some(blocking::BlockOn { keys, timeout_ms, on_timeout });
             return Ok(Reply::NilArray);

@@ -123,7 +123,10 @@ pub fn send(clients: &mut BTreeMap<u64, ClientMeta>, id: u64, keys: Option<Vec<B
                 t.broken = true;
             }
             if tracker_resp3 {
-                let push = Reply::Push(vec![Reply::Bulk(Bytes::from_static(b"tracking-redir-broken")), Reply::Int(redirect as i64)]);
+                let push = Reply::Push(vec![
+                    Reply::Bulk(Bytes::from_static(b"tracking-redir-broken")),
+                    Reply::Int(redirect as i64),
+                ]);
                 deliver(me, push, id == current);
             }
         }
@@ -157,7 +160,11 @@ pub fn invalidate(st: &mut super::State, key: &[u8], by: Option<u64>) {
     let readers = st.tracking.take_readers(key, by);
     let current = by.unwrap_or(0);
     for id in readers {
-        let skip = st.clients.get(&id).and_then(|m| m.tracking.as_ref()).is_none_or(|t| t.bcast || (t.noloop && by == Some(id)));
+        let skip = st
+            .clients
+            .get(&id)
+            .and_then(|m| m.tracking.as_ref())
+            .is_none_or(|t| t.bcast || (t.noloop && by == Some(id)));
         if !skip {
             send(&mut st.clients, id, Some(vec![Bytes::copy_from_slice(key)]), current);
         }

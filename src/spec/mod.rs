@@ -272,8 +272,15 @@ impl CommandSpec {
     pub fn allowed_subscribed(&self) -> bool {
         matches!(
             self.fullname,
-            "ping" | "subscribe" | "ssubscribe" | "unsubscribe" | "sunsubscribe" | "psubscribe" | "punsubscribe"
-                | "quit" | "reset"
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "psubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
         )
     }
 

@@ -135,7 +135,8 @@ fn clients(ctx: &Ctx<'_>, v: V) -> String {
     s.f("maxclients", ctx.st.config.get("maxclients"));
     s.f("client_recent_max_input_buffer", 20480).f("client_recent_max_output_buffer", 0);
     let count = |f: fn(&crate::server::ClientMeta) -> bool| ctx.st.clients.values().filter(|m| f(m)).count();
-    s.f("blocked_clients", count(|m| m.blocked.is_some() || m.postponed)).f("tracking_clients", count(|m| m.tracking.is_some()));
+    s.f("blocked_clients", count(|m| m.blocked.is_some() || m.postponed))
+        .f("tracking_clients", count(|m| m.tracking.is_some()));
     let newer = v.redis(7, 4) || v.valkey(8, 0);
     s.when(newer, "pubsub_clients", count(|m| m.subs.any()));
     s.when(newer, "watching_clients", count(|m| !m.watching.is_empty()));

@@ -15,10 +15,10 @@ pub mod store;
 
 use crate::cmd::collection::{scan_collection, ScanSource};
 use crate::cmd::{typed, typed_or_create, written_as, Look};
-use crate::server::config::NOTIFY_ZSET;
 use crate::db::{LexBound, ScoreBound, Value, ZSet};
 use crate::error;
 use crate::reply::{format_double, CmdResult, Reply};
+use crate::server::config::NOTIFY_ZSET;
 use crate::server::Ctx;
 use crate::spec::generated::*;
 use crate::spec::grammar::{parse_f64, parse_strtod};
