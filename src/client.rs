@@ -180,7 +180,7 @@ impl Client {
             return Err(ClientError::ConnectionDropped);
         }
         let from = out.len();
-        out.extend(me.outbox.drain(..));
+        out.extend(me.outbox.drain_all());
         if out[from..].iter().any(|f| matches!(f, Frame::Reply(_))) {
             self.session.waiting = false;
         }

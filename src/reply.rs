@@ -121,6 +121,19 @@ impl Reply {
         b.map_or(Reply::Nil, |b| Reply::Bulk(b.into_bulk()))
     }
 
+    /// About how many bytes the reply takes in RESP2 (what an output buffer holds).
+    pub fn wire_len(&self) -> usize {
+        match self {
+            Reply::Bulk(b) => b.len() + 16,
+            Reply::Verbatim(_, b) => b.len() + 16,
+            Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => 16 + v.iter().map(Reply::wire_len).sum::<usize>(),
+            Reply::Map(v) => 16 + v.iter().map(|(k, x)| k.wire_len() + x.wire_len()).sum::<usize>(),
+            Reply::Simple(s) => s.len() + 3,
+            Reply::Error(e) => e.len() + 3,
+            _ => 24,
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         matches!(self, Reply::Error(_))
     }

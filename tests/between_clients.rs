@@ -563,3 +563,51 @@ async fn tokio_tasks_over_tcp_and_in_process_push_and_pop_every_element_once() {
     assert_eq!(total, 2 * EACH);
     assert_eq!(all.len(), 2 * EACH);
 }
+
+/// A subscriber that never reads is closed once its queue passes the pubsub class's hard
+/// limit (Redis's default `client-output-buffer-limit pubsub 32mb 8mb 60`); the publisher
+/// and everyone else go on.
+#[test]
+fn a_subscriber_that_never_reads_is_closed_at_the_hard_output_limit() {
+    let server = Server::new();
+    let mut sub = server.client();
+    sub.cmd(["SUBSCRIBE", "news"]).unwrap();
+    let mut publisher = server.client();
+    let message = "x".repeat(1 << 20);
+    let mut delivered = 0;
+    for _ in 0..40 {
+        delivered += publisher.cmd(["PUBLISH", "news", &message]).unwrap().as_int().unwrap();
+    }
+    assert!((31..=32).contains(&delivered), "deliveries until the limit: {delivered}");
+    assert_eq!(publisher.cmd(["PUBSUB", "NUMSUB", "news"]).unwrap(), Reply::Array(vec![bulk("news"), Reply::Int(0)]));
+    assert!(sub.cmd(["PING"]).is_err(), "the subscriber's connection is closed");
+    assert_eq!(publisher.cmd(["PING"]).unwrap(), Reply::simple("PONG"));
+}
+
+/// Over the soft limit (8 MB) the queue may stay 60 s on the server clock, not longer; a
+/// subscriber that reads in time is kept.
+#[test]
+fn a_subscriber_over_the_soft_output_limit_is_closed_after_sixty_seconds() {
+    let server = Server::new();
+    server.clock().freeze();
+    let mut slow = server.client();
+    slow.cmd(["SUBSCRIBE", "news"]).unwrap();
+    let mut reader = server.client();
+    reader.cmd(["SUBSCRIBE", "news"]).unwrap();
+    let mut publisher = server.client();
+    let message = "x".repeat(1 << 20);
+    let publish = |p: &mut fakeredis::Client| p.cmd(["PUBLISH", "news", &message]).unwrap().as_int().unwrap();
+    for _ in 0..10 {
+        assert_eq!(publish(&mut publisher), 2);
+    }
+    while reader.try_recv().is_some() {}
+    server.advance(Duration::from_secs(60));
+    assert_eq!(publish(&mut publisher), 2, "60 s over the soft limit is still allowed");
+    while reader.try_recv().is_some() {}
+    server.advance(Duration::from_secs(1));
+    assert_eq!(publish(&mut publisher), 2, "the message that finds it over is still queued");
+    assert_eq!(publish(&mut publisher), 1, "then the slow subscriber is gone");
+    assert!(slow.cmd(["PING"]).is_err());
+    while reader.try_recv().is_some() {}
+    assert_eq!(reader.cmd(["PING"]).unwrap(), Reply::Array(vec![bulk("pong"), bulk("")]));
+}

@@ -101,14 +101,14 @@ pub fn sunsubscribe(ctx: &mut Ctx<'_>, a: Sunsubscribe<'_>) -> CmdResult {
 /// PUBLISH channel message: how many deliveries were made (a client matching through the
 /// channel and k patterns counts 1 + k).
 pub fn publish(ctx: &mut Ctx<'_>, a: Publish<'_>) -> CmdResult {
-    let st = &mut *ctx.st;
-    Ok(Reply::Int(st.pubsub.publish(&mut st.clients, false, a.channel, a.message) as i64))
+    let (st, now) = (&mut *ctx.st, ctx.now);
+    Ok(Reply::Int(st.pubsub.publish(&mut st.clients, false, a.channel, a.message, now, &mut st.overflowed) as i64))
 }
 
 /// SPUBLISH shardchannel message.
 pub fn spublish(ctx: &mut Ctx<'_>, a: Spublish<'_>) -> CmdResult {
-    let st = &mut *ctx.st;
-    Ok(Reply::Int(st.pubsub.publish(&mut st.clients, true, a.shardchannel, a.message) as i64))
+    let (st, now) = (&mut *ctx.st, ctx.now);
+    Ok(Reply::Int(st.pubsub.publish(&mut st.clients, true, a.shardchannel, a.message, now, &mut st.overflowed) as i64))
 }
 
 fn channels(ctx: &Ctx<'_>, shard: bool, pattern: Option<&[u8]>) -> Reply {

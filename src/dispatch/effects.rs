@@ -15,6 +15,7 @@ const ACTIVE_EXPIRE_EVERY_MS: i64 = 100;
 /// The periodic work a command's arrival gives a chance to: active expiry every 100 ms of
 /// server time (or when the clock went back), and the blocked clients whose time is up.
 pub fn cron(shared: &Shared, st: &mut State, now: i64) {
+    st.clock_ms = now;
     if st.pause.is_some_and(|p| now >= p.until) {
         end_pause(st);
     }
@@ -23,6 +24,15 @@ pub fn cron(shared: &Shared, st: &mut State, now: i64) {
     }
     expire_waiters(shared, st, now);
     tracking::broadcast(st);
+    close_overflowed(st);
+}
+
+/// Forgets the clients closed for passing their output-buffer limit (their subscriptions,
+/// their place among monitors and waiters): the next publish no longer counts them.
+pub fn close_overflowed(st: &mut State) {
+    for id in std::mem::take(&mut st.overflowed) {
+        forget_client(st, id);
+    }
 }
 
 /// Ends CLIENT PAUSE: the clients it held back are woken to run their commands.
@@ -72,13 +82,14 @@ pub fn feed_monitors(st: &mut State, now_us: i64, db: usize, caller_addr: &str, 
             line.push_str(&repr(a));
         }
     }
+    let now = st.clock_ms;
     for id in st.monitors.clone() {
         if let Some(m) = st.clients.get_mut(&id) {
-            let frame = Frame::Push(crate::reply::Reply::Simple(line.clone().into()));
+            let line = crate::reply::Reply::Simple(line.clone().into());
             if id == current {
-                m.after_reply.push(frame); // its own command: after the reply
-            } else {
-                m.send(frame);
+                m.after_reply.push(Frame::Push(line)); // its own command: after the reply
+            } else if m.push(line, now) {
+                st.overflowed.push(id);
             }
         }
     }

@@ -69,7 +69,7 @@ pub fn submit(
     }
     effects::cron(shared, st, now);
     if let (Some(out), Some(meta)) = (drain.as_deref_mut(), st.clients.get_mut(&sess.id)) {
-        out.extend(meta.outbox.drain(..));
+        out.extend(meta.outbox.drain_all());
     }
     let mut dirty = Vec::new();
     st.current = sess.id;
@@ -78,6 +78,7 @@ pub fn submit(
     effects::after_command(shared, st, &mut dirty, now);
     st.current = 0;
     crate::server::tracking::broadcast(st);
+    effects::close_overflowed(st);
     // CLIENT CACHING lasts one command (a MULTI block; CLIENT commands keep it).
     if sess.multi.is_none() && !argv[0].eq_ignore_ascii_case(b"client") {
         sess.caching = false;
@@ -125,7 +126,7 @@ pub fn submit(
             // itself) goes out before its reply; from 7.2 after it.
             let pushes_first = !shared.profile.redis_at_least(7, 2);
             let (mut queued, after): (Vec<Frame>, Vec<Frame>) = match meta {
-                Some(m) => (m.outbox.drain(..).collect(), std::mem::take(&mut m.after_reply)),
+                Some(m) => (m.outbox.drain_all().collect(), std::mem::take(&mut m.after_reply)),
                 None => (Vec::new(), Vec::new()),
             };
             if pushes_first {
@@ -168,6 +169,30 @@ pub fn execute(shared: &Shared, sess: &mut Session, argv: &[Vec<u8>]) -> Result<
 
 /// Waits until no CLIENT PAUSE is in force (it ends on the server clock, or by UNPAUSE).
 fn wait_unpaused(shared: &Shared, sess: &mut Session) -> Result<(), ClientError> {
+    wait_on(shared, sess, None, |st, _| match st.pause {
+        None => Poll::Ready(Ok(())),
+        Some(p) => Poll::Until(Some(p.until)),
+    })
+    .map(|_| ())
+}
+
+/// What one look at the state found: the awaited value, or a reason to wait on (with the
+/// server-clock time at which to look again without a signal).
+enum Poll<T> {
+    Ready(T),
+    Until(Option<i64>),
+}
+
+/// The one wait loop of an embedded client: runs the server's cron, asks `poll`, and
+/// sleeps on the client's signal (at most 250 ms, up to `until` on a running clock, and
+/// within `limit` of real time, past which it answers `Ok(None)`).
+fn wait_on<T>(
+    shared: &Shared,
+    sess: &mut Session,
+    limit: Option<std::time::Duration>,
+    mut poll: impl FnMut(&mut State, &mut Session) -> Poll<Result<T, ClientError>>,
+) -> Result<Option<T>, ClientError> {
+    let started = std::time::Instant::now();
     let mut guard = shared.lock();
     loop {
         if shared.is_failing() {
@@ -175,11 +200,21 @@ fn wait_unpaused(shared: &Shared, sess: &mut Session) -> Result<(), ClientError>
         }
         let now = shared.clock.now_ms();
         effects::cron(shared, &mut guard, now);
-        let Some(pause) = guard.pause else { return Ok(()) };
+        let until = match poll(&mut guard, sess) {
+            Poll::Ready(r) => return r.map(Some),
+            Poll::Until(u) => u,
+        };
         let Some(meta) = guard.clients.get(&sess.id) else { return Err(ClientError::ConnectionDropped) };
         let mut wait = std::time::Duration::from_millis(250);
-        if !shared.clock.is_frozen() {
-            wait = wait.min(std::time::Duration::from_millis((pause.until - now + 1).max(1) as u64));
+        if let Some(d) = until.filter(|_| !shared.clock.is_frozen()) {
+            wait = wait.min(std::time::Duration::from_millis((d - now + 1).max(1) as u64));
+        }
+        if let Some(l) = limit {
+            let left = l.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            wait = wait.min(left);
         }
         let signal = meta.signal.clone();
         guard = signal.wait(guard, wait);
@@ -207,42 +242,24 @@ pub fn wait_frame(
     limit: Option<std::time::Duration>,
     reply_only: bool,
 ) -> Result<Option<Reply>, ClientError> {
-    let started = std::time::Instant::now();
-    let mut guard = shared.lock();
-    loop {
-        if shared.is_failing() {
-            return Err(ClientError::ConnectionDropped);
-        }
-        let now = shared.clock.now_ms();
-        effects::cron(shared, &mut guard, now);
-        let Some(meta) = guard.clients.get_mut(&sess.id) else { return Err(ClientError::ConnectionDropped) };
+    wait_on(shared, sess, limit, |st, sess| {
+        let Some(meta) = st.clients.get_mut(&sess.id) else { return Poll::Ready(Err(ClientError::ConnectionDropped)) };
         if let Some(i) = meta.outbox.iter().position(|f| !reply_only || matches!(f, Frame::Reply(_))) {
             let f = meta.outbox.remove(i);
             if matches!(f, Some(Frame::Reply(_))) {
                 sess.waiting = false;
             }
-            return Ok(f.map(Frame::into_reply));
+            return match f {
+                Some(f) => Poll::Ready(Ok(f.into_reply())),
+                None => Poll::Ready(Err(ClientError::ConnectionDropped)),
+            };
         }
         if meta.killed {
             sess.closing = true;
-            return Err(ClientError::ConnectionDropped);
+            return Poll::Ready(Err(ClientError::ConnectionDropped));
         }
-        let mut wait = std::time::Duration::from_millis(250);
-        if let Some(d) = meta.blocked.as_ref().and_then(|b| b.deadline) {
-            if !shared.clock.is_frozen() {
-                wait = wait.min(std::time::Duration::from_millis((d - now + 1).max(1) as u64));
-            }
-        }
-        if let Some(l) = limit {
-            let left = l.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                return Ok(None);
-            }
-            wait = wait.min(left);
-        }
-        let signal = meta.signal.clone();
-        guard = signal.wait(guard, wait);
-    }
+        Poll::Until(meta.blocked.as_ref().and_then(|b| b.deadline))
+    })
 }
 
 /// Who sends a command: a client, a transaction's EXEC, a script through `redis.call`

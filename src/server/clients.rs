@@ -119,7 +119,9 @@ pub struct ClientMeta {
     /// Commands queued in MULTI (`multi=` in CLIENT LIST: -1 outside MULTI).
     pub multi: i64,
     /// Frames queued for the client by other clients' commands, oldest first.
-    pub outbox: VecDeque<Frame>,
+    pub outbox: Outbox,
+    /// Since when (server-clock ms) the queue has held more than its class's soft limit.
+    pub soft_limit_since: Option<i64>,
     pub signal: Arc<Signal>,
     /// Set by CLIENT KILL and the like: the connection closes at its next turn.
     pub killed: bool,
@@ -154,7 +156,99 @@ impl std::fmt::Debug for PushHook {
     }
 }
 
+/// A client's outbound queue and the bytes it holds (what Redis counts against the
+/// client's `client-output-buffer-limit`). Reading goes through `Deref`; every change
+/// through these methods, so the count stays true.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox {
+    frames: VecDeque<Frame>,
+    bytes: usize,
+}
+
+impl std::ops::Deref for Outbox {
+    type Target = VecDeque<Frame>;
+    fn deref(&self) -> &VecDeque<Frame> {
+        &self.frames
+    }
+}
+
+impl Outbox {
+    pub fn push_back(&mut self, f: Frame) {
+        self.bytes += f.reply().wire_len();
+        self.frames.push_back(f);
+    }
+
+    pub fn pop_front(&mut self) -> Option<Frame> {
+        let f = self.frames.pop_front();
+        self.take(f)
+    }
+
+    pub fn remove(&mut self, i: usize) -> Option<Frame> {
+        let f = self.frames.remove(i);
+        self.take(f)
+    }
+
+    fn take(&mut self, f: Option<Frame>) -> Option<Frame> {
+        if let Some(f) = &f {
+            self.bytes = self.bytes.saturating_sub(f.reply().wire_len());
+        }
+        f
+    }
+
+    /// Every frame, oldest first, leaving the queue empty.
+    pub fn drain_all(&mut self) -> std::collections::vec_deque::Drain<'_, Frame> {
+        self.bytes = 0;
+        self.frames.drain(..)
+    }
+
+    pub fn extend(&mut self, frames: impl IntoIterator<Item = Frame>) {
+        for f in frames {
+            self.push_back(f);
+        }
+    }
+
+    /// The bytes the queued frames take on the wire (RESP2's size, as an estimate).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+/// Redis's default `client-output-buffer-limit`s, by class: hard bytes, soft bytes, and
+/// how long (seconds) the queue may stay over the soft one. Normal clients have none; a
+/// subscriber is of class pubsub, a MONITOR of class replica, as in Redis.
+const PUBSUB_LIMIT: (usize, usize, i64) = (32 << 20, 8 << 20, 60);
+const REPLICA_LIMIT: (usize, usize, i64) = (256 << 20, 64 << 20, 60);
+
 impl ClientMeta {
+    /// Queues the push `r` (or hands it to the client's hook) and wakes the client; a
+    /// client whose queue passes its class's output-buffer limit is closed (its queue
+    /// dropped), as Redis closes a subscriber that does not read: true then, and the caller
+    /// puts its id on `State::overflowed`. `now`: server-clock ms.
+    #[must_use]
+    pub fn push(&mut self, r: Reply, now: i64) -> bool {
+        self.send(Frame::Push(r));
+        let limit = if self.monitor {
+            REPLICA_LIMIT
+        } else if self.subs.any() {
+            PUBSUB_LIMIT
+        } else {
+            return false;
+        };
+        let bytes = self.outbox.bytes();
+        if bytes <= limit.1 {
+            self.soft_limit_since = None;
+            return false;
+        }
+        let since = *self.soft_limit_since.get_or_insert(now);
+        if bytes <= limit.0 && now - since <= limit.2 * 1000 {
+            return false;
+        }
+        self.killed = true;
+        self.outbox.drain_all();
+        self.signal.notify();
+        true
+    }
+
     /// Queues `frame` (or hands a push to the client's hook) and wakes the client.
     pub fn send(&mut self, frame: Frame) {
         match (&self.push_hook, frame) {

@@ -101,6 +101,11 @@ pub struct State {
     pub stats: Stats,
     pub clients: BTreeMap<u64, ClientMeta>,
     pub last_active_expire_ms: i64,
+    /// The server clock (ms) as of the last cron: the time pushes are queued at.
+    pub clock_ms: i64,
+    /// Clients closed for passing their output-buffer limit, to be forgotten once the
+    /// command that filled their queue is done (`effects::close_overflowed`).
+    pub overflowed: Vec<u64>,
     pub rng: u64,
     pub pubsub: pubsub::PubSub,
     pub waiters: blocking::Waiters,
@@ -125,6 +130,8 @@ impl State {
             stats: Stats::default(),
             clients: BTreeMap::new(),
             last_active_expire_ms: 0,
+            clock_ms: 0,
+            overflowed: Vec::new(),
             rng: 0x2545_f491_4f6c_dd1d,
             pubsub: pubsub::PubSub::default(),
             waiters: blocking::Waiters::default(),

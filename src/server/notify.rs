@@ -15,11 +15,11 @@ pub fn publish(st: &mut State, db: usize, class: u32, event: &str, key: &[u8]) {
     }
     if flags & NOTIFY_KEYSPACE != 0 {
         let channel = [format!("__keyspace@{db}__:").as_bytes(), key].concat();
-        st.pubsub.publish(&mut st.clients, false, &channel, event.as_bytes());
+        st.pubsub.publish(&mut st.clients, false, &channel, event.as_bytes(), st.clock_ms, &mut st.overflowed);
     }
     if flags & NOTIFY_KEYEVENT != 0 {
         let channel = format!("__keyevent@{db}__:{event}");
-        st.pubsub.publish(&mut st.clients, false, channel.as_bytes(), key);
+        st.pubsub.publish(&mut st.clients, false, channel.as_bytes(), key, st.clock_ms, &mut st.overflowed);
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::clients::{ClientMeta, Frame};
+use super::clients::ClientMeta;
 use crate::reply::Reply;
 
 /// Which family a subscription belongs to.
@@ -168,6 +168,8 @@ impl PubSub {
         shard: bool,
         channel: &[u8],
         message: &[u8],
+        now: i64,
+        overflowed: &mut Vec<u64>,
     ) -> usize {
         let mut n = 0;
         let chan = Bytes::copy_from_slice(channel);
@@ -175,11 +177,17 @@ impl PubSub {
         let (verb, direct) = if shard { ("smessage", &self.shard) } else { ("message", &self.channels) };
         for id in direct.get(channel).into_iter().flatten() {
             if let Some(c) = clients.get_mut(id) {
-                c.send(Frame::Push(Reply::Push(vec![
-                    Reply::Bulk(Bytes::from_static(verb.as_bytes())),
-                    Reply::Bulk(chan.clone()),
-                    Reply::Bulk(msg.clone()),
-                ])));
+                let closed = c.push(
+                    Reply::Push(vec![
+                        Reply::Bulk(Bytes::from_static(verb.as_bytes())),
+                        Reply::Bulk(chan.clone()),
+                        Reply::Bulk(msg.clone()),
+                    ]),
+                    now,
+                );
+                if closed {
+                    overflowed.push(*id);
+                }
                 n += 1;
             }
         }
@@ -192,12 +200,18 @@ impl PubSub {
             }
             for id in ids {
                 if let Some(c) = clients.get_mut(id) {
-                    c.send(Frame::Push(Reply::Push(vec![
-                        Reply::Bulk(Bytes::from_static(b"pmessage")),
-                        Reply::Bulk(pattern.clone()),
-                        Reply::Bulk(chan.clone()),
-                        Reply::Bulk(msg.clone()),
-                    ])));
+                    let closed = c.push(
+                        Reply::Push(vec![
+                            Reply::Bulk(Bytes::from_static(b"pmessage")),
+                            Reply::Bulk(pattern.clone()),
+                            Reply::Bulk(chan.clone()),
+                            Reply::Bulk(msg.clone()),
+                        ]),
+                        now,
+                    );
+                    if closed {
+                        overflowed.push(*id);
+                    }
                     n += 1;
                 }
             }

@@ -112,7 +112,9 @@ fn message(resp3_target: bool, keys: Option<Vec<Bytes>>) -> Reply {
 /// that subscribes to something); a target that went away marks the redirect broken (and
 /// tells a RESP3 tracker). `current`: the client whose command runs now, whose own
 /// messages follow its reply.
-pub fn send(clients: &mut BTreeMap<u64, ClientMeta>, id: u64, keys: Option<Vec<Bytes>>, current: u64) {
+pub fn send(st: &mut super::State, id: u64, keys: Option<Vec<Bytes>>, current: u64) {
+    let now = st.clock_ms;
+    let clients = &mut st.clients;
     let Some(me) = clients.get(&id) else { return };
     let Some(t) = &me.tracking else { return };
     let (redirect, tracker_resp3) = (t.redirect, me.resp == 3);
@@ -127,7 +129,9 @@ pub fn send(clients: &mut BTreeMap<u64, ClientMeta>, id: u64, keys: Option<Vec<B
                     Reply::Bulk(Bytes::from_static(b"tracking-redir-broken")),
                     Reply::Int(redirect as i64),
                 ]);
-                deliver(me, push, id == current);
+                if deliver(me, push, id == current, now) {
+                    st.overflowed.push(id);
+                }
             }
         }
         return;
@@ -138,16 +142,20 @@ pub fn send(clients: &mut BTreeMap<u64, ClientMeta>, id: u64, keys: Option<Vec<B
     }
     let frame = message(resp3, keys);
     if let Some(dst) = clients.get_mut(&target) {
-        deliver(dst, frame, target == current);
+        if deliver(dst, frame, target == current, now) {
+            st.overflowed.push(target);
+        }
     }
 }
 
 /// Queues a push for `c`: after the reply when `c` runs the command that caused it.
-fn deliver(c: &mut ClientMeta, frame: Reply, after_reply: bool) {
+/// True if that closed `c` for passing its output limit.
+fn deliver(c: &mut ClientMeta, frame: Reply, after_reply: bool, now: i64) -> bool {
     if after_reply {
         c.after_reply.push(Frame::Push(frame));
+        false
     } else {
-        c.send(Frame::Push(frame));
+        c.push(frame, now)
     }
 }
 
@@ -166,7 +174,7 @@ pub fn invalidate(st: &mut super::State, key: &[u8], by: Option<u64>) {
             .and_then(|m| m.tracking.as_ref())
             .is_none_or(|t| t.bcast || (t.noloop && by == Some(id)));
         if !skip {
-            send(&mut st.clients, id, Some(vec![Bytes::copy_from_slice(key)]), current);
+            send(st, id, Some(vec![Bytes::copy_from_slice(key)]), current);
         }
     }
 }
@@ -176,7 +184,7 @@ pub fn flush(st: &mut super::State, current: u64) {
     let trackers: Vec<u64> = st.clients.values().filter(|m| m.tracking.is_some()).map(|m| m.id).collect();
     st.tracking.keys.clear();
     for id in trackers {
-        send(&mut st.clients, id, None, current);
+        send(st, id, None, current);
     }
 }
 
@@ -200,7 +208,7 @@ pub fn broadcast(st: &mut super::State) {
             let keys: Vec<Bytes> =
                 changed.iter().filter(|(_, by)| !(noloop && **by == Some(id))).map(|(k, _)| k.clone()).collect();
             if !keys.is_empty() {
-                send(&mut st.clients, id, Some(keys), 0);
+                send(st, id, Some(keys), 0);
             }
         }
     }
