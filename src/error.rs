@@ -105,6 +105,23 @@ pub const SCRIPT_WRONG_ARGS: &str = "ERR wrong number or type of arguments";
 pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
 pub const NUMKEYS_TOO_MANY: &str = "ERR Number of keys can't be greater than number of args";
 pub const NUMKEYS_NEGATIVE: &str = "ERR Number of keys can't be negative";
+pub const FUNCTION_NOT_FOUND: &str = "ERR Function not found";
+pub const FUNCTION_NUMKEYS: &str = "ERR Bad number of keys provided";
+/// A script that may write, called through EVAL_RO, EVALSHA_RO or FCALL_RO.
+pub const SCRIPT_WRITE_FLAG_RO: &str = "ERR Can not execute a script with write flag using *_ro command.";
+/// Library and function names (Redis says "Library" for both).
+pub const FUNCTION_BAD_NAME: &str =
+    "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
+pub const FUNCTION_FLUSH_OPTION: &str = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+pub const FUNCTION_RESTORE_POLICY: &str =
+    "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
+pub const FUNCTION_CODE_MISSING: &str = "ERR Function code is missing";
+pub const FUNCTION_LIST_NO_NAME: &str = "ERR library name argument was not given";
+pub const LIBRARY_NOT_FOUND: &str = "ERR Library not found";
+pub const DUMP_PAYLOAD_BAD: &str = "ERR DUMP payload version or checksum are wrong";
+pub const NOTBUSY: &str = "NOTBUSY No scripts in execution right now.";
+pub const SHEBANG_INVALID: &str = "ERR Invalid script shebang";
+pub const SHEBANG_NO_ENGINE: &str = "ERR Invalid engine in script shebang";
 pub const SCRIPT_FLUSH_OPTION: &str = "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
 /// A script stopped by the fake's time limit (Redis would answer others BUSY instead).
 pub const SCRIPT_TOO_LONG: &str =
@@ -262,7 +279,7 @@ pub fn not_implemented(fullname: &str) -> String {
 }
 
 /// What C's `%s` prints of a byte string: up to the first NUL.
-fn c_bytes(b: &[u8]) -> &[u8] {
+pub fn c_bytes(b: &[u8]) -> &[u8] {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
     &b[..end]
 }

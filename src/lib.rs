@@ -64,6 +64,7 @@ pub mod db;
 pub mod dispatch;
 pub mod error;
 pub mod glob;
+pub mod rdb;
 pub mod reply;
 pub mod resp;
 pub mod script;

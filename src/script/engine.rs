@@ -1,7 +1,7 @@
 //! The Lua state, the script cache, and one script run.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -12,6 +12,8 @@ use crate::error;
 use crate::reply::{format_g, Reply};
 use crate::server::Ctx;
 use crate::spec::Profile;
+
+use super::functions::{self, FunctionDef, Libraries, Library, NO_WRITES};
 
 /// The Lua side: the error handler, the `redis` library over a raw dispatcher set per run,
 /// and read-only proxies for the globals and the library tables.
@@ -104,8 +106,112 @@ G.loadstring = function(s, name)
   if type(s) ~= 'string' then return real_loadstring(s, name) end
   return compile(s, name or s)
 end
-return raw, env, run, call_impl, compile
+-- Functions. A library's code runs with only the load API as its globals (`redis` with
+-- register_function, log and the versions); its functions, when called, see Redis's
+-- whole set (but no KEYS or ARGV: they get theirs as arguments).
+local loading
+local flag_bits = {['no-writes'] = 1, ['allow-oom'] = 2, ['allow-stale'] = 4, ['no-cluster'] = 8, ['allow-cross-slot-keys'] = 16}
+local function fail(msg) error({err = 'ERR ' .. msg}) end
+local function str(v) local t = type(v) if t == 'string' or t == 'number' then return tostring(v) end end
+local function valid_name(n) return n ~= '' and not n:find('[^%w_]') end
+local function read_flags(t)
+  local bits, j = 0, 1
+  while true do
+    local f = t[j]
+    if f == nil then return bits end
+    local b = str(f) and flag_bits[str(f):lower()]
+    if not b then fail('unknown flag given') end
+    if bits % (2 * b) < b then bits = bits + b end
+    j = j + 1
+  end
+end
+local function register_function(...)
+  if not loading then fail('redis.register_function can only be called on FUNCTION LOAD command') end
+  local n = select('#', ...)
+  if n < 1 or n > 2 then fail('wrong number of arguments to redis.register_function') end
+  local name, desc, cb, flags
+  if n == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    for k, v in next, t do
+      if not str(k) then fail('named argument key given to redis.register_function is not a string') end
+      local key = str(k):lower()
+      if key == 'function_name' then
+        name = str(v) or fail('function_name argument given to redis.register_function must be a string')
+      elseif key == 'description' then
+        desc = str(v) or fail('description argument given to redis.register_function must be a string')
+      elseif key == 'callback' then
+        if type(v) ~= 'function' then fail('callback argument given to redis.register_function must be a function') end
+        cb = v
+      elseif key == 'flags' then
+        if type(v) ~= 'table' then
+          fail('flags argument to redis.register_function must be a table representing function flags')
+        end
+        flags = read_flags(v)
+      else
+        fail('unknown argument given to redis.register_function')
+      end
+    end
+    if not name then fail('redis.register_function must get a function name argument') end
+    if not cb then fail('redis.register_function must get a callback argument') end
+  else
+    local a, b = ...
+    name = str(a) or fail('first argument to redis.register_function must be a string')
+    if type(b) ~= 'function' then fail('second argument to redis.register_function must be a function') end
+    cb = b
+  end
+  if not valid_name(name) then
+    fail('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  if loading.names[name] then fail('Function already exists in the library') end
+  loading.names[name] = true
+  loading.list[#loading.list + 1] = {name, desc, flags or 0, cb}
+end
+local load_redis = {register_function = register_function, log = redis.log, REDIS_VERSION = version, REDIS_VERSION_NUM = version_num}
+for _, k in ipairs({'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'}) do load_redis[k] = redis[k] end
+local load_api = {redis = readonly(load_redis, true)}
+local current = G
+local fenv = setmetatable({}, {
+  __index = function(_, k)
+    local v
+    if current ~= G or (k ~= 'KEYS' and k ~= 'ARGV') then v = current[k] end
+    if v == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = function() error("Attempt to modify a readonly table", 2) end,
+  __metatable = false,
+})
+-- Runs a library's code: true and its functions ({name, description, flags, callback}),
+-- or false and Redis's error text.
+local function load_library(body)
+  if body:byte(1) == 27 then
+    return false, "Error compiling function: user_function:1: unexpected symbol near 'char(27)'"
+  end
+  local f, e = real_loadstring(body, '@user_function')
+  if not f then return false, 'Error compiling function: ' .. e end
+  setfenv(f, fenv)
+  loading, current = {list = {}, names = {}}, load_api
+  local ok, err = real_pcall(f)
+  local got = loading
+  loading, current = nil, G
+  if ok then return true, got.list end
+  local msg
+  if type(err) == 'table' then msg = err.err elseif str(err) then msg = 'ERR ' .. str(err) end
+  return false, 'Error registering functions: ' .. (type(msg) == 'string' and msg or '(null)')
+end
+local function run_fn(cb, keys, args)
+  return xpcall(function() return cb(keys, args) end, handler)
+end
+return raw, env, run, call_impl, compile, load_library, run_fn
 "#;
+
+/// FUNCTION LOAD's limit on running a library's code (Redis's `LOAD_TIMEOUT_MS`).
+const LOAD_TIMEOUT_NS: u64 = 500_000_000;
+const LOAD_TIMEOUT: &str = "FUNCTION LOAD timeout";
 
 /// How long a script may run before the fake stops it. Redis would let it run and answer
 /// other clients `BUSY` until SCRIPT KILL, which the fake does not have yet; a test double
@@ -223,9 +329,24 @@ pub struct Scripting {
     run: Function,
     /// Compiles a chunk as Redis does (text only, in the read-only environment).
     compile: Function,
-    scripts: HashMap<String, Function>,
+    scripts: HashMap<String, Script>,
+    /// Runs a library's code (see the prelude's `load_library`).
+    load_library: Function,
+    /// Calls a function's callback with its keys and arguments under the error handler.
+    run_fn: Function,
+    /// The function libraries.
+    pub libs: Libraries,
     /// When the running script must stop (`mono_ns`; 0 while none runs).
     deadline: Arc<AtomicU64>,
+    /// What stopping it says: a FUNCTION LOAD past its 500 ms, or a script past its limit.
+    loading: Arc<AtomicBool>,
+}
+
+/// A cached EVAL script: its compiled chunk and its shebang's flags (None: no shebang,
+/// Redis's compatibility mode).
+struct Script {
+    f: Function,
+    flags: Option<u32>,
 }
 
 impl std::fmt::Debug for Scripting {
@@ -234,7 +355,8 @@ impl std::fmt::Debug for Scripting {
     }
 }
 
-/// What one EVAL asks for.
+/// What one EVAL or FCALL asks for: the script's SHA-1 or the function's name, its keys
+/// and arguments, and whether a `_RO` variant was called.
 pub struct ScriptRun<'a> {
     pub sha: &'a str,
     pub keys: &'a [Vec<u8>],
@@ -328,6 +450,37 @@ fn from_lua(v: &Value) -> Reply {
     }
 }
 
+/// An EVAL script's shebang line (`evalExtractShebangFlags`): its flags (None without a
+/// shebang) and the line's length, or Redis's error for it.
+fn shebang(body: &[u8]) -> Result<(Option<u32>, usize), String> {
+    if !body.starts_with(b"#!") {
+        return Ok((None, 0));
+    }
+    let Some(end) = body.iter().position(|&c| c == b'\n') else { return Err(error::SHEBANG_INVALID.into()) };
+    let parts = crate::resp::split_inline_args(&body[..end]).filter(|p| !p.is_empty());
+    let Some(parts) = parts else { return Err(error::SHEBANG_NO_ENGINE.into()) };
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    if parts[0] != b"#!lua" {
+        return Err(format!("ERR Unexpected engine in script shebang: {}", lossy(&parts[0])));
+    }
+    let mut flags = 0;
+    for part in &parts[1..] {
+        let Some(list) = part.strip_prefix(b"flags=") else {
+            return Err(format!("ERR Unknown lua shebang option: {}", lossy(part)));
+        };
+        if list.is_empty() {
+            continue;
+        }
+        for f in list.split(|&c| c == b',') {
+            match functions::FLAGS.iter().find(|(n, _)| n.as_bytes() == f) {
+                Some((_, bit)) => flags |= bit,
+                None => return Err(format!("ERR Unexpected flag in script shebang: {}", lossy(f))),
+            }
+        }
+    }
+    Ok((Some(flags), end))
+}
+
 impl Scripting {
     pub fn new(p: &Profile) -> mlua::Result<Scripting> {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG;
@@ -354,7 +507,8 @@ impl Scripting {
         lua.globals().raw_set("struct", lstruct)?;
         // SAFETY: `redis_call` follows the Lua C API's contract (see there).
         let call_c = unsafe { lua.create_c_function(redis_call)? };
-        let (raw, _env, run, call_impl, compile): (Table, Table, Function, Function, Function) = lua
+        type Prelude = (Table, Table, Function, Function, Function, Function, Function);
+        let (raw, _env, run, call_impl, compile, load_library, run_fn): Prelude = lua
             .load(PRELUDE)
             .set_name("=fakeredis")
             .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, call_c))?;
@@ -387,23 +541,40 @@ impl Scripting {
         )?;
         lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
         let deadline = Arc::new(AtomicU64::new(0));
-        let d = deadline.clone();
+        let loading = Arc::new(AtomicBool::new(false));
+        let (d, l) = (deadline.clone(), loading.clone());
         lua.set_hook(mlua::HookTriggers::new().every_nth_instruction(100_000), move |_, _| {
             let at = d.load(Ordering::Relaxed);
             if at != 0 && mono_ns() > at {
-                return Err(mlua::Error::RuntimeError(error::SCRIPT_TOO_LONG.to_string()));
+                let msg = if l.load(Ordering::Relaxed) { LOAD_TIMEOUT } else { error::SCRIPT_TOO_LONG };
+                return Err(mlua::Error::RuntimeError(msg.to_string()));
             }
             Ok(mlua::VmState::Continue)
         })?;
-        Ok(Scripting { lua, raw, run, compile, scripts: HashMap::new(), deadline })
+        Ok(Scripting {
+            lua,
+            raw,
+            run,
+            compile,
+            scripts: HashMap::new(),
+            load_library,
+            run_fn,
+            libs: Libraries::default(),
+            deadline,
+            loading,
+        })
     }
 
-    /// Compiles `body` (once per SHA-1) and caches it; its SHA-1, or Redis's compile error.
+    /// Compiles `body` (once per SHA-1) and caches it; its SHA-1, or Redis's error for its
+    /// shebang or its code. A shebang line is left out of the code but its newline kept,
+    /// so that line numbers stay the script's.
     pub fn load(&mut self, body: &[u8]) -> Result<String, Reply> {
         let sha = super::sha1::sha1_hex(body);
         if self.scripts.contains_key(&sha) {
             return Ok(sha);
         }
+        let (flags, skip) = shebang(body).map_err(Reply::err)?;
+        let body = &body[skip..];
         let lua_err = |e: mlua::Error| {
             Reply::err_bytes(one_line(format!("ERR Error compiling script (new function): {e}").as_bytes()))
         };
@@ -415,7 +586,7 @@ impl Scripting {
             let text = [b"ERR Error compiling script (new function): ".as_slice(), &msg].concat();
             return Err(Reply::err_bytes(one_line(&text)));
         };
-        self.scripts.insert(sha.clone(), f);
+        self.scripts.insert(sha.clone(), Script { f, flags });
         Ok(sha)
     }
 
@@ -427,28 +598,165 @@ impl Scripting {
         self.scripts.clear();
     }
 
-    /// Runs a loaded script for `ctx`'s client.
-    pub fn run(&self, ctx: &mut Ctx<'_>, r: &ScriptRun<'_>) -> Reply {
-        let Some(f) = self.scripts.get(r.sha) else { return Reply::err(error::NOSCRIPT) };
-        match self.run_inner(ctx, f, r) {
-            Ok(reply) => reply,
-            Err(e) => Reply::err_bytes(one_line(format!("ERR Error running script {}, {e}", r.sha).as_bytes())),
+    /// The shebang flags of a cached script (None: unknown, or no shebang).
+    pub fn script_flags(&self, sha: &str) -> Option<u32> {
+        self.scripts.get(sha)?.flags
+    }
+
+    /// FUNCTION LOAD: creates the library `code` declares among the server's.
+    pub fn load_library(&mut self, code: &[u8], replace: bool) -> Result<String, String> {
+        let mut libs = std::mem::take(&mut self.libs);
+        let r = self.create_library(&mut libs, code, replace);
+        self.libs = libs;
+        r
+    }
+
+    /// FUNCTION RESTORE's libraries, each created from its code as FUNCTION LOAD would
+    /// (without REPLACE: a library twice in one payload is an error).
+    pub fn restore_libraries(&self, codes: &[Vec<u8>]) -> Result<Libraries, String> {
+        let mut libs = Libraries::default();
+        for code in codes {
+            self.create_library(&mut libs, code, false)?;
+        }
+        Ok(libs)
+    }
+
+    /// `functionsCreateWithLibraryCtx`: the metadata, the name, the engine, an existing
+    /// library (replaced only with `replace`), the code's run, and the function names
+    /// other libraries hold, in that order. On error `into` is as it was.
+    fn create_library(&self, into: &mut Libraries, code: &[u8], replace: bool) -> Result<String, String> {
+        let meta = functions::metadata(code)?;
+        if !functions::valid_name(&meta.name) {
+            return Err(error::FUNCTION_BAD_NAME.into());
+        }
+        if !meta.engine.eq_ignore_ascii_case(b"lua") {
+            return Err(format!("ERR Engine '{}' not found", String::from_utf8_lossy(&meta.engine)));
+        }
+        let name = String::from_utf8_lossy(&meta.name).into_owned();
+        if into.libs.contains_key(&name) && !replace {
+            return Err(format!("ERR Library '{name}' already exists"));
+        }
+        let old = into.unlink(&name);
+        let made = self.run_library(&code[meta.body_at..]).and_then(|fns| {
+            if fns.is_empty() {
+                return Err("ERR No functions registered".to_string());
+            }
+            match fns.iter().find(|f| into.has_function(&f.name)) {
+                Some(f) => Err(format!("ERR Function {} already exists", f.name)),
+                None => Ok(fns),
+            }
+        });
+        match made {
+            Ok(functions) => {
+                into.link(Library { name: name.clone(), code: code.to_vec(), functions });
+                Ok(name)
+            }
+            Err(e) => {
+                old.into_iter().for_each(|l| into.link(l));
+                Err(e)
+            }
         }
     }
 
-    fn run_inner(&self, ctx: &mut Ctx<'_>, f: &Function, r: &ScriptRun<'_>) -> mlua::Result<Reply> {
-        let lua = &self.lua;
-        let g = lua.globals();
-        let strings = |items: &[Vec<u8>]| -> mlua::Result<Table> {
-            let t = lua.create_table()?;
-            for (i, it) in items.iter().enumerate() {
-                t.raw_set(i + 1, lua.create_string(it)?)?;
+    /// Runs a library's code (after its metadata line) within FUNCTION LOAD's time limit:
+    /// the functions it registered, or Redis's error.
+    fn run_library(&self, body: &[u8]) -> Result<Vec<FunctionDef>, String> {
+        let lua_err = |e: mlua::Error| format!("ERR Error registering functions: ERR {e}");
+        let text = self.lua.create_string(body).map_err(lua_err)?;
+        self.loading.store(true, Ordering::Relaxed);
+        let until = mono_ns() + LOAD_TIMEOUT_NS;
+        self.deadline.store(until, Ordering::Relaxed);
+        let r = self.load_library.call::<(bool, Value)>(text);
+        self.deadline.store(0, Ordering::Relaxed);
+        self.loading.store(false, Ordering::Relaxed);
+        let (ok, v) = r.map_err(lua_err)?;
+        if !ok {
+            if mono_ns() > until {
+                return Err(format!("ERR Error registering functions: ERR {LOAD_TIMEOUT}"));
             }
-            Ok(t)
+            let text = match v {
+                Value::String(s) => s.to_string_lossy(),
+                _ => "Error registering functions".to_string(),
+            };
+            return Err(format!("ERR {text}"));
+        }
+        let Value::Table(list) = v else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for entry in list.sequence_values::<Table>() {
+            let entry = entry.map_err(lua_err)?;
+            let name: mlua::LuaString = entry.raw_get(1).map_err(lua_err)?;
+            let description: Option<mlua::LuaString> = entry.raw_get(2).map_err(lua_err)?;
+            out.push(FunctionDef {
+                name: name.to_string_lossy(),
+                description: description.map(|d| d.as_bytes().to_vec()),
+                flags: entry.raw_get(3).map_err(lua_err)?,
+                callback: entry.raw_get(4).map_err(lua_err)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Runs a loaded script for `ctx`'s client.
+    pub fn run(&self, ctx: &mut Ctx<'_>, r: &ScriptRun<'_>) -> Reply {
+        let Some(script) = self.scripts.get(r.sha) else { return Reply::err(error::NOSCRIPT) };
+        let no_writes = script.flags.is_some_and(|f| f & NO_WRITES != 0);
+        if r.read_only && script.flags.is_some() && !no_writes {
+            return Reply::err(error::SCRIPT_WRITE_FLAG_RO);
+        }
+        let call = || -> mlua::Result<(bool, Value)> {
+            let g = self.lua.globals();
+            g.raw_set("KEYS", self.strings(r.keys)?)?;
+            g.raw_set("ARGV", self.strings(r.args)?)?;
+            self.run.call::<(bool, Value)>(script.f.clone())
         };
-        g.raw_set("KEYS", strings(r.keys)?)?;
-        g.raw_set("ARGV", strings(r.args)?)?;
-        let caller = Caller::Script { read_only: r.read_only };
+        self.run_with(ctx, r.sha, r.read_only || no_writes, &call)
+    }
+
+    /// Runs the function `r.sha` names (FCALL, FCALL_RO).
+    pub fn call_function(&self, ctx: &mut Ctx<'_>, r: &ScriptRun<'_>) -> Reply {
+        let Some(f) = self.libs.function(r.sha.as_bytes()) else { return Reply::err(error::FUNCTION_NOT_FOUND) };
+        let no_writes = f.flags & NO_WRITES != 0;
+        if r.read_only && !no_writes {
+            return Reply::err(error::SCRIPT_WRITE_FLAG_RO);
+        }
+        let call = || -> mlua::Result<(bool, Value)> {
+            self.run_fn.call::<(bool, Value)>((f.callback.clone(), self.strings(r.keys)?, self.strings(r.args)?))
+        };
+        self.run_with(ctx, &f.name, r.read_only || no_writes, &call)
+    }
+
+    fn strings(&self, items: &[Vec<u8>]) -> mlua::Result<Table> {
+        let t = self.lua.create_table()?;
+        for (i, it) in items.iter().enumerate() {
+            t.raw_set(i + 1, self.lua.create_string(it)?)?;
+        }
+        Ok(t)
+    }
+
+    /// Runs `call` (an EVAL's chunk or a function, `name` in error decorations) with
+    /// `redis.call` dispatching for `ctx`'s client.
+    fn run_with(
+        &self,
+        ctx: &mut Ctx<'_>,
+        name: &str,
+        read_only: bool,
+        call: &dyn Fn() -> mlua::Result<(bool, Value)>,
+    ) -> Reply {
+        match self.run_inner(ctx, name, read_only, call) {
+            Ok(reply) => reply,
+            Err(e) => Reply::err_bytes(one_line(format!("ERR Error running script {name}, {e}").as_bytes())),
+        }
+    }
+
+    fn run_inner(
+        &self,
+        ctx: &mut Ctx<'_>,
+        name: &str,
+        read_only: bool,
+        call: &dyn Fn() -> mlua::Result<(bool, Value)>,
+    ) -> mlua::Result<Reply> {
+        let lua = &self.lua;
+        let caller = Caller::Script { read_only };
         let times = (ctx.now, ctx.now_us);
         let shared = ctx.shared;
         let mut sess = ctx.sess.clone();
@@ -474,7 +782,7 @@ impl Scripting {
             })?;
             self.raw.raw_set("dispatch", dispatch)?;
             self.deadline.store(mono_ns() + SCRIPT_LIMIT_NS, Ordering::Relaxed);
-            let out = self.run.call::<(bool, Value)>(f.clone());
+            let out = call();
             self.deadline.store(0, Ordering::Relaxed);
             self.raw.raw_set("dispatch", Value::Nil)?;
             out
@@ -490,7 +798,7 @@ impl Scripting {
                     Value::String(s) => s.to_string_lossy(),
                     _ => "execution failure".to_string(),
                 };
-                return Ok(Reply::err(format!("ERR Error running script {}, {msg:.100}", r.sha)));
+                return Ok(Reply::err(format!("ERR Error running script {name}, {msg:.100}")));
             }
         };
         let msg = match t.raw_get::<Value>("err")? {
@@ -505,7 +813,7 @@ impl Scripting {
                 _ => String::new(),
             };
             if !line.is_empty() {
-                text.extend_from_slice(format!(" script: {}, on ", r.sha).as_bytes());
+                text.extend_from_slice(format!(" script: {name}, on ").as_bytes());
                 text.extend_from_slice(&src.as_bytes());
                 text.extend_from_slice(format!(":{line}.").as_bytes());
             }

@@ -20,6 +20,8 @@ mod lstruct;
 
 #[cfg(feature = "lua")]
 mod engine;
+#[cfg(feature = "lua")]
+pub mod functions;
 
 #[cfg(feature = "lua")]
 pub use engine::{ScriptRun, Scripting};

@@ -8,13 +8,20 @@ use crate::server::Ctx;
 use crate::spec::generated::*;
 use crate::spec::grammar::parse_i64;
 
+pub mod functions;
+
 /// A script's KEYS and ARGV.
 type KeysAndArgs<'w> = (&'w [Vec<u8>], &'w [Vec<u8>]);
 
 /// `script|sha numkeys key ... arg ...` as Redis's `evalGenericCommand` reads it: numkeys
 /// must be an integer, no more than the words left, and not negative.
 fn split_keys(words: &[Vec<u8>]) -> Result<KeysAndArgs<'_>, Reply> {
-    let n = words.get(1).and_then(|w| parse_i64(w)).ok_or(Reply::err(error::NOT_INTEGER))?;
+    split_keys_with(words, error::NOT_INTEGER)
+}
+
+/// [`split_keys`] with the error a numkeys that is no integer gets (FCALL has its own).
+fn split_keys_with<'w>(words: &'w [Vec<u8>], not_integer: &'static str) -> Result<KeysAndArgs<'w>, Reply> {
+    let n = words.get(1).and_then(|w| parse_i64(w)).ok_or(Reply::err(not_integer))?;
     let rest = words.get(2..).unwrap_or(&[]);
     if n > rest.len() as i64 {
         return Err(Reply::err(error::NUMKEYS_TOO_MANY));
@@ -109,6 +116,34 @@ pub fn script_exists(ctx: &mut Ctx<'_>, a: ScriptExists<'_>) -> CmdResult {
         Ok(Reply::Array(a.sha1.iter().map(|_| Reply::Int(0)).collect()))
     }
 }
+
+/// SCRIPT KILL: no script is ever running while another command runs (a script holds
+/// the server until it ends), so there is nothing to kill.
+pub fn script_kill(_ctx: &mut Ctx<'_>, _a: ScriptKill) -> CmdResult {
+    Err(Reply::err(error::NOTBUSY))
+}
+
+/// SCRIPT HELP.
+pub fn script_help(_ctx: &mut Ctx<'_>, _a: ScriptHelp) -> CmdResult {
+    Ok(crate::cmd::server::help_reply("SCRIPT", SCRIPT_HELP))
+}
+
+const SCRIPT_HELP: &[&str] = &[
+    "DEBUG (YES|SYNC|NO)",
+    "    Set the debug mode for subsequent scripts executed.",
+    "EXISTS <sha1> [<sha1> ...]",
+    "    Return information about the existence of the scripts in the script cache.",
+    "FLUSH [ASYNC|SYNC]",
+    "    Flush the Lua scripts cache. Very dangerous on replicas.",
+    "    When called without the optional mode argument, the behavior is determined by the",
+    "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    "    * ASYNC: Asynchronously flush the scripts cache.",
+    "    * SYNC: Synchronously flush the scripts cache.",
+    "KILL",
+    "    Kill the currently executing Lua script.",
+    "LOAD <script>",
+    "    Load a script into the scripts cache without executing it.",
+];
 
 /// SCRIPT FLUSH [ASYNC|SYNC]: forgets every script.
 pub fn script_flush(ctx: &mut Ctx<'_>, _a: ScriptFlush) -> CmdResult {
