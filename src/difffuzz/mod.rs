@@ -438,6 +438,9 @@ impl<'e> Driver<'e> {
                 break;
             }
         }
+        // Leave both servers as they were found (a campaign may have set requirepass,
+        // which a later connection would trip over).
+        self.reset()?;
         sum.replayed = self.replayed;
         sum.seconds = started.elapsed().as_secs_f64();
         Ok(sum)

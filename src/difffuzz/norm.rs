@@ -8,7 +8,7 @@
 //!
 //! | normalisation | commands | what is compared |
 //! |---|---|---|
-//! | [`Norm::Unordered`] | KEYS, COMMAND LIST, SMEMBERS, SINTER, SUNION, SDIFF, HKEYS, HVALS | Redis answers in hash-table order: arrays, sets and maps are sorted at every depth (the order of small encodings, which is Redis's own, is checked by the transcripts) |
+//! | [`Norm::Unordered`] | KEYS, COMMAND LIST, FUNCTION LIST, SMEMBERS, SINTER, SUNION, SDIFF, HKEYS, HVALS | Redis answers in hash-table order: arrays, sets and maps are sorted at every depth (the order of small encodings, which is Redis's own, is checked by the transcripts) |
 //! | [`Norm::CommandTable`] | COMMAND, COMMAND INFO, COMMAND DOCS | as `Unordered`, after masking the prose (`summary`, `complexity`) and dropping key-spec `notes` and `history`: the project writes its own words, never upstream's, and carries no history |
 //! | [`Norm::Pairs`] | CONFIG GET, HGETALL | name/value pairs in dictionary order: compared as a set of pairs |
 //! | [`Norm::Within`] | TTL, EXPIRETIME, OBJECT IDLETIME (1 s), PTTL, PEXPIRETIME (1000 ms) | integers: equal, or both non-negative and within the tolerance (the two servers ran the command microseconds apart) |
@@ -49,7 +49,9 @@ pub enum Norm {
 /// The normalisation for a command, by its full name (`client|list`).
 pub fn for_command(fullname: &str) -> Norm {
     match fullname {
-        "keys" | "command|list" | "smembers" | "sinter" | "sunion" | "sdiff" | "hkeys" | "hvals" => Norm::Unordered,
+        "keys" | "command|list" | "function|list" | "smembers" | "sinter" | "sunion" | "sdiff" | "hkeys" | "hvals" => {
+            Norm::Unordered
+        }
         "hgetall" => Norm::Pairs,
         "sscan" | "hscan" | "zscan" => Norm::Scan,
         "srandmember" | "hrandfield" | "zrandmember" => Norm::Sample,
@@ -74,6 +76,10 @@ pub fn for_command(fullname: &str) -> Norm {
 /// and why. Every other generated command with such a tip must have a normalisation (a test
 /// checks it, so a new command family cannot land compared byte for byte by accident).
 pub const EXACT_DESPITE_TIPS: &[(&str, &str)] = &[
+    (
+        "function|stats",
+        "its running script is null on both sides: the driver waits for each reply, so no script runs meanwhile",
+    ),
     ("object|encoding", "the encoding follows from the value and the configured thresholds"),
     ("object|refcount", "1, or INT_MAX for a shared integer: follows from the value"),
 ];
