@@ -1,7 +1,7 @@
 //! The Lua state, the script cache, and one script run.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -63,7 +63,13 @@ redis.status_reply = function(...) return raw.status_reply(...) end
 redis.sha1hex = function(...) return raw.sha1hex(...) end
 redis.log = function() end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
-redis.setresp = function() end
+function redis.setresp(...)
+  if select('#', ...) ~= 1 then error({err = 'ERR redis.setresp() requires one argument.'}) end
+  local n = tonumber((...)) or 0
+  n = n < 0 and math.ceil(n) or math.floor(n)
+  if n ~= 2 and n ~= 3 then error({err = 'ERR RESP version must be 2 or 3.'}) end
+  raw.setresp(n)
+end
 redis.set_repl = function() end
 redis.replicate_commands = function() return true end
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
@@ -340,6 +346,8 @@ pub struct Scripting {
     deadline: Arc<AtomicU64>,
     /// What stopping it says: a FUNCTION LOAD past its 500 ms, or a script past its limit.
     loading: Arc<AtomicBool>,
+    /// The protocol the running script talks to the server (`redis.setresp`).
+    resp: Arc<AtomicU8>,
 }
 
 /// A cached EVAL script: its compiled chunk and its shebang's flags (None: no shebang,
@@ -383,8 +391,22 @@ fn err_table(lua: &Lua, text: &[u8]) -> mlua::Result<Table> {
     Ok(t)
 }
 
-/// A reply as a script sees it (Redis's RESP2 conversion).
-fn to_lua(lua: &Lua, r: &Reply) -> mlua::Result<Value> {
+/// A one-field table `{name = v}` (how RESP3 types reach a script and come back).
+fn tagged(lua: &Lua, name: &str, v: impl mlua::IntoLua) -> mlua::Result<Value> {
+    let t = lua.create_table()?;
+    t.raw_set(name, v)?;
+    Ok(Value::Table(t))
+}
+
+/// A reply as a script sees it: Redis's RESP2 conversion, or after `redis.setresp(3)` its
+/// RESP3 one (`{map=}`, `{set=}`, `{double=}`, `{big_number=}`, `{verbatim_string=}`,
+/// booleans, and nil for null).
+fn to_lua(lua: &Lua, r: &Reply, resp3: bool) -> mlua::Result<Value> {
+    if resp3 {
+        if let Some(v) = to_lua_resp3(lua, r)? {
+            return Ok(v);
+        }
+    }
     Ok(match r {
         Reply::Int(n) => Value::Number(*n as f64),
         Reply::Bulk(b) => Value::String(lua.create_string(b)?),
@@ -403,19 +425,57 @@ fn to_lua(lua: &Lua, r: &Reply) -> mlua::Result<Value> {
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
             let t = lua.create_table()?;
             for (i, it) in items.iter().enumerate() {
-                t.raw_set(i + 1, to_lua(lua, it)?)?;
+                t.raw_set(i + 1, to_lua(lua, it, resp3)?)?;
             }
             Value::Table(t)
         }
         Reply::Map(pairs) => {
             let t = lua.create_table()?;
             for (i, (k, v)) in pairs.iter().enumerate() {
-                t.raw_set(2 * i + 1, to_lua(lua, k)?)?;
-                t.raw_set(2 * i + 2, to_lua(lua, v)?)?;
+                t.raw_set(2 * i + 1, to_lua(lua, k, false)?)?;
+                t.raw_set(2 * i + 2, to_lua(lua, v, false)?)?;
             }
             Value::Table(t)
         }
     })
+}
+
+/// The RESP3 conversions that differ from RESP2's (None: the same as RESP2's).
+fn to_lua_resp3(lua: &Lua, r: &Reply) -> mlua::Result<Option<Value>> {
+    Ok(Some(match r {
+        Reply::Nil | Reply::NilArray => Value::Nil,
+        Reply::Bool(b) => Value::Boolean(*b),
+        Reply::Double(d) => tagged(lua, "double", *d)?,
+        Reply::DoubleText(t) => tagged(lua, "double", t.parse::<f64>().unwrap_or(f64::NAN))?,
+        Reply::BigNumber(n) => tagged(lua, "big_number", lua.create_string(n)?)?,
+        Reply::Verbatim(format, b) => {
+            let t = lua.create_table()?;
+            t.raw_set("string", lua.create_string(b)?)?;
+            t.raw_set("format", lua.create_string(format)?)?;
+            tagged(lua, "verbatim_string", t)?
+        }
+        Reply::Map(pairs) => {
+            let t = lua.create_table()?;
+            for (k, v) in pairs {
+                let k = to_lua(lua, k, true)?;
+                if !k.is_nil() {
+                    t.raw_set(k, to_lua(lua, v, true)?)?;
+                }
+            }
+            tagged(lua, "map", t)?
+        }
+        Reply::Set(items) => {
+            let t = lua.create_table()?;
+            for it in items {
+                let k = to_lua(lua, it, true)?;
+                if !k.is_nil() {
+                    t.raw_set(k, true)?;
+                }
+            }
+            tagged(lua, "set", t)?
+        }
+        _ => return Ok(None),
+    }))
 }
 
 /// Newlines would break the protocol: Redis turns them into spaces.
@@ -423,9 +483,45 @@ fn one_line(b: &[u8]) -> Vec<u8> {
     b.iter().map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }).collect()
 }
 
-/// A script's return value as a reply (Redis's `luaReplyToRedisReply`, RESP2).
-fn from_lua(v: &Value) -> Reply {
+/// A script's return value as a reply (Redis's `luaReplyToRedisReply`): booleans by the
+/// script's protocol, and the RESP3 tables (`{double=}`, `{map=}`, ...) whichever it is.
+fn from_lua_typed(t: &Table, resp3: bool) -> Option<Reply> {
+    let field = |name: &str| t.raw_get::<Value>(name).ok().filter(|v| !v.is_nil());
+    if let Some(Value::Number(d)) = field("double") {
+        return Some(Reply::Double(d));
+    }
+    if let Some(Value::Integer(d)) = field("double") {
+        return Some(Reply::Double(d as f64));
+    }
+    if let Some(Value::String(n)) = field("big_number") {
+        return Some(Reply::BigNumber(String::from_utf8_lossy(&one_line(&n.as_bytes())).into_owned()));
+    }
+    if let Some(Value::Table(v)) = field("verbatim_string") {
+        if let (Ok(Value::String(f)), Ok(Value::String(s))) =
+            (v.raw_get::<Value>("format"), v.raw_get::<Value>("string"))
+        {
+            let f = f.as_bytes();
+            let format = match &f[..f.len().min(3)] {
+                b"txt" => "txt",
+                b"mkd" => "mkd",
+                _ => "txt",
+            };
+            return Some(Reply::Verbatim(format, s.as_bytes().to_vec()));
+        }
+    }
+    if let Some(Value::Table(m)) = field("map") {
+        let pairs = m.pairs::<Value, Value>().flatten();
+        return Some(Reply::Map(pairs.map(|(k, v)| (from_lua(&k, resp3), from_lua(&v, resp3))).collect()));
+    }
+    if let Some(Value::Table(m)) = field("set") {
+        return Some(Reply::Set(m.pairs::<Value, Value>().flatten().map(|(k, _)| from_lua(&k, resp3)).collect()));
+    }
+    None
+}
+
+fn from_lua(v: &Value, resp3: bool) -> Reply {
     match v {
+        Value::Boolean(b) if resp3 => Reply::Bool(*b),
         Value::Boolean(true) => Reply::Int(1),
         Value::Integer(n) => Reply::Int(*n),
         Value::Number(f) => Reply::Int(if f.is_nan() { i64::MIN } else { *f as i64 }),
@@ -437,11 +533,14 @@ fn from_lua(v: &Value) -> Reply {
             if let Ok(Value::String(ok)) = t.raw_get::<Value>("ok") {
                 return Reply::Simple(String::from_utf8_lossy(&one_line(&ok.as_bytes())).into_owned().into());
             }
+            if let Some(r) = from_lua_typed(t, resp3) {
+                return r;
+            }
             let mut out = Vec::new();
             for i in 1.. {
                 match t.raw_get::<Value>(i) {
                     Ok(Value::Nil) | Err(_) => break,
-                    Ok(v) => out.push(from_lua(&v)),
+                    Ok(v) => out.push(from_lua(&v, resp3)),
                 }
             }
             Reply::Array(out)
@@ -540,6 +639,15 @@ impl Scripting {
             lua.create_function(|lua, s: mlua::LuaString| lua.create_string(super::sha1::sha1_hex(&s.as_bytes())))?,
         )?;
         lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
+        let resp = Arc::new(AtomicU8::new(2));
+        let r = resp.clone();
+        raw.raw_set(
+            "setresp",
+            lua.create_function(move |_, n: u8| {
+                r.store(n, Ordering::Relaxed);
+                Ok(())
+            })?,
+        )?;
         let deadline = Arc::new(AtomicU64::new(0));
         let loading = Arc::new(AtomicBool::new(false));
         let (d, l) = (deadline.clone(), loading.clone());
@@ -562,6 +670,7 @@ impl Scripting {
             libs: Libraries::default(),
             deadline,
             loading,
+            resp,
         })
     }
 
@@ -761,6 +870,9 @@ impl Scripting {
         let shared = ctx.shared;
         let mut sess = ctx.sess.clone();
         let (st, dirty) = (&mut *ctx.st, &mut ctx.dirty);
+        // Scripts talk RESP2 to the server until `redis.setresp(3)`.
+        let resp = &self.resp;
+        resp.store(2, Ordering::Relaxed);
         let (ok, value): (bool, Value) = lua.scope(|scope| {
             let dispatch = scope.create_function_mut(|lua, (protected, args): (bool, MultiValue)| {
                 let _ = protected;
@@ -776,9 +888,11 @@ impl Scripting {
                 if argv.is_empty() {
                     return Ok((Value::Table(err_table(lua, error::SCRIPT_NO_ARGS.as_bytes())?), true));
                 }
+                let resp3 = resp.load(Ordering::Relaxed) == 3;
+                sess.resp = if resp3 { 3 } else { 2 };
                 let reply = dispatch::call(shared, st, &mut sess, &argv, times, caller, dirty);
                 let failed = reply.is_error();
-                Ok((to_lua(lua, &reply)?, failed))
+                Ok((to_lua(lua, &reply, resp3)?, failed))
             })?;
             self.raw.raw_set("dispatch", dispatch)?;
             self.deadline.store(mono_ns() + SCRIPT_LIMIT_NS, Ordering::Relaxed);
@@ -788,7 +902,7 @@ impl Scripting {
             out
         })?;
         if ok {
-            return Ok(from_lua(&value));
+            return Ok(from_lua(&value, self.resp.load(Ordering::Relaxed) == 3));
         }
         let t = match &value {
             Value::Table(t) => t,
