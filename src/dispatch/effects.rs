@@ -46,14 +46,38 @@ pub fn end_pause(st: &mut State) {
 /// Whether CLIENT PAUSE holds back `cmd` of the client of `sess` now: every command
 /// under ALL, under WRITE the ones that write or may replicate (EXEC: its queue's). A
 /// MONITOR is never paused.
-pub fn paused(st: &State, sess: &Session, cmd: &crate::spec::CommandSpec, p: &crate::spec::Profile, now: i64) -> bool {
+pub fn paused(
+    st: &State,
+    sess: &Session,
+    cmd: &crate::spec::CommandSpec,
+    argv: &[Vec<u8>],
+    p: &crate::spec::Profile,
+    now: i64,
+) -> bool {
     let Some(pause) = st.pause else { return false };
     if now >= pause.until || sess.monitor {
         return false;
     }
     pause.all
-        || writes(cmd, p)
+        || script_writes(st, cmd, argv).unwrap_or_else(|| writes(cmd, p))
         || (cmd.fullname == "exec" && sess.multi.as_ref().is_some_and(|m| queue_writes(&m.queue, p)))
+}
+
+/// For EVAL and FCALL of a script whose flags are known (a shebang, a cached script's, a
+/// loaded function's), whether it may write: Redis replaces the command's own flags by
+/// the script's (`scriptFlagsToCmdFlags`), so a `no-writes` script runs during CLIENT
+/// PAUSE WRITE.
+fn script_writes(st: &State, cmd: &crate::spec::CommandSpec, argv: &[Vec<u8>]) -> Option<bool> {
+    #[cfg(feature = "lua")]
+    {
+        let s = st.scripts.as_ref()?;
+        return s.command_writes(cmd.fullname, argv);
+    }
+    #[cfg(not(feature = "lua"))]
+    {
+        let _ = (st, cmd, argv);
+        None
+    }
 }
 
 fn writes(cmd: &crate::spec::CommandSpec, p: &crate::spec::Profile) -> bool {

@@ -351,7 +351,7 @@ pub(crate) fn call_serving(
             if sess.monitor && p.redis_at_least(7, 0) && touches_keyspace(cmd, &p) {
                 return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::REPLICA_KEYSPACE)));
             }
-            if effects::paused(st, sess, cmd, &p, now) {
+            if effects::paused(st, sess, cmd, argv, &p, now) {
                 // Held back, unrun, until the pause ends (the front end runs it again then).
                 sess.postponed = Some(argv.to_vec());
                 counted = None;

@@ -707,9 +707,19 @@ impl Scripting {
         self.scripts.clear();
     }
 
-    /// The shebang flags of a cached script (None: unknown, or no shebang).
-    pub fn script_flags(&self, sha: &str) -> Option<u32> {
-        self.scripts.get(sha)?.flags
+    /// Whether the EVAL or FCALL in `argv` may write, by its script's flags (None: not a
+    /// script command, or a script without flags, whose command's own flags decide).
+    pub fn command_writes(&self, fullname: &str, argv: &[Vec<u8>]) -> Option<bool> {
+        let target = argv.get(1)?;
+        let flags = match fullname {
+            "eval" | "eval_ro" => shebang(target).ok()?.0?,
+            "evalsha" | "evalsha_ro" => {
+                self.scripts.get(&String::from_utf8_lossy(target).to_ascii_lowercase())?.flags?
+            }
+            "fcall" | "fcall_ro" => self.libs.function(target)?.flags,
+            _ => return None,
+        };
+        Some(flags & NO_WRITES == 0)
     }
 
     /// FUNCTION LOAD: creates the library `code` declares among the server's.
