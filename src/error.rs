@@ -105,6 +105,9 @@ pub const SCRIPT_WRONG_ARGS: &str = "ERR wrong number or type of arguments";
 pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
 pub const NUMKEYS_TOO_MANY: &str = "ERR Number of keys can't be greater than number of args";
 pub const NUMKEYS_NEGATIVE: &str = "ERR Number of keys can't be negative";
+pub const SCRIPT_ACL_CHECK_UNKNOWN: &str = "ERR Invalid command passed to redis.acl_check_cmd()";
+pub const SETRESP_ARGS: &str = "ERR redis.setresp() requires one argument.";
+pub const SETRESP_VERSION: &str = "ERR RESP version must be 2 or 3.";
 pub const FUNCTION_NOT_FOUND: &str = "ERR Function not found";
 pub const FUNCTION_NUMKEYS: &str = "ERR Bad number of keys provided";
 /// A script that may write, called through EVAL_RO, EVALSHA_RO or FCALL_RO.

@@ -18,7 +18,7 @@ use super::functions::{self, FunctionDef, Libraries, Library, NO_WRITES};
 /// The Lua side: the error handler, the `redis` library over a raw dispatcher set per run,
 /// and read-only proxies for the globals and the library tables.
 const PRELUDE: &str = r#"
-local version, version_num, call_c = ...
+local version, version_num, call_c, valkey = ...
 local G = _G
 local raw = {}
 local dbg = debug
@@ -63,19 +63,14 @@ redis.status_reply = function(...) return raw.status_reply(...) end
 redis.sha1hex = function(...) return raw.sha1hex(...) end
 redis.log = function() end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
-function redis.setresp(...)
-  if select('#', ...) ~= 1 then error({err = 'ERR redis.setresp() requires one argument.'}) end
-  local n = tonumber((...)) or 0
-  n = n < 0 and math.ceil(n) or math.floor(n)
-  if n ~= 2 and n ~= 3 then error({err = 'ERR RESP version must be 2 or 3.'}) end
-  raw.setresp(n)
-end
 redis.set_repl = function() end
 redis.replicate_commands = function() return true end
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
 redis.breakpoint = function() return false end
 redis.debug = function() end
 redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
+-- Valkey adds its own version and name beside the Redis one it is compatible with.
+for k, v in pairs(valkey or {}) do redis[k] = v end
 G.redis = redis
 for _, name in ipairs({'loadfile', 'dofile', 'print', 'debug'}) do G[name] = nil end
 local env = readonly(G, true)
@@ -84,6 +79,8 @@ local setfenv = setfenv
 G.getfenv, G.setfenv, G.newproxy = nil, nil, nil
 for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit', 'cjson', 'cmsgpack', 'struct'}) do G[name] = readonly(G[name], false) end
 G._G = env
+-- Valkey: `server` is the API's name, `redis` kept beside it.
+if valkey then G.server = G.redis end
 -- Redis's pcall: an error table raised by redis.call comes back as its message.
 local real_pcall = pcall
 local function pack(...) return {n = select('#', ...), ...} end
@@ -176,8 +173,10 @@ local function register_function(...)
   loading.list[#loading.list + 1] = {name, desc, flags or 0, cb}
 end
 local load_redis = {register_function = register_function, log = redis.log, REDIS_VERSION = version, REDIS_VERSION_NUM = version_num}
+for k, v in pairs(valkey or {}) do load_redis[k] = v end
 for _, k in ipairs({'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'}) do load_redis[k] = redis[k] end
 local load_api = {redis = readonly(load_redis, true)}
+if valkey then load_api.server = load_api.redis end
 local current = G
 local fenv = setmetatable({}, {
   __index = function(_, k)
@@ -212,7 +211,8 @@ end
 local function run_fn(cb, keys, args)
   return xpcall(function() return cb(keys, args) end, handler)
 end
-return raw, env, run, call_impl, compile, load_library, run_fn
+-- `redis` itself, for the C functions Rust adds to it (setresp, acl_check_cmd).
+return raw, env, run, call_impl, compile, load_library, run_fn, redis
 "#;
 
 /// FUNCTION LOAD's limit on running a library's code (Redis's `LOAD_TIMEOUT_MS`).
@@ -252,6 +252,29 @@ unsafe extern "C-unwind" fn redis_call(l: *mut mlua::ffi::lua_State) -> std::os:
         ffi::lua_error(l);
     }
     1
+}
+
+/// A C closure over a Lua function answering `value, failed`: the value, or the value
+/// raised as the error (as Redis's C API functions raise their error tables). Being C, a
+/// script's `return redis.acl_check_cmd(...)` keeps the script's frame for the error
+/// handler.
+unsafe extern "C-unwind" fn raise_if_failed(l: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
+    use mlua::ffi;
+    let n = ffi::lua_gettop(l);
+    ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
+    ffi::lua_insert(l, 1);
+    ffi::lua_call(l, n, 2);
+    let failed = ffi::lua_toboolean(l, -1) != 0;
+    ffi::lua_pop(l, 1);
+    if failed {
+        ffi::lua_error(l);
+    }
+    1
+}
+
+fn raising_failed(lua: &Lua, imp: Function) -> mlua::Result<Function> {
+    // SAFETY: as `raising`: one upvalue, left on the stack by `exec_raw`.
+    unsafe { lua.exec_raw::<Function>(imp, |state| mlua::ffi::lua_pushcclosure(state, raise_if_failed, 1)) }
 }
 
 /// LuaBitOp's `tobit`: a number to a signed 32-bit integer the way its C does it (adding
@@ -389,6 +412,23 @@ fn err_table(lua: &Lua, text: &[u8]) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     t.raw_set("err", lua.create_string(text)?)?;
     Ok(t)
+}
+
+/// A `redis.call`'s arguments as a command (`luaArgsToRedisArgv`), or Redis's error.
+fn lua_argv(args: &MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
+    let mut argv = Vec::with_capacity(args.len());
+    for a in args.iter() {
+        match a {
+            Value::String(s) => argv.push(s.as_bytes().to_vec()),
+            Value::Integer(n) => argv.push(n.to_string().into_bytes()),
+            Value::Number(x) => argv.push(format_g(*x, 17).into_bytes()),
+            _ => return Err(error::SCRIPT_BAD_ARG),
+        }
+    }
+    if argv.is_empty() {
+        return Err(error::SCRIPT_NO_ARGS);
+    }
+    Ok(argv)
 }
 
 /// A one-field table `{name = v}` (how RESP3 types reach a script and come back).
@@ -580,14 +620,29 @@ fn shebang(body: &[u8]) -> Result<(Option<u32>, usize), String> {
     Ok((Some(flags), end))
 }
 
+/// Valkey's additions to the API table (`VALKEY_VERSION`, `VALKEY_VERSION_NUM`,
+/// `SERVER_NAME`), None for the other servers.
+fn valkey_versions(lua: &Lua, p: &Profile) -> mlua::Result<Option<Table>> {
+    if !p.is(crate::spec::ServerKind::Valkey) {
+        return Ok(None);
+    }
+    let v = p.version;
+    let t = lua.create_table()?;
+    t.raw_set("VALKEY_VERSION_NUM", (i64::from(v.major) << 16) | (i64::from(v.minor) << 8) | i64::from(v.patch))?;
+    t.raw_set("VALKEY_VERSION", format!("{}.{}.{}", v.major, v.minor, v.patch))?;
+    t.raw_set("SERVER_NAME", "valkey")?;
+    Ok(Some(t))
+}
+
 impl Scripting {
     pub fn new(p: &Profile) -> mlua::Result<Scripting> {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG;
         // SAFETY: the debug library is what Redis's error handler uses; the prelude keeps it
         // in a local of its own and removes it from the globals before any script runs.
         let lua = unsafe { Lua::unsafe_new_with(libs, LuaOptions::default()) };
-        // The pinned server's version, as REDIS_VERSION shows it (Valkey its own).
-        let v = if p.is(crate::spec::ServerKind::Valkey) { p.version } else { p.redis_compat_version() };
+        // The Redis version the pinned server is compatible with, as REDIS_VERSION shows it
+        // (Valkey: 7.2.4, with its own in VALKEY_VERSION).
+        let v = p.redis_compat_version();
         let num = (i64::from(v.major) << 16) | (i64::from(v.minor) << 8) | i64::from(v.patch);
         lua.globals().raw_set("bit", bit_library(&lua)?)?;
         let cjson = lua.create_table()?;
@@ -606,11 +661,11 @@ impl Scripting {
         lua.globals().raw_set("struct", lstruct)?;
         // SAFETY: `redis_call` follows the Lua C API's contract (see there).
         let call_c = unsafe { lua.create_c_function(redis_call)? };
-        type Prelude = (Table, Table, Function, Function, Function, Function, Function);
-        let (raw, _env, run, call_impl, compile, load_library, run_fn): Prelude = lua
+        type Prelude = (Table, Table, Function, Function, Function, Function, Function, Table);
+        let (raw, _env, run, call_impl, compile, load_library, run_fn, api): Prelude = lua
             .load(PRELUDE)
             .set_name("=fakeredis")
-            .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, call_c))?;
+            .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, call_c, valkey_versions(&lua, p)?))?;
         lua.set_named_registry_value(CALL_IMPL, call_impl)?;
         raw.raw_set(
             "error_reply",
@@ -639,14 +694,44 @@ impl Scripting {
             lua.create_function(|lua, s: mlua::LuaString| lua.create_string(super::sha1::sha1_hex(&s.as_bytes())))?,
         )?;
         lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
+        // Every command is permitted until ACL users exist (issue 12): a command that
+        // exists is allowed.
+        let profile = *p;
+        api.raw_set(
+            "acl_check_cmd",
+            raising_failed(
+                &lua,
+                lua.create_function(move |lua, args: MultiValue| {
+                    let e = match lua_argv(&args) {
+                        Ok(argv) if dispatch::resolve(&profile, &argv).is_ok() => {
+                            return Ok((Value::Boolean(true), false))
+                        }
+                        Ok(_) => error::SCRIPT_ACL_CHECK_UNKNOWN,
+                        Err(e) => e,
+                    };
+                    Ok((Value::Table(err_table(lua, e.as_bytes())?), true))
+                })?,
+            )?,
+        )?;
         let resp = Arc::new(AtomicU8::new(2));
         let r = resp.clone();
-        raw.raw_set(
+        api.raw_set(
             "setresp",
-            lua.create_function(move |_, n: u8| {
-                r.store(n, Ordering::Relaxed);
-                Ok(())
-            })?,
+            raising_failed(
+                &lua,
+                lua.create_function(move |lua, args: MultiValue| {
+                    // `lua_tonumber` then a cast to int: "3" is 3, 3.9 is 3, anything else 0.
+                    let n = match args.iter().collect::<Vec<_>>().as_slice() {
+                        [v] => lua.coerce_number((*v).clone())?.unwrap_or(0.0) as i64,
+                        _ => return Ok((Value::Table(err_table(lua, error::SETRESP_ARGS.as_bytes())?), true)),
+                    };
+                    if n != 2 && n != 3 {
+                        return Ok((Value::Table(err_table(lua, error::SETRESP_VERSION.as_bytes())?), true));
+                    }
+                    r.store(n as u8, Ordering::Relaxed);
+                    Ok((Value::Nil, false))
+                })?,
+            )?,
         )?;
         let deadline = Arc::new(AtomicU64::new(0));
         let loading = Arc::new(AtomicBool::new(false));
@@ -886,18 +971,10 @@ impl Scripting {
         let (ok, value): (bool, Value) = lua.scope(|scope| {
             let dispatch = scope.create_function_mut(|lua, (protected, args): (bool, MultiValue)| {
                 let _ = protected;
-                let mut argv = Vec::with_capacity(args.len());
-                for a in args.iter() {
-                    match a {
-                        Value::String(s) => argv.push(s.as_bytes().to_vec()),
-                        Value::Integer(n) => argv.push(n.to_string().into_bytes()),
-                        Value::Number(x) => argv.push(format_g(*x, 17).into_bytes()),
-                        _ => return Ok((Value::Table(err_table(lua, error::SCRIPT_BAD_ARG.as_bytes())?), true)),
-                    }
-                }
-                if argv.is_empty() {
-                    return Ok((Value::Table(err_table(lua, error::SCRIPT_NO_ARGS.as_bytes())?), true));
-                }
+                let argv = match lua_argv(&args) {
+                    Ok(argv) => argv,
+                    Err(e) => return Ok((Value::Table(err_table(lua, e.as_bytes())?), true)),
+                };
                 let resp3 = resp.load(Ordering::Relaxed) == 3;
                 sess.resp = if resp3 { 3 } else { 2 };
                 let reply = dispatch::call(shared, st, &mut sess, &argv, times, caller, dirty);
