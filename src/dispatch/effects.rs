@@ -71,7 +71,7 @@ fn script_writes(st: &State, cmd: &crate::spec::CommandSpec, argv: &[Vec<u8>]) -
     #[cfg(feature = "lua")]
     {
         let s = st.scripts.as_ref()?;
-        return s.command_writes(cmd.fullname, argv);
+        s.command_writes(cmd.fullname, argv)
     }
     #[cfg(not(feature = "lua"))]
     {
