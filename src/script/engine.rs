@@ -19,6 +19,8 @@ use super::functions::{self, FunctionDef, Libraries, Library, NO_WRITES};
 /// and read-only proxies for the globals and the library tables.
 const PRELUDE: &str = r#"
 local version, version_num, call_c, valkey = ...
+-- The prelude's own uses of these see Lua's (scripts get the ones of `sandbox.rs`).
+local setmetatable, getmetatable, rawget, rawset, next, pairs = setmetatable, getmetatable, rawget, rawset, next, pairs
 local G = _G
 local raw = {}
 local dbg = debug
@@ -38,8 +40,14 @@ local function handler(err)
   end
   return err
 end
+-- Each read-only proxy and the table it stands for (Redis marks tables read-only in its
+-- patched Lua; here a proxy stands in, and rawget, rawset, next, pairs, getmetatable and
+-- setmetatable look through it).
+local proxies = {}
 local function readonly(t, strict)
-  return setmetatable({}, {
+  local p = {}
+  proxies[p] = t
+  return setmetatable(p, {
     __index = function(_, k)
       local v = t[k]
       if v == nil and strict then
@@ -81,6 +89,10 @@ for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit', 'cjson', 'cmsg
 G._G = env
 -- Valkey: `server` is the API's name, `redis` kept beside it.
 if valkey then G.server = G.redis end
+-- What getmetatable shows of the globals and of strings (see `sandbox.rs`, which
+-- replaces the raw accessors once the prelude has run).
+local globals_meta = readonly({}, false)
+local string_meta = readonly({__index = G.string}, false)
 -- Redis's pcall: an error table raised by redis.call comes back as its message.
 local real_pcall = pcall
 local function pack(...) return {n = select('#', ...), ...} end
@@ -95,10 +107,24 @@ local function run(f) return xpcall(f, handler) end
 local function call_impl(...) return raw.dispatch(false, ...) end
 -- Redis's Lua reads no bytecode: a chunk starting with ESC is text that does not parse.
 local real_loadstring = loadstring
+-- Lua's `luaO_chunkid` (LUA_IDSIZE 60): how an error names a chunk. C strings end at NUL.
+local function chunkid(name)
+  name = name:match('^[^%z]*')
+  local first = name:sub(1, 1)
+  if first == '=' then return name:sub(2, 60) end
+  if first == '@' then
+    local src = name:sub(2)
+    if #src > 45 then return '...' .. src:sub(#src - 44) end
+    return src
+  end
+  local line = name:match('^[^\n\r]*')
+  if #line > 43 then line = line:sub(1, 43) end
+  if #line < #name then return '[string "' .. line .. '..."]' end
+  return '[string "' .. line .. '"]'
+end
 local function compile(body, name)
   if body:byte(1) == 27 then
-    local shown = name:sub(1, 1) == '@' and name:sub(2) or ('[string "' .. name .. '"]')
-    return nil, shown .. ":1: unexpected symbol near 'char(27)'"
+    return nil, chunkid(name) .. ":1: unexpected symbol near 'char(27)'"
   end
   local f, e = real_loadstring(body, name)
   if not f then return nil, e end
@@ -108,6 +134,30 @@ end
 G.loadstring = function(s, name)
   if type(s) ~= 'string' then return real_loadstring(s, name) end
   return compile(s, name or s)
+end
+-- load(reader [, name]) through the same compiler, so no bytecode gets in that way. A
+-- reader's bad piece is an error Redis's error handler has already seen (it runs inside
+-- lua_load): an error table naming the line that called load.
+local function load_impl(f, name)
+  local parts = {}
+  while true do
+    local piece = f()
+    if piece == nil or piece == '' then break end
+    local t = type(piece)
+    if t == 'number' then
+      piece = tostring(piece)
+    elseif t ~= 'string' then
+      local lvl, i = 2, dbg.getinfo(2, 'Sl')
+      while i and (i.what == 'C' or i.source == '=fakeredis') do
+        lvl = lvl + 1
+        i = dbg.getinfo(lvl, 'Sl')
+      end
+      local where = i and (chunkid(i.source) .. ':' .. i.currentline .. ': ') or ''
+      return nil, {err = 'ERR ' .. where .. 'reader function must return a string'}
+    end
+    parts[#parts + 1] = piece
+  end
+  return compile(table.concat(parts), name or '=(load)')
 end
 -- Functions. A library's code runs with only the load API as its globals (`redis` with
 -- register_function, log and the versions); its functions, when called, see Redis's
@@ -211,8 +261,10 @@ end
 local function run_fn(cb, keys, args)
   return xpcall(function() return cb(keys, args) end, handler)
 end
--- `redis` itself, for the C functions Rust adds to it (setresp, acl_check_cmd).
-return raw, env, run, call_impl, compile, load_library, run_fn, redis
+-- `redis` itself, for the C functions Rust adds to it (setresp, acl_check_cmd), and what
+-- `sandbox.rs` reads from the registry.
+local sandbox = {proxies = proxies, env = env, globals_meta = globals_meta, string_meta = string_meta, load = load_impl}
+return raw, env, run, call_impl, compile, load_library, run_fn, redis, sandbox
 "#;
 
 /// FUNCTION LOAD's limit on running a library's code (Redis's `LOAD_TIMEOUT_MS`).
@@ -620,6 +672,30 @@ fn shebang(body: &[u8]) -> Result<(Option<u32>, usize), String> {
     Ok((Some(flags), end))
 }
 
+/// Puts the raw accessors of `sandbox.rs` in the globals, over the prelude's tables.
+fn install_sandbox(lua: &Lua, t: &Table) -> mlua::Result<()> {
+    use super::sandbox;
+    for key in ["proxies", "env", "globals_meta", "string_meta"] {
+        lua.set_named_registry_value(&format!("fakeredis.{key}"), t.raw_get::<Value>(key)?)?;
+    }
+    let g = lua.globals();
+    // SAFETY: every function here follows the Lua C API's contract (see `sandbox.rs`);
+    // the closures' one upvalue is left on the stack by `exec_raw`.
+    unsafe {
+        g.raw_set("rawget", lua.create_c_function(sandbox::rawget)?)?;
+        g.raw_set("rawset", lua.create_c_function(sandbox::rawset)?)?;
+        g.raw_set("getmetatable", lua.create_c_function(sandbox::getmetatable)?)?;
+        g.raw_set("setmetatable", lua.create_c_function(sandbox::setmetatable)?)?;
+        let next = lua.create_c_function(sandbox::next)?;
+        let pairs = lua.exec_raw::<Function>(next.clone(), |l| mlua::ffi::lua_pushcclosure(l, sandbox::pairs, 1))?;
+        g.raw_set("next", next)?;
+        g.raw_set("pairs", pairs)?;
+        let load_impl: Function = t.raw_get("load")?;
+        g.raw_set("load", lua.exec_raw::<Function>(load_impl, |l| mlua::ffi::lua_pushcclosure(l, sandbox::load, 1))?)?;
+    }
+    Ok(())
+}
+
 /// Valkey's additions to the API table (`VALKEY_VERSION`, `VALKEY_VERSION_NUM`,
 /// `SERVER_NAME`), None for the other servers.
 fn valkey_versions(lua: &Lua, p: &Profile) -> mlua::Result<Option<Table>> {
@@ -661,12 +737,13 @@ impl Scripting {
         lua.globals().raw_set("struct", lstruct)?;
         // SAFETY: `redis_call` follows the Lua C API's contract (see there).
         let call_c = unsafe { lua.create_c_function(redis_call)? };
-        type Prelude = (Table, Table, Function, Function, Function, Function, Function, Table);
-        let (raw, _env, run, call_impl, compile, load_library, run_fn, api): Prelude = lua
+        type Prelude = (Table, Table, Function, Function, Function, Function, Function, Table, Table);
+        let (raw, _env, run, call_impl, compile, load_library, run_fn, api, sandbox): Prelude = lua
             .load(PRELUDE)
             .set_name("=fakeredis")
             .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, call_c, valkey_versions(&lua, p)?))?;
         lua.set_named_registry_value(CALL_IMPL, call_impl)?;
+        install_sandbox(&lua, &sandbox)?;
         raw.raw_set(
             "error_reply",
             lua.create_function(|lua, args: MultiValue| match args.iter().collect::<Vec<_>>().as_slice() {

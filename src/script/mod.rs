@@ -22,6 +22,8 @@ mod lstruct;
 mod engine;
 #[cfg(feature = "lua")]
 pub mod functions;
+#[cfg(feature = "lua")]
+mod sandbox;
 
 #[cfg(feature = "lua")]
 pub use engine::{ScriptRun, Scripting};
