@@ -122,6 +122,11 @@ pub const FUNCTION_CODE_MISSING: &str = "ERR Function code is missing";
 pub const FUNCTION_LIST_NO_NAME: &str = "ERR library name argument was not given";
 pub const LIBRARY_NOT_FOUND: &str = "ERR Library not found";
 pub const DUMP_PAYLOAD_BAD: &str = "ERR DUMP payload version or checksum are wrong";
+pub const BUSY_EVAL: &str = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+pub const BUSY_FUNCTION: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+pub const UNKILLABLE: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+pub const SCRIPT_KILLED: &str = "Script killed by user with SCRIPT KILL...";
 pub const NOTBUSY: &str = "NOTBUSY No scripts in execution right now.";
 pub const SHEBANG_INVALID: &str = "ERR Invalid script shebang";
 pub const SHEBANG_NO_ENGINE: &str = "ERR Invalid engine in script shebang";

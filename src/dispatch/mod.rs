@@ -58,9 +58,14 @@ pub fn submit(
     if shared.is_failing() || sess.closing {
         return Err(ClientError::ConnectionDropped);
     }
+    // A script past busy-reply-threshold holds the state: answered without it.
+    let mut failed = sess.multi.as_mut().map(|m| &mut m.failed);
+    let mut guard = match shared.lock_for_command(argv, &mut failed) {
+        Ok(guard) => guard,
+        Err(reply) => return Ok(Some(reply)),
+    };
     let now_us = shared.clock.now_us();
     let now = now_us.div_euclid(1000);
-    let mut guard = shared.lock();
     let st: &mut State = &mut guard;
     if st.idle_timed_out(sess.id, now) || st.clients.get(&sess.id).is_none_or(|m| m.killed) {
         // Closed for being idle, or by CLIENT KILL.
@@ -260,6 +265,19 @@ pub fn wait_frame(
         }
         Poll::Until(meta.blocked.as_ref().and_then(|b| b.deadline))
     })
+}
+
+/// Whether a script's `redis.call` of `argv` was a write that got past the script's own
+/// checks (`SCRIPT_WRITE_DIRTY` in Redis: from then on the script cannot be killed).
+pub fn writes_past_script_checks(p: &Profile, argv: &[Vec<u8>], reply: &Reply) -> bool {
+    let Ok(cmd) = resolve(p, argv) else { return false };
+    if !cmd.flags_for(p).iter().any(|f| f.eq_ignore_ascii_case("WRITE")) {
+        return false;
+    }
+    let refused = [error::SCRIPT_READ_ONLY, error::SCRIPT_NOT_ALLOWED, error::SCRIPT_WRONG_ARITY];
+    !reply
+        .error_text()
+        .is_some_and(|e| refused.iter().any(|r| e.starts_with(r.trim_start_matches("ERR ")) || e.starts_with(r)))
 }
 
 /// Who sends a command: a client, a transaction's EXEC, a script through `redis.call`

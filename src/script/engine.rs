@@ -31,6 +31,10 @@ local function handler(err)
     lvl = lvl + 1
     i = dbg.getinfo(lvl, 'nSl')
   end
+  if type(err) == 'userdata' then
+    -- An error from the fakeredis side (the script hook's kill): its message alone.
+    err = tostring(err):gsub('^runtime error: ', ''):gsub('\nstack traceback:.*', '')
+  end
   if type(err) ~= 'table' then
     err = {err = 'ERR ' .. tostring(err)}
   end
@@ -98,6 +102,8 @@ local real_pcall = pcall
 local function pack(...) return {n = select('#', ...), ...} end
 G.pcall = function(...)
   local r = pack(real_pcall(...))
+  -- A killed script stays killed: its pcall does not catch that.
+  if not r[1] and raw.killed() then error(r[2], 0) end
   if not r[1] and type(r[2]) == 'table' and type(r[2].err) == 'string' then
     r[2] = r[2].err
   end
@@ -423,6 +429,10 @@ pub struct Scripting {
     loading: Arc<AtomicBool>,
     /// The protocol the running script talks to the server (`redis.setresp`).
     resp: Arc<AtomicU8>,
+    /// Set by SCRIPT KILL / FUNCTION KILL from another client (see `server::busy`).
+    killed: Arc<AtomicBool>,
+    /// Whether the running script has run a write command (it cannot be killed then).
+    wrote: Arc<AtomicBool>,
 }
 
 /// A cached EVAL script: its compiled chunk and its shebang's flags (None: no shebang,
@@ -812,8 +822,14 @@ impl Scripting {
         )?;
         let deadline = Arc::new(AtomicU64::new(0));
         let loading = Arc::new(AtomicBool::new(false));
-        let (d, l) = (deadline.clone(), loading.clone());
+        let killed = Arc::new(AtomicBool::new(false));
+        let k = killed.clone();
+        raw.raw_set("killed", lua.create_function(move |_, ()| Ok(k.load(Ordering::Relaxed)))?)?;
+        let (d, l, k) = (deadline.clone(), loading.clone(), killed.clone());
         lua.set_hook(mlua::HookTriggers::new().every_nth_instruction(100_000), move |_, _| {
+            if k.load(Ordering::Relaxed) {
+                return Err(mlua::Error::RuntimeError(error::SCRIPT_KILLED.to_string()));
+            }
             let at = d.load(Ordering::Relaxed);
             if at != 0 && mono_ns() > at {
                 let msg = if l.load(Ordering::Relaxed) { LOAD_TIMEOUT } else { error::SCRIPT_TOO_LONG };
@@ -833,6 +849,8 @@ impl Scripting {
             deadline,
             loading,
             resp,
+            killed,
+            wrote: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -990,7 +1008,7 @@ impl Scripting {
             g.raw_set("ARGV", self.strings(r.args)?)?;
             self.run.call::<(bool, Value)>(script.f.clone())
         };
-        self.run_with(ctx, r.sha, r.read_only || no_writes, &call)
+        self.run_with(ctx, r.sha, (r.read_only || no_writes, true), &call)
     }
 
     /// Runs the function `r.sha` names (FCALL, FCALL_RO).
@@ -1003,7 +1021,7 @@ impl Scripting {
         let call = || -> mlua::Result<(bool, Value)> {
             self.run_fn.call::<(bool, Value)>((f.callback.clone(), self.strings(r.keys)?, self.strings(r.args)?))
         };
-        self.run_with(ctx, &f.name, r.read_only || no_writes, &call)
+        self.run_with(ctx, &f.name, (r.read_only || no_writes, false), &call)
     }
 
     fn strings(&self, items: &[Vec<u8>]) -> mlua::Result<Table> {
@@ -1020,13 +1038,29 @@ impl Scripting {
         &self,
         ctx: &mut Ctx<'_>,
         name: &str,
-        read_only: bool,
+        (read_only, eval): (bool, bool),
         call: &dyn Fn() -> mlua::Result<(bool, Value)>,
     ) -> Reply {
-        match self.run_inner(ctx, name, read_only, call) {
+        self.killed.store(false, Ordering::Relaxed);
+        self.wrote.store(false, Ordering::Relaxed);
+        ctx.shared.busy.start(crate::server::busy::Running {
+            started: Instant::now(),
+            threshold_ms: ctx.st.config.get_i64("busy-reply-threshold"),
+            eval,
+            name: name.to_string(),
+            argv: ctx.argv.to_vec(),
+            libraries: self.libs.libs.len(),
+            functions: self.libs.function_count(),
+            wrote: self.wrote.clone(),
+            killed: self.killed.clone(),
+        });
+        let r = match self.run_inner(ctx, name, read_only, call) {
             Ok(reply) => reply,
             Err(e) => Reply::err_bytes(one_line(format!("ERR Error running script {name}, {e}").as_bytes())),
-        }
+        };
+        ctx.shared.busy.finish();
+        self.killed.store(false, Ordering::Relaxed);
+        r
     }
 
     fn run_inner(
@@ -1056,6 +1090,11 @@ impl Scripting {
                 sess.resp = if resp3 { 3 } else { 2 };
                 let reply = dispatch::call(shared, st, &mut sess, &argv, times, caller, dirty);
                 let failed = reply.is_error();
+                if !self.wrote.load(Ordering::Relaxed)
+                    && dispatch::writes_past_script_checks(&shared.profile, &argv, &reply)
+                {
+                    self.wrote.store(true, Ordering::Relaxed);
+                }
                 Ok((to_lua(lua, &reply, resp3)?, failed))
             })?;
             self.raw.raw_set("dispatch", dispatch)?;

@@ -7,7 +7,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use parking_lot::{Condvar, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -64,11 +66,9 @@ impl Signal {
 
     /// Releases `guard` and waits for a notification or until `timeout` passes (spurious
     /// wake-ups are possible: check again), then takes the lock back.
-    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>, timeout: Duration) -> MutexGuard<'a, T> {
-        match self.cond.wait_timeout(guard, timeout) {
-            Ok((g, _)) => g,
-            Err(e) => e.into_inner().0,
-        }
+    pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>, timeout: Duration) -> MutexGuard<'a, T> {
+        self.cond.wait_for(&mut guard, timeout);
+        guard
     }
 
     /// Completes at the next notification (or at once if one came since the last).

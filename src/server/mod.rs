@@ -6,6 +6,7 @@
 //! protocol, name, auth) that only its own commands change.
 
 pub mod blocking;
+pub mod busy;
 pub mod clients;
 mod clock;
 pub mod config;
@@ -16,7 +17,9 @@ pub mod watch;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use parking_lot::MutexGuard;
 
 pub use clients::{ClientMeta, Frame, Signal};
 pub use clock::Clock;
@@ -189,17 +192,37 @@ impl State {
 pub struct Shared {
     pub profile: Profile,
     pub clock: Clock,
-    state: Mutex<State>,
+    state: parking_lot::Mutex<State>,
     failing: AtomicBool,
     next_client_id: AtomicU64,
     pub started_ms: i64,
     pub run_id: String,
     pub port: AtomicU64,
+    /// The script running now, for the clients answered while it is busy.
+    pub busy: busy::Busy,
 }
 
 impl Shared {
     pub fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock()
+    }
+
+    /// The lock for a client's command, or the reply a busy script's server gives instead
+    /// (see [`busy`]): a script holds the lock as long as it runs, so the wait looks again
+    /// every few milliseconds whether it has passed its threshold.
+    pub fn lock_for_command(
+        &self,
+        argv: &[Vec<u8>],
+        in_multi: &mut Option<&mut bool>,
+    ) -> Result<MutexGuard<'_, State>, crate::reply::Reply> {
+        loop {
+            if let Some(reply) = self.busy.answer(&self.profile, argv, in_multi) {
+                return Err(reply);
+            }
+            if let Some(guard) = self.state.try_lock_for(std::time::Duration::from_millis(5)) {
+                return Ok(guard);
+            }
+        }
     }
 
     pub fn is_failing(&self) -> bool {
@@ -250,12 +273,13 @@ impl Server {
             shared: Arc::new(Shared {
                 profile,
                 clock,
-                state: Mutex::new(State::new()),
+                state: parking_lot::Mutex::new(State::new()),
                 failing: AtomicBool::new(false),
                 next_client_id: AtomicU64::new(1),
                 started_ms,
                 run_id,
                 port: AtomicU64::new(0),
+                busy: busy::Busy::default(),
             }),
         }
     }
