@@ -170,9 +170,15 @@ impl Client {
     /// Moves every frame queued for the client into `out` (after a wake-up), running the
     /// server's periodic work first (blocked clients' timeouts on a running clock).
     pub fn drain_into(&mut self, out: &mut Vec<Frame>) -> Result<(), ClientError> {
+        self.drain_unless_busy(out).map(|_| ())
+    }
+
+    /// [`Client::drain_into`], unless a running script holds the server (false then:
+    /// nothing was drained; try again later).
+    pub fn drain_unless_busy(&mut self, out: &mut Vec<Frame>) -> Result<bool, ClientError> {
         let shared = &self.server.shared;
         let now = shared.clock.now_ms();
-        let mut st = shared.lock();
+        let Some(mut st) = shared.lock_unless_busy() else { return Ok(false) };
         dispatch::effects::cron(shared, &mut st, now);
         let Some(me) = st.clients.get_mut(&self.session.id) else { return Err(ClientError::ConnectionDropped) };
         if me.killed {
@@ -186,7 +192,7 @@ impl Client {
         }
         drop(st);
         // A command CLIENT PAUSE held back runs once the pause is over.
-        dispatch::resume(shared, &mut self.session, out)
+        dispatch::resume(shared, &mut self.session, out).map(|_| true)
     }
 
     /// What wakes this client's owner when a frame is queued for it.
@@ -276,6 +282,11 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        crate::dispatch::effects::forget_client(&mut self.server.shared.lock(), self.session.id);
+        let shared = &self.server.shared;
+        match shared.lock_unless_busy() {
+            Some(mut st) => crate::dispatch::effects::forget_client(&mut st, self.session.id),
+            // A busy script holds the server: forgotten once it ends.
+            None => shared.busy.defer_forget(self.session.id),
+        }
     }
 }

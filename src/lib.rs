@@ -36,7 +36,7 @@
 //!   `tracking.rs` (CLIENT TRACKING and friends).
 //! - [`server`]: shared state ([`Server`]), per-client [`server::Session`], virtual clock;
 //!   between clients: `clients.rs` (the registry, each client's outbound queue of frames and
-//!   the signal that wakes its owner), `pubsub.rs`, `blocking.rs` (the waiter registry),
+//!   the signal that wakes its owner, output-buffer limits), `pubsub.rs`, `blocking.rs` (the waiter registry),
 //!   `watch.rs`, `notify.rs` (keyspace notifications), `tracking.rs` (client-side caching).
 //! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
 //!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
@@ -46,8 +46,14 @@
 //!   the TCP output that writes large values by reference.
 //! - [`glob`]: Redis's glob matcher, reading the pattern in place.
 //! - [`script`] (feature `lua`, on by default): the Lua state, the script cache and a
-//!   script's run (`script/engine.rs`; `redis.call` re-enters [`dispatch::call`]), SHA-1
-//!   (`script/sha1.rs`); the commands are `cmd/scripting.rs`.
+//!   script's run (`script/engine.rs`; `redis.call` re-enters [`dispatch::call`]), function
+//!   libraries (`script/functions.rs`), the raw accessors that keep the sandbox read-only
+//!   (`script/sandbox.rs`), the libraries (`cjson.rs`, `cmsgpack.rs`, `lstruct.rs`), SHA-1
+//!   (`script/sha1.rs`); the commands are `cmd/scripting/` (`mod.rs` EVAL and SCRIPT,
+//!   `functions.rs` FUNCTION and FCALL). A script past `busy-reply-threshold` is answered
+//!   for from `server/busy.rs`, without the server's lock.
+//! - [`rdb`]: RDB serialization for DUMP-style payloads (lengths, strings with LZF as Redis
+//!   compresses them, the version and CRC-64 footer): FUNCTION DUMP/RESTORE.
 //! - `net` (feature `tcp`): the tokio TCP server. `redis_rs` (feature `redis-rs`): the
 //!   `redis::ConnectionLike` adapters.
 //! - `examples/hostile_input.rs`: the hostile-input figures (KEYS, SCAN, MGET, big keys).

@@ -27,6 +27,9 @@ use crate::{Client, Server};
 /// How often an idle connection checks the `timeout` config against the server's clock.
 const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// How often a connection looks again while a busy script holds the server.
+const BUSY_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// Output queued past this is written before the next pipelined command runs.
 const FLUSH_AT: usize = 1 << 20;
 
@@ -37,7 +40,8 @@ async fn flush(server: &Server, stream: &mut TcpStream, out: &mut resp::Output) 
     }
     // Counted before the write, so a client that has read its reply sees it counted.
     let len = out.len() as u64;
-    server.with_state(|st| st.stats.net_output_bytes += len);
+    // (Not counted while a busy script holds the server.)
+    server.with_state_unless_busy(|st| st.stats.net_output_bytes += len);
     for part in out.take() {
         stream.write_all(&part).await?;
     }
@@ -171,6 +175,11 @@ where
 async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().map_or_else(|_| "127.0.0.1:0".to_string(), |a| a.to_string());
+    // A connection made while a busy script holds the server waits for it to end (off the
+    // runtime's threads' time: the others keep being served).
+    while server.shared.busy.is_active() {
+        tokio::time::sleep(BUSY_POLL).await;
+    }
     if server.with_state(|st| {
         let full = st.clients_full();
         if full {
@@ -191,17 +200,37 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let mut frames = Vec::new();
     let mut idle_timeout = server.with_state(|st| st.config.limits().timeout);
     let mut close = false;
+    // The limits as of the last look (a busy script holds the server: then they stay).
+    let mut limits = server.with_state(|st| st.config.limits());
+    // Whether the last drain found the server held by a busy script (try again soon).
+    let mut undrained = false;
     loop {
         // Answer every complete command, unless one is blocked waiting for its reply.
         while !close && !client.is_waiting() {
-            let (max_bulk, needs_pass) = server.with_state(|st| {
-                let l = st.config.limits();
-                (l.proto_max_bulk_len, l.requirepass_set)
-            });
+            if let Some(l) = server.with_state_unless_busy(|st| st.config.limits()) {
+                limits = l;
+            }
+            let (max_bulk, needs_pass) = (limits.proto_max_bulk_len, limits.requirepass_set);
             match parser.next_command(client.request_limits(max_bulk, needs_pass)) {
                 Ok(None) => break,
                 Ok(Some(argv)) => {
-                    if client.submit_into(&argv, &mut frames).is_err() || server.is_failing() {
+                    let ran = if may_run_script(&argv) {
+                        // A script may run for long (and be killed from another
+                        // connection): off the runtime's threads, so others are served.
+                        let job = tokio::task::spawn_blocking(move || {
+                            let mut client = client;
+                            let mut frames = frames;
+                            let ran = client.submit_into(&argv, &mut frames);
+                            (client, frames, ran)
+                        });
+                        let Ok((c, f, ran)) = job.await else { return };
+                        client = c;
+                        frames = f;
+                        ran
+                    } else {
+                        client.submit_into(&argv, &mut frames)
+                    };
+                    if ran.is_err() || server.is_failing() {
                         return;
                     }
                     write_frames(&mut out, &mut frames, client.protocol() == 3);
@@ -225,7 +254,10 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
             return;
         }
         // Wait for input, for a frame from another client, or for the next deadline.
-        let wait = next_wakeup(&server, &client, idle_timeout);
+        let mut wait = next_wakeup(&server, &client, idle_timeout);
+        if undrained {
+            wait = Some(wait.map_or(BUSY_POLL, |w| w.min(BUSY_POLL)));
+        }
         let sleep = tokio::time::sleep(wait.unwrap_or(std::time::Duration::from_secs(3600)));
         tokio::select! {
             read = stream.read(&mut chunk) => {
@@ -237,12 +269,14 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
                     return;
                 }
                 parser.feed(&chunk[..n]);
-                let query_limit = server.with_state(|st| {
+                if let Some(l) = server.with_state_unless_busy(|st| {
                     st.stats.net_input_bytes += n as u64;
-                    let l = st.config.limits();
-                    idle_timeout = l.timeout;
-                    l.client_query_buffer_limit
-                });
+                    st.config.limits()
+                }) {
+                    limits = l;
+                }
+                idle_timeout = limits.timeout;
+                let query_limit = limits.client_query_buffer_limit;
                 if parser.pending() as i64 > query_limit {
                     // Redis closes a client whose query buffer outgrows client-query-buffer-limit.
                     return;
@@ -250,17 +284,29 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
             }
             () = signal.notified() => {}
             () = sleep, if wait.is_some() => {
-                if idle_timeout > 0 && !client.is_waiting() && client.idle_timed_out() {
+                if idle_timeout > 0 && !client.is_waiting() && !server.shared.busy.is_active() && client.idle_timed_out() {
                     return;
                 }
-                idle_timeout = server.with_state(|st| st.config.limits().timeout);
+                if let Some(t) = server.with_state_unless_busy(|st| st.config.limits().timeout) {
+                    idle_timeout = t;
+                }
             }
         }
-        if client.drain_into(&mut frames).is_err() {
-            return;
+        match client.drain_unless_busy(&mut frames) {
+            Err(_) => return,
+            Ok(drained) => undrained = !drained,
         }
         write_frames(&mut out, &mut frames, client.protocol() == 3);
     }
+}
+
+/// Whether a command may run a Lua script (EVAL and friends, FCALL, or an EXEC that may
+/// hold one).
+fn may_run_script(argv: &[Vec<u8>]) -> bool {
+    let name = argv.first().map_or(&[][..], |n| &n[..]);
+    ["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "exec"]
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c.as_bytes()))
 }
 
 /// Encodes `frames` (drained) into the output.
@@ -273,6 +319,9 @@ fn write_frames(out: &mut resp::Output, frames: &mut Vec<crate::server::Frame>, 
 /// How long a connection may sleep: until its blocked command's deadline (on a running
 /// clock; a frozen one is moved by the test, which wakes the client), or the idle check.
 fn next_wakeup(server: &Server, client: &Client, idle_timeout: i64) -> Option<std::time::Duration> {
+    if server.shared.busy.is_active() {
+        return Some(BUSY_POLL); // a script holds the server: look again soon
+    }
     let mut wait = (idle_timeout > 0).then_some(IDLE_POLL);
     if let Some(d) = client.block_deadline() {
         if !server.clock().is_frozen() {

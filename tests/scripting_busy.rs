@@ -132,3 +132,45 @@ fn a_transaction_with_a_command_refused_as_busy_is_aborted() {
     script.join().unwrap();
     assert_eq!(tx.cmd(["EXEC"]).unwrap(), err("EXECABORT Transaction discarded because of previous errors."));
 }
+
+/// The same over TCP, byte for byte as redis-server 7.0.15 answers it (checked by hand
+/// with the same exchange): the busy script's own connection waits, another connection
+/// gets BUSY, kills it, and is served again.
+#[cfg(feature = "tcp")]
+#[test]
+fn over_tcp_another_connection_gets_busy_and_kills_the_script() {
+    use std::io::{Read, Write};
+    let server = Server::new();
+    server.client().cmd(["CONFIG", "SET", "busy-reply-threshold", "10"]).unwrap();
+    let tcp = fakeredis::net::TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
+    let connect = || {
+        let s = std::net::TcpStream::connect(("127.0.0.1", tcp.port())).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s
+    };
+    let read = |s: &mut std::net::TcpStream| {
+        let mut buf = vec![0u8; 4096];
+        let n = s.read(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    let mut runner = connect();
+    runner.write_all(b"*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n").unwrap();
+    let mut other = connect();
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        other.write_all(b"*1\r\n$4\r\nPING\r\n").unwrap();
+        let r = read(&mut other);
+        if r.starts_with("-BUSY") {
+            assert_eq!(r, format!("-{BUSY_EVAL}\r\n"));
+            break;
+        }
+        assert_eq!(r, "+PONG\r\n");
+        assert!(Instant::now() < until, "never busy");
+    }
+    other.write_all(b"*2\r\n$6\r\nSCRIPT\r\n$4\r\nKILL\r\n").unwrap();
+    assert_eq!(read(&mut other), "+OK\r\n");
+    let killed = read(&mut runner);
+    assert!(killed.starts_with("-ERR Script killed by user with SCRIPT KILL... script: "), "{killed}");
+    other.write_all(b"*1\r\n$4\r\nPING\r\n").unwrap();
+    assert_eq!(read(&mut other), "+PONG\r\n");
+}

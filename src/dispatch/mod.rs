@@ -62,11 +62,22 @@ pub fn submit(
     let mut failed = sess.multi.as_mut().map(|m| &mut m.failed);
     let mut guard = match shared.lock_for_command(argv, &mut failed) {
         Ok(guard) => guard,
-        Err(reply) => return Ok(Some(reply)),
+        Err(reply) => {
+            return Ok(match drain {
+                Some(out) => {
+                    out.push(Frame::Reply(reply));
+                    None
+                }
+                None => Some(reply),
+            })
+        }
     };
     let now_us = shared.clock.now_us();
     let now = now_us.div_euclid(1000);
     let st: &mut State = &mut guard;
+    for id in shared.busy.take_gone() {
+        effects::forget_client(st, id);
+    }
     if st.idle_timed_out(sess.id, now) || st.clients.get(&sess.id).is_none_or(|m| m.killed) {
         // Closed for being idle, or by CLIENT KILL.
         sess.closing = true;

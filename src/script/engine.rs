@@ -277,9 +277,9 @@ return raw, env, run, call_impl, compile, load_library, run_fn, redis, sandbox
 const LOAD_TIMEOUT_NS: u64 = 500_000_000;
 const LOAD_TIMEOUT: &str = "FUNCTION LOAD timeout";
 
-/// How long a script may run before the fake stops it. Redis would let it run and answer
-/// other clients `BUSY` until SCRIPT KILL, which the fake does not have yet; a test double
-/// that hangs forever helps nobody.
+/// How long a script may run before the fake stops it. Redis lets it run (answering the
+/// other clients `BUSY` until SCRIPT KILL, which the fake does too); a test double that
+/// hangs forever on a script nobody kills helps nobody.
 const SCRIPT_LIMIT_NS: u64 = 60_000_000_000;
 
 /// The most memory the Lua state may hold (an allocation past it is a Lua error).

@@ -41,12 +41,33 @@ pub struct Busy {
     /// Whether a script runs (read before the mutex, so that commands pay nothing else).
     active: AtomicBool,
     running: Mutex<Option<Running>>,
+    /// Clients that went away while a script held the server, to forget after it.
+    gone: Mutex<Vec<u64>>,
+    any_gone: AtomicBool,
 }
 
 impl Busy {
     pub fn start(&self, r: Running) {
         *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
         self.active.store(true, Ordering::Release);
+    }
+
+    pub fn defer_forget(&self, id: u64) {
+        self.gone.lock().unwrap_or_else(|e| e.into_inner()).push(id);
+        self.any_gone.store(true, Ordering::Release);
+    }
+
+    /// The clients that went away while a script ran (taken).
+    pub fn take_gone(&self) -> Vec<u64> {
+        if !self.any_gone.swap(false, Ordering::AcqRel) {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.gone.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Whether a script runs now.
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
     }
 
     pub fn finish(&self) {

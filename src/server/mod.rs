@@ -207,6 +207,18 @@ impl Shared {
         self.state.lock()
     }
 
+    /// The lock, or None while a script runs and holds it (looking again every 5 ms).
+    pub fn lock_unless_busy(&self) -> Option<MutexGuard<'_, State>> {
+        loop {
+            if let Some(guard) = self.state.try_lock_for(std::time::Duration::from_millis(5)) {
+                return Some(guard);
+            }
+            if self.busy.is_active() {
+                return None;
+            }
+        }
+    }
+
     /// The lock for a client's command, or the reply a busy script's server gives instead
     /// (see [`busy`]): a script holds the lock as long as it runs, so the wait looks again
     /// every few milliseconds whether it has passed its threshold.
@@ -324,6 +336,12 @@ impl Server {
     /// Runs `f` with the locked shared state (for inspection in tests).
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         f(&mut self.shared.lock())
+    }
+
+    /// [`Server::with_state`], or None while a running script holds the state (for a front
+    /// end's bookkeeping, which must not wait for a script that may never end).
+    pub fn with_state_unless_busy<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+        self.shared.lock_unless_busy().map(|mut st| f(&mut st))
     }
 
     /// Sets a configuration parameter as CONFIG SET would.
