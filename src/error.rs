@@ -314,6 +314,17 @@ pub fn sanitize_bytes(mut b: Vec<u8>) -> Vec<u8> {
 }
 
 /// [`sanitize_bytes`] for text.
+/// Newlines become spaces, none trimmed (FUNCTION LIST's unknown argument, as
+/// redis-server 7.0.15 answers it; [`sanitize_bytes`] also trims them).
+pub fn spaced_newlines(mut b: Vec<u8>) -> Vec<u8> {
+    for c in &mut b {
+        if *c == b'\r' || *c == b'\n' {
+            *c = b' ';
+        }
+    }
+    b
+}
+
 pub fn sanitize(s: String) -> String {
     if !s.contains(['\r', '\n']) {
         return s;

@@ -22,6 +22,19 @@ fn idx(h: u32) -> usize {
     ((h >> (3 * 8 - HLOG)).wrapping_sub(h) as usize) & (HSIZE - 1)
 }
 
+/// One more literal byte; a run that reaches 32 bytes is closed (its length byte written
+/// before it) and a new one started.
+fn push_literal(out: &mut [u8], op: &mut usize, lit: &mut usize, b: u8) {
+    *lit += 1;
+    out[*op] = b;
+    *op += 1;
+    if *lit == MAX_LIT {
+        out[*op - *lit - 1] = (*lit - 1) as u8;
+        *lit = 0;
+        *op += 1;
+    }
+}
+
 /// Compresses `input` into at most `out_len` bytes, or `None` when it does not fit (as
 /// `lzf_compress` answers 0). The hash table starts empty (liblzf leaves it as the stack
 /// happens to be; a stale slot only ever yields another valid match).
@@ -51,15 +64,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             if op >= out_len {
                 return None;
             }
-            lit += 1;
-            out[op] = input[ip];
-            op += 1;
+            push_literal(&mut out, &mut op, &mut lit, input[ip]);
             ip += 1;
-            if lit == MAX_LIT {
-                out[op - lit - 1] = (lit - 1) as u8;
-                lit = 0;
-                op += 1;
-            }
             continue;
         };
         let off = ip - r - 1;
@@ -119,15 +125,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
         return None;
     }
     while ip < end {
-        lit += 1;
-        out[op] = input[ip];
-        op += 1;
+        push_literal(&mut out, &mut op, &mut lit, input[ip]);
         ip += 1;
-        if lit == MAX_LIT {
-            out[op - lit - 1] = (lit - 1) as u8;
-            lit = 0;
-            op += 1;
-        }
     }
     out[op - lit - 1] = lit.wrapping_sub(1) as u8;
     op -= usize::from(lit == 0);

@@ -48,12 +48,13 @@ end
 -- patched Lua; here a proxy stands in, and rawget, rawset, next, pairs, getmetatable and
 -- setmetatable look through it).
 local proxies = {}
-local function readonly(t, strict)
+local function readonly(t, strict, get)
   local p = {}
   proxies[p] = t
   return setmetatable(p, {
     __index = function(_, k)
-      local v = t[k]
+      local v
+      if get then v = get(k) else v = t[k] end
       if v == nil and strict then
         error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
       end
@@ -234,18 +235,9 @@ for _, k in ipairs({'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'}) do
 local load_api = {redis = readonly(load_redis, true)}
 if valkey then load_api.server = load_api.redis end
 local current = G
-local fenv = setmetatable({}, {
-  __index = function(_, k)
-    local v
-    if current ~= G or (k ~= 'KEYS' and k ~= 'ARGV') then v = current[k] end
-    if v == nil then
-      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-    end
-    return v
-  end,
-  __newindex = function() error("Attempt to modify a readonly table", 2) end,
-  __metatable = false,
-})
+local fenv = readonly({}, true, function(k)
+  if current ~= G or (k ~= 'KEYS' and k ~= 'ARGV') then return current[k] end
+end)
 -- Runs a library's code: true and its functions ({name, description, flags, callback}),
 -- or false and Redis's error text.
 local function load_library(body)

@@ -131,6 +131,8 @@ mod imp {
     use crate::server::Ctx;
     use crate::spec::generated::*;
 
+    /// A library's error, sent as it is (a newline from a quoted metadata word included,
+    /// as redis-server 7.0.15 sends it).
     fn err(e: String) -> Reply {
         Reply::err(e)
     }
@@ -142,9 +144,8 @@ mod imp {
         let mut replace = false;
         for w in options {
             if !w.eq_ignore_ascii_case(b"replace") {
-                return Err(Reply::err_bytes(
-                    [b"ERR Unknown option given: ".as_slice(), crate::error::c_bytes(w)].concat(),
-                ));
+                let text = [b"ERR Unknown option given: ".as_slice(), crate::error::c_bytes(w)].concat();
+                return Err(Reply::err_bytes(error::sanitize_bytes(text)));
             }
             replace = true;
         }
@@ -193,7 +194,8 @@ mod imp {
             } else if pattern.is_none() && w.eq_ignore_ascii_case(b"libraryname") {
                 pattern = Some(it.next().ok_or(Reply::err(error::FUNCTION_LIST_NO_NAME))?);
             } else {
-                return Err(Reply::err_bytes([b"ERR Unknown argument ".as_slice(), error::c_bytes(w)].concat()));
+                let text = [b"ERR Unknown argument ".as_slice(), error::c_bytes(w)].concat();
+                return Err(Reply::err_bytes(error::spaced_newlines(text)));
             }
         }
         let Some(s) = &ctx.st.scripts else { return Ok(Reply::Array(Vec::new())) };
