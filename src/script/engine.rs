@@ -18,7 +18,7 @@ use super::functions::{self, FunctionDef, Libraries, Library, NO_WRITES};
 /// The Lua side: the error handler, the `redis` library over a raw dispatcher set per run,
 /// and read-only proxies for the globals and the library tables.
 const PRELUDE: &str = r#"
-local version, version_num, call_c, valkey = ...
+local version, version_num, valkey = ...
 -- The prelude's own uses of these see Lua's (scripts get the ones of `sandbox.rs`).
 local setmetatable, getmetatable, rawget, rawset, next, pairs = setmetatable, getmetatable, rawget, rawset, next, pairs
 local G = _G
@@ -65,9 +65,8 @@ local function readonly(t, strict, get)
   })
 end
 local redis = {}
--- redis.call is a C function (see `redis_call`), so a script's `return redis.call(...)`
--- keeps its frame and errors name the script's line, as in Redis.
-redis.call = call_c
+-- redis.call is a C function over `call_impl` (see `raise_if_failed`), set from Rust, so
+-- a script's `return redis.call(...)` keeps its frame and errors name its line, as in Redis.
 function redis.pcall(...)
   return (raw.dispatch(true, ...))
 end
@@ -283,31 +282,11 @@ fn mono_ns() -> u64 {
     EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
-/// The registry name of the Lua function `redis_call` forwards to.
-const CALL_IMPL: &str = "fakeredis.call";
-
-/// `redis.call`: the dispatcher's reply, or the reply's error table raised as the Lua error
-/// (a table, as Redis raises it, so `pcall(redis.call, ...)` gets `{err = ...}`). A C
-/// function, not a Lua one, so that a tail call from the script keeps the script's frame
-/// for the error handler. It holds nothing that needs dropping when `lua_error` unwinds.
-unsafe extern "C-unwind" fn redis_call(l: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
-    use mlua::ffi;
-    let n = ffi::lua_gettop(l);
-    ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, c"fakeredis.call".as_ptr());
-    ffi::lua_insert(l, 1);
-    ffi::lua_call(l, n, 2);
-    let failed = ffi::lua_toboolean(l, -1) != 0;
-    ffi::lua_pop(l, 1);
-    if failed {
-        ffi::lua_error(l);
-    }
-    1
-}
-
 /// A C closure over a Lua function answering `value, failed`: the value, or the value
-/// raised as the error (as Redis's C API functions raise their error tables). Being C, a
-/// script's `return redis.acl_check_cmd(...)` keeps the script's frame for the error
-/// handler.
+/// raised as the error (as Redis's C API functions raise their error tables: so
+/// `pcall(redis.call, ...)` gets `{err = ...}`). Being C, a script's `return redis.call(...)`
+/// keeps the script's frame for the error handler. It holds nothing that needs dropping
+/// when `lua_error` unwinds.
 unsafe extern "C-unwind" fn raise_if_failed(l: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
     use mlua::ffi;
     let n = ffi::lua_gettop(l);
@@ -737,14 +716,12 @@ impl Scripting {
         lstruct.raw_set("unpack", raising(&lua, lua.create_function(super::lstruct::unpack)?)?)?;
         lstruct.raw_set("size", raising(&lua, lua.create_function(super::lstruct::size)?)?)?;
         lua.globals().raw_set("struct", lstruct)?;
-        // SAFETY: `redis_call` follows the Lua C API's contract (see there).
-        let call_c = unsafe { lua.create_c_function(redis_call)? };
         type Prelude = (Table, Table, Function, Function, Function, Function, Function, Table, Table);
         let (raw, _env, run, call_impl, compile, load_library, run_fn, api, sandbox): Prelude = lua
             .load(PRELUDE)
             .set_name("=fakeredis")
-            .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, call_c, valkey_versions(&lua, p)?))?;
-        lua.set_named_registry_value(CALL_IMPL, call_impl)?;
+            .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, valkey_versions(&lua, p)?))?;
+        api.raw_set("call", raising_failed(&lua, call_impl)?)?;
         install_sandbox(&lua, &sandbox)?;
         raw.raw_set(
             "error_reply",
