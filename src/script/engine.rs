@@ -73,7 +73,6 @@ end
 redis.error_reply = function(...) return raw.error_reply(...) end
 redis.status_reply = function(...) return raw.status_reply(...) end
 redis.sha1hex = function(...) return raw.sha1hex(...) end
-redis.log = function() end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.set_repl = function() end
 redis.replicate_commands = function() return true end
@@ -228,7 +227,9 @@ local function register_function(...)
   loading.names[name] = true
   loading.list[#loading.list + 1] = {name, desc, flags or 0, cb}
 end
-local load_redis = {register_function = register_function, log = redis.log, REDIS_VERSION = version, REDIS_VERSION_NUM = version_num}
+local load_redis = {register_function = register_function, REDIS_VERSION = version, REDIS_VERSION_NUM = version_num}
+-- (redis.log is set from Rust after the prelude.)
+function load_redis.log(...) return redis.log(...) end
 for k, v in pairs(valkey or {}) do load_redis[k] = v end
 for _, k in ipairs({'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'}) do load_redis[k] = redis[k] end
 local load_api = {redis = readonly(load_redis, true)}
@@ -677,6 +678,18 @@ fn install_sandbox(lua: &Lua, t: &Table) -> mlua::Result<()> {
     Ok(())
 }
 
+/// `redis.log(level, message...)`: Redis's checks of its arguments (the message itself goes
+/// nowhere yet: the fake keeps no server log).
+fn log(lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+    let fail = |text: &str| Ok((Value::Table(err_table(lua, text.as_bytes())?), true));
+    let Some(first) = args.iter().next().filter(|_| args.len() >= 2) else { return fail(error::LOG_ARGS) };
+    let Some(level) = lua.coerce_number(first.clone())? else { return fail(error::LOG_LEVEL_TYPE) };
+    if !(0.0..4.0).contains(&level.trunc()) {
+        return fail(error::LOG_LEVEL);
+    }
+    Ok((Value::Nil, false))
+}
+
 /// Valkey's additions to the API table (`VALKEY_VERSION`, `VALKEY_VERSION_NUM`,
 /// `SERVER_NAME`), None for the other servers.
 fn valkey_versions(lua: &Lua, p: &Profile) -> mlua::Result<Option<Table>> {
@@ -722,6 +735,7 @@ impl Scripting {
             .set_name("=fakeredis")
             .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, valkey_versions(&lua, p)?))?;
         api.raw_set("call", raising_failed(&lua, call_impl)?)?;
+        api.raw_set("log", raising_failed(&lua, lua.create_function(log)?)?)?;
         install_sandbox(&lua, &sandbox)?;
         raw.raw_set(
             "error_reply",
