@@ -48,7 +48,8 @@
 //! - [`script`] (feature `lua`, on by default): the Lua state, the script cache and a
 //!   script's run (`script/engine.rs`; `redis.call` re-enters [`dispatch::call`]), function
 //!   libraries (`script/functions.rs`), the raw accessors that keep the sandbox read-only
-//!   (`script/sandbox.rs`), the libraries (`cjson.rs`, `cmsgpack.rs`, `lstruct.rs`), SHA-1
+//!   (`script/sandbox.rs`), the libraries (`cjson/`, `cmsgpack.rs`, `lstruct.rs`, with the
+//!   lauxlib-style argument checks they share in `args.rs`), SHA-1
 //!   (`script/sha1.rs`); the commands are `cmd/scripting/` (`mod.rs` EVAL and SCRIPT,
 //!   `functions.rs` FUNCTION and FCALL). A script past `busy-reply-threshold` is answered
 //!   for from `server/busy.rs`, without the server's lock.

@@ -1,9 +1,17 @@
-//! The `cmsgpack` library Redis bundles (lua-cmsgpack 0.4), written here: `pack(...)` and
-//! `unpack(data)`. A table is an array when its keys are exactly 1..n, else a map; an
-//! integral number is the smallest integer form, another one a float32 when that holds it
-//! exactly, else a float64; nesting past 16 levels packs as nil, as lua-cmsgpack does.
+//! The `cmsgpack` library Redis bundles (lua-cmsgpack 0.4.0), written here: `pack(...)`,
+//! `unpack(data)`, `unpack_one(data [, offset])` and `unpack_limit(data, limit [, offset])`.
+//! A table is an array when its keys are exactly 1..n, else a map; an integral number is
+//! the smallest integer form, another one a float32 when that holds it exactly, else a
+//! float64; nesting past 16 levels packs as nil, as lua-cmsgpack does.
+//!
+//! Reading takes the formats lua-cmsgpack 0.4 knows (no bin or ext types: those are `Bad
+//! data format`), and is bounded as the C library is by Lua's C stack (8000 slots): each
+//! value read stays on the stack until it returns, an open array takes two slots and an
+//! open map one or two, so deep or long input fails with the same `stack overflow (...)`.
 
 use mlua::{Lua, MultiValue, Table, Value};
+
+use super::args::{self, Held};
 
 const MAX_NESTING: usize = 16;
 
@@ -126,24 +134,48 @@ fn value(out: &mut Vec<u8>, v: &Value, level: usize) -> mlua::Result<()> {
     Ok(())
 }
 
-/// The implementation behind `cmsgpack.pack`: `(true, data)` or `(false, message)`.
+/// `cmsgpack.pack(...)`: the values one after another.
 pub fn pack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
     if args.is_empty() {
-        return fail(lua, "bad argument #0 to 'pack' (MessagePack pack needs input.)");
+        return args::fail(lua, &args::bad(0, "pack", "MessagePack pack needs input."));
     }
     let mut out = Vec::new();
     for a in args.iter() {
         value(&mut out, a, 0)?;
     }
-    Ok(MultiValue::from_iter([Value::Boolean(true), Value::String(lua.create_string(&out)?)]))
-}
-
-fn fail(lua: &Lua, msg: &str) -> mlua::Result<MultiValue> {
-    Ok(MultiValue::from_iter([Value::Boolean(false), Value::String(lua.create_string(msg)?)]))
+    args::ok([Value::String(lua.create_string(&out)?)])
 }
 
 const MISSING: &str = "Missing bytes in input.";
 const BAD: &str = "Bad data format in input.";
+/// Lua's C stack limit (`LUAI_MAXCSTACK`), in slots.
+const MAX_CSTACK: usize = 8000;
+
+enum Fail {
+    /// Raised at the script's line (`luaL_error`).
+    At(String),
+    /// Raised as the Lua core raises it (`table index is nil`).
+    Bare(&'static str),
+}
+
+impl From<&str> for Fail {
+    fn from(s: &str) -> Fail {
+        Fail::At(s.to_string())
+    }
+}
+
+impl From<mlua::Error> for Fail {
+    fn from(e: mlua::Error) -> Fail {
+        Fail::At(e.to_string())
+    }
+}
+
+fn check_stack(slots: usize, what: &str) -> Result<(), Fail> {
+    if slots + 1 > MAX_CSTACK {
+        return Err(Fail::At(format!("stack overflow ({what})")));
+    }
+    Ok(())
+}
 
 struct Cursor<'a> {
     s: &'a [u8],
@@ -151,106 +183,264 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], &'static str> {
-        let b = self.s.get(self.i..self.i.checked_add(n).ok_or(MISSING)?).ok_or(MISSING)?;
+    fn take(&mut self, n: usize) -> Result<&[u8], Fail> {
+        let b = self.s.get(self.i..self.i.saturating_add(n)).ok_or(MISSING)?;
         self.i += n;
         Ok(b)
     }
 
-    fn uint(&mut self, n: usize) -> Result<u64, &'static str> {
+    fn uint(&mut self, n: usize) -> Result<u64, Fail> {
         Ok(self.take(n)?.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
+
+    fn left(&self) -> usize {
+        self.s.len() - self.i
+    }
 }
 
-fn read(lua: &Lua, c: &mut Cursor<'_>) -> Result<Value, String> {
-    let e = |e: mlua::Error| e.to_string();
+/// What one tag starts: a whole value, or an array or map of `n` entries to come.
+enum Item {
+    Value(Value),
+    Array(u64),
+    Map(u64),
+}
+
+fn item(lua: &Lua, c: &mut Cursor<'_>) -> Result<Item, Fail> {
     let tag = c.take(1)?[0];
-    let string = |c: &mut Cursor<'_>, n: usize| -> Result<Value, String> {
-        let b = c.take(n)?.to_vec();
-        Ok(Value::String(lua.create_string(&b).map_err(e)?))
+    let n = |x: f64| Ok(Item::Value(Value::Number(x)));
+    let string = |c: &mut Cursor<'_>, len: usize| -> Result<Item, Fail> {
+        let b = c.take(len)?;
+        Ok(Item::Value(Value::String(lua.create_string(b)?)))
     };
-    let array = |c: &mut Cursor<'_>, n: u64| -> Result<Value, String> {
-        let t = lua.create_table().map_err(e)?;
-        for i in 1..=n {
-            t.raw_set(i, read(lua, c)?).map_err(e)?;
+    match tag {
+        0x00..=0x7f => n(f64::from(tag)),
+        0x80..=0x8f => Ok(Item::Map(u64::from(tag & 0x0f))),
+        0x90..=0x9f => Ok(Item::Array(u64::from(tag & 0x0f))),
+        0xa0..=0xbf => string(c, usize::from(tag & 0x1f)),
+        0xc0 => Ok(Item::Value(Value::Nil)),
+        0xc2 => Ok(Item::Value(Value::Boolean(false))),
+        0xc3 => Ok(Item::Value(Value::Boolean(true))),
+        0xca => n(f64::from(f32::from_bits(c.uint(4)? as u32))),
+        0xcb => n(f64::from_bits(c.uint(8)?)),
+        0xcc => n(c.uint(1)? as f64),
+        0xcd => n(c.uint(2)? as f64),
+        0xce => n(c.uint(4)? as f64),
+        0xcf => n(c.uint(8)? as f64),
+        0xd0 => n(f64::from(c.uint(1)? as u8 as i8)),
+        0xd1 => n(f64::from(c.uint(2)? as u16 as i16)),
+        0xd2 => n(f64::from(c.uint(4)? as u32 as i32)),
+        0xd3 => n(c.uint(8)? as i64 as f64),
+        0xd9 => {
+            let len = c.uint(1)? as usize;
+            string(c, len)
         }
-        Ok(Value::Table(t))
-    };
-    let map = |c: &mut Cursor<'_>, n: u64| -> Result<Value, String> {
-        let t = lua.create_table().map_err(e)?;
-        for _ in 0..n {
-            let k = read(lua, c)?;
-            let v = read(lua, c)?;
-            if !matches!(k, Value::Nil) {
-                t.raw_set(k, v).map_err(e)?;
-            }
+        0xda => {
+            let len = c.uint(2)? as usize;
+            string(c, len)
         }
-        Ok(Value::Table(t))
-    };
-    Ok(match tag {
-        0x00..=0x7f => Value::Number(f64::from(tag)),
-        0x80..=0x8f => map(c, u64::from(tag & 0x0f))?,
-        0x90..=0x9f => array(c, u64::from(tag & 0x0f))?,
-        0xa0..=0xbf => string(c, usize::from(tag & 0x1f))?,
-        0xc0 => Value::Nil,
-        0xc2 => Value::Boolean(false),
-        0xc3 => Value::Boolean(true),
-        0xc4 | 0xd9 => {
-            let n = c.uint(1)? as usize;
-            string(c, n)?
+        0xdb => {
+            let len = c.uint(4)? as usize;
+            string(c, len)
         }
-        0xc5 | 0xda => {
-            let n = c.uint(2)? as usize;
-            string(c, n)?
-        }
-        0xc6 | 0xdb => {
-            let n = c.uint(4)? as usize;
-            string(c, n)?
-        }
-        0xca => Value::Number(f64::from(f32::from_bits(c.uint(4)? as u32))),
-        0xcb => Value::Number(f64::from_bits(c.uint(8)?)),
-        0xcc => Value::Number(c.uint(1)? as f64),
-        0xcd => Value::Number(c.uint(2)? as f64),
-        0xce => Value::Number(c.uint(4)? as f64),
-        0xcf => Value::Number(c.uint(8)? as f64),
-        0xd0 => Value::Number(f64::from(c.uint(1)? as u8 as i8)),
-        0xd1 => Value::Number(f64::from(c.uint(2)? as u16 as i16)),
-        0xd2 => Value::Number(f64::from(c.uint(4)? as u32 as i32)),
-        0xd3 => Value::Number(c.uint(8)? as i64 as f64),
-        0xdc => {
-            let n = c.uint(2)?;
-            array(c, n)?
-        }
-        0xdd => {
-            let n = c.uint(4)?;
-            array(c, n)?
-        }
-        0xde => {
-            let n = c.uint(2)?;
-            map(c, n)?
-        }
-        0xdf => {
-            let n = c.uint(4)?;
-            map(c, n)?
-        }
-        0xe0..=0xff => Value::Number(f64::from(tag as i8)),
-        _ => return Err(BAD.into()),
-    })
+        0xdc => Ok(Item::Array(c.uint(2)?)),
+        0xdd => Ok(Item::Array(c.uint(4)?)),
+        0xde => Ok(Item::Map(c.uint(2)?)),
+        0xdf => Ok(Item::Map(c.uint(4)?)),
+        0xe0..=0xff => n(f64::from(tag as i8)),
+        _ => Err(BAD.into()),
+    }
 }
 
-/// The implementation behind `cmsgpack.unpack`: `(true, values...)` or `(false, message)`.
-pub fn unpack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
-    let s = match args.iter().next() {
-        Some(Value::String(s)) => s.as_bytes().to_vec(),
-        _ => return fail(lua, "bad argument #1 to 'unpack' (string expected)"),
-    };
-    let mut c = Cursor { s: &s, i: 0 };
-    let mut out = vec![Value::Boolean(true)];
-    while c.i < s.len() {
-        match read(lua, &mut c) {
-            Ok(v) => out.push(v),
-            Err(msg) => return fail(lua, &msg),
+/// A table being read and the entries it still expects; the table itself (and a map's
+/// key read so far) is held in a Lua table, not as a reference (see `args::Held`).
+enum Open {
+    Array { index: u64, left: u64 },
+    Map { left: u64, keyed: bool },
+}
+
+/// Makes `t` the innermost open table, holding its parent and the parent's key.
+fn enter(
+    open: &mut Vec<Open>,
+    top: &mut Option<(Table, Value)>,
+    held: &mut Held,
+    t: Table,
+    kind: Open,
+) -> mlua::Result<()> {
+    if let Some((parent, key)) = top.replace((t, Value::Nil)) {
+        held.push(Value::Table(parent))?;
+        held.push(key)?;
+    }
+    open.push(kind);
+    Ok(())
+}
+
+/// Reads up to `limit` values into `out`; `slots` is the Lua stack lua-cmsgpack starts
+/// from (its arguments). Answers the bytes read.
+fn read(lua: &Lua, s: &[u8], limit: usize, mut slots: usize, out: &mut Held) -> Result<usize, Fail> {
+    const VALUES: &str = "too many return values at once; use unpack_one or unpack_limit instead.";
+    let mut c = Cursor { s, i: 0 };
+    let mut read = 0;
+    let mut open: Vec<Open> = Vec::new();
+    let mut held = Held::new(lua)?;
+    let mut top: Option<(Table, Value)> = None;
+    while c.left() > 0 && read < limit {
+        check_stack(slots, VALUES)?;
+        let mut v = match item(lua, &mut c)? {
+            Item::Value(v) => v,
+            Item::Array(n) => {
+                check_stack(slots + 1, "in function mp_decode_to_lua_array")?;
+                let t = lua.create_table()?;
+                if n > 0 {
+                    slots += 2;
+                    enter(&mut open, &mut top, &mut held, t, Open::Array { index: 1, left: n })?;
+                    continue;
+                }
+                Value::Table(t)
+            }
+            Item::Map(n) => {
+                let t = lua.create_table()?;
+                if n > 0 {
+                    slots += 1;
+                    enter(&mut open, &mut top, &mut held, t, Open::Map { left: n, keyed: false })?;
+                    continue;
+                }
+                Value::Table(t)
+            }
+        };
+        // Store the value in its table, and each table that is complete in its own.
+        loop {
+            let (Some(kind), Some((t, key))) = (open.last_mut(), top.as_mut()) else {
+                // A whole top-level value: it stays on the stack.
+                out.push(v)?;
+                read += 1;
+                slots += 1;
+                break;
+            };
+            let done = match kind {
+                Open::Array { index, left } => {
+                    t.raw_set(*index, v)?;
+                    *index += 1;
+                    *left -= 1;
+                    *left == 0
+                }
+                Open::Map { keyed: keyed @ false, .. } => {
+                    *key = v;
+                    *keyed = true;
+                    slots += 1;
+                    break;
+                }
+                Open::Map { left, keyed } => {
+                    match std::mem::replace(key, Value::Nil) {
+                        Value::Nil => return Err(Fail::Bare("table index is nil")),
+                        Value::Number(x) if x.is_nan() => return Err(Fail::Bare("table index is NaN")),
+                        k => t.raw_set(k, v)?,
+                    }
+                    *keyed = false;
+                    slots -= 1;
+                    *left -= 1;
+                    *left == 0
+                }
+            };
+            if !done {
+                break;
+            }
+            slots -= if matches!(kind, Open::Array { .. }) { 2 } else { 1 };
+            open.pop();
+            let closed = top.take().map(|(t, _)| Value::Table(t)).unwrap_or(Value::Nil);
+            if !open.is_empty() {
+                let key = held.pop()?;
+                let Value::Table(parent) = held.pop()? else { return Err(MISSING.into()) };
+                top = Some((parent, key));
+            }
+            v = closed;
         }
     }
-    Ok(MultiValue::from_iter(out))
+    if !open.is_empty() {
+        return Err(MISSING.into());
+    }
+    Ok(c.i)
+}
+
+fn answer(lua: &Lua, r: Result<Held, Fail>) -> mlua::Result<MultiValue> {
+    match r {
+        Ok(values) => values.spread(),
+        Err(Fail::At(msg)) => args::fail(lua, &msg),
+        Err(Fail::Bare(msg)) => args::fail_bare(lua, msg),
+    }
+}
+
+/// lua-cmsgpack's `mp_unpack_full`: every value when `limit` and `offset` are both 0, else
+/// up to `limit` values from `offset`, after the offset to go on from (-1 at the end).
+fn unpack_full(lua: &Lua, s: &[u8], limit: i64, offset: i64, slots: usize) -> Result<Held, Fail> {
+    if offset < 0 || limit < 0 {
+        // lua-cmsgpack prints the input's length where it means the limit.
+        return Err(Fail::At(format!(
+            "Invalid request to unpack with offset of {} and limit of {}.",
+            offset as i32,
+            s.len() as i32
+        )));
+    }
+    if offset as u64 > s.len() as u64 {
+        return Err(Fail::At(format!("Start offset {} greater than input length {}.", offset as i32, s.len() as i32)));
+    }
+    let all = limit == 0 && offset == 0;
+    let limit = if all { i32::MAX as usize } else { usize::try_from(limit).unwrap_or(usize::MAX) };
+    let mut values = Held::new(lua)?;
+    if !all {
+        // The offset to go on from comes first; its place is kept.
+        values.push(Value::Boolean(false))?;
+    }
+    let read = read(lua, &s[offset as usize..], limit, slots, &mut values)?;
+    if !all {
+        check_stack(slots + values.len() - 1, "in function mp_unpack_full")?;
+        let end = offset as usize + read;
+        values.set(1, Value::Integer(if end == s.len() { -1 } else { end as i64 }))?;
+    }
+    Ok(values)
+}
+
+/// `cmsgpack.unpack(data)`.
+pub fn unpack(lua: &Lua, a: MultiValue) -> mlua::Result<MultiValue> {
+    let a: Vec<Value> = a.into_iter().collect();
+    let r = args::string(&a, 1, "unpack").map_err(Fail::At).and_then(|s| unpack_full(lua, &s, 0, 0, a.len()));
+    answer(lua, r)
+}
+
+/// `cmsgpack.unpack_one(data [, offset])`.
+pub fn unpack_one(lua: &Lua, a: MultiValue) -> mlua::Result<MultiValue> {
+    let a: Vec<Value> = a.into_iter().collect();
+    let r = (|| {
+        let offset = args::opt_integer(lua, &a, 2, "unpack_one", 0).map_err(Fail::At)?;
+        let s = args::string(&a, 1, "unpack_one").map_err(Fail::At)?;
+        unpack_full(lua, &s, 1, offset, 1)
+    })();
+    answer(lua, r)
+}
+
+/// `cmsgpack.unpack_limit(data, limit [, offset])`.
+pub fn unpack_limit(lua: &Lua, a: MultiValue) -> mlua::Result<MultiValue> {
+    let a: Vec<Value> = a.into_iter().collect();
+    let name = "unpack_limit";
+    let r = (|| {
+        let limit = args::integer(lua, &a, 2, name).map_err(Fail::At)?;
+        let offset = args::opt_integer(lua, &a, 3, name, 0).map_err(Fail::At)?;
+        let s = args::string(&a, 1, name).map_err(Fail::At)?;
+        unpack_full(lua, &s, limit, offset, 1)
+    })();
+    answer(lua, r)
+}
+
+/// A new `cmsgpack` table.
+pub fn library(lua: &Lua) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    let raising = |f| super::engine::raising(lua, f);
+    t.raw_set("pack", raising(lua.create_function(pack)?)?)?;
+    t.raw_set("unpack", raising(lua.create_function(unpack)?)?)?;
+    t.raw_set("unpack_one", raising(lua.create_function(unpack_one)?)?)?;
+    t.raw_set("unpack_limit", raising(lua.create_function(unpack_limit)?)?)?;
+    t.raw_set("_NAME", "cmsgpack")?;
+    t.raw_set("_VERSION", "lua-cmsgpack 0.4.0")?;
+    t.raw_set("_COPYRIGHT", "Copyright (C) 2012, Salvatore Sanfilippo")?;
+    t.raw_set("_DESCRIPTION", "MessagePack C implementation for Lua")?;
+    Ok(t)
 }

@@ -13,6 +13,7 @@ use crate::reply::{format_g, Reply};
 use crate::server::Ctx;
 use crate::spec::Profile;
 
+use super::args;
 use super::functions::{self, FunctionDef, Libraries, Library, NO_WRITES};
 
 /// The Lua side: the error handler, the `redis` library over a raw dispatcher set per run,
@@ -313,52 +314,69 @@ fn tobit(x: f64) -> i32 {
     (x + 6_755_399_441_055_744.0).to_bits() as u32 as i32
 }
 
-/// The `bit` library (LuaBitOp 1.0, which Redis bundles): 32-bit operations on numbers.
+/// The `bit` library (LuaBitOp 1.0, which Redis bundles): 32-bit operations on numbers,
+/// each argument checked as `luaL_checknumber` checks it.
 fn bit_library(lua: &Lua) -> mlua::Result<Table> {
+    type Op = fn(&Lua, &[Value], &str) -> Result<i32, String>;
+    fn bit(lua: &Lua, a: &[Value], n: usize, name: &str) -> Result<i32, String> {
+        args::number(lua, a, n, name).map(tobit)
+    }
     let t = lua.create_table()?;
-    let fold = |op: fn(i32, i32) -> i32| {
-        move |_: &Lua, args: mlua::Variadic<f64>| -> mlua::Result<f64> {
-            let mut it = args.iter();
-            let first = it
-                .next()
-                .copied()
-                .ok_or_else(|| mlua::Error::RuntimeError("bad argument #1 (number expected, got no value)".into()))?;
-            Ok(f64::from(it.fold(tobit(first), |acc, &x| op(acc, tobit(x)))))
+    let ops: [(&str, Op); 11] = [
+        ("tobit", |lua, a, name| bit(lua, a, 1, name)),
+        ("bnot", |lua, a, name| bit(lua, a, 1, name).map(|x| !x)),
+        ("band", |lua, a, name| fold(lua, a, name, |x, y| x & y)),
+        ("bor", |lua, a, name| fold(lua, a, name, |x, y| x | y)),
+        ("bxor", |lua, a, name| fold(lua, a, name, |x, y| x ^ y)),
+        ("lshift", |lua, a, name| shift(lua, a, name, |x, n| x << n)),
+        ("rshift", |lua, a, name| shift(lua, a, name, |x, n| x >> n)),
+        ("arshift", |lua, a, name| shift(lua, a, name, |x, n| ((x as i32) >> n) as u32)),
+        ("rol", |lua, a, name| shift(lua, a, name, |x, n| x.rotate_left(n))),
+        ("ror", |lua, a, name| shift(lua, a, name, |x, n| x.rotate_right(n))),
+        ("bswap", |lua, a, name| bit(lua, a, 1, name).map(|x| (x as u32).swap_bytes() as i32)),
+    ];
+    fn fold(lua: &Lua, a: &[Value], name: &str, op: fn(i32, i32) -> i32) -> Result<i32, String> {
+        let mut acc = bit(lua, a, 1, name)?;
+        for n in 2..=a.len() {
+            acc = op(acc, bit(lua, a, n, name)?);
         }
-    };
-    t.raw_set("tobit", lua.create_function(|_, x: f64| Ok(f64::from(tobit(x))))?)?;
-    t.raw_set("bnot", lua.create_function(|_, x: f64| Ok(f64::from(!tobit(x))))?)?;
-    t.raw_set("band", lua.create_function(fold(|a, b| a & b))?)?;
-    t.raw_set("bor", lua.create_function(fold(|a, b| a | b))?)?;
-    t.raw_set("bxor", lua.create_function(fold(|a, b| a ^ b))?)?;
-    let shift = |op: fn(u32, u32) -> u32| {
-        move |_: &Lua, (x, n): (f64, f64)| -> mlua::Result<f64> {
-            Ok(f64::from(op(tobit(x) as u32, tobit(n) as u32 & 31) as i32))
-        }
-    };
-    t.raw_set("lshift", lua.create_function(shift(|x, n| x << n))?)?;
-    t.raw_set("rshift", lua.create_function(shift(|x, n| x >> n))?)?;
-    t.raw_set("arshift", lua.create_function(shift(|x, n| ((x as i32) >> n) as u32))?)?;
-    t.raw_set("rol", lua.create_function(shift(|x, n| x.rotate_left(n)))?)?;
-    t.raw_set("ror", lua.create_function(shift(|x, n| x.rotate_right(n)))?)?;
-    t.raw_set("bswap", lua.create_function(|_, x: f64| Ok(f64::from((tobit(x) as u32).swap_bytes() as i32)))?)?;
-    t.raw_set(
-        "tohex",
-        lua.create_function(|_, (x, n): (f64, Option<f64>)| {
-            let b = tobit(x) as u32;
-            let n = n.map_or(8, tobit);
+        Ok(acc)
+    }
+    fn shift(lua: &Lua, a: &[Value], name: &str, op: fn(u32, u32) -> u32) -> Result<i32, String> {
+        let (x, n) = (bit(lua, a, 1, name)?, bit(lua, a, 2, name)?);
+        Ok(op(x as u32, n as u32 & 31) as i32)
+    }
+    for (name, op) in ops {
+        let f =
+            lua.create_function(move |lua, a: MultiValue| match op(lua, &a.into_iter().collect::<Vec<_>>(), name) {
+                Ok(x) => args::ok([Value::Number(f64::from(x))]),
+                Err(msg) => args::fail(lua, &msg),
+            })?;
+        t.raw_set(name, raising(lua, f)?)?;
+    }
+    let tohex = lua.create_function(|lua, a: MultiValue| {
+        let a: Vec<Value> = a.into_iter().collect();
+        let r = (|| {
+            let b = bit(lua, &a, 1, "tohex")? as u32;
+            let n = if a.len() < 2 { 8 } else { bit(lua, &a, 2, "tohex")? };
             let (upper, n) = if n < 0 { (true, n.unsigned_abs()) } else { (false, n as u32) };
             let n = n.min(8) as usize;
             let hex = if upper { format!("{b:08X}") } else { format!("{b:08x}") };
-            Ok(hex[8 - n..].to_string())
-        })?,
-    )?;
+            Ok::<_, String>(hex[8 - n..].to_string())
+        })();
+        match r {
+            Ok(s) => args::ok([Value::String(lua.create_string(&s)?)]),
+            Err(msg) => args::fail(lua, &msg),
+        }
+    })?;
+    t.raw_set("tohex", raising(lua, tohex)?)?;
     Ok(t)
 }
 
 /// The C closure behind a library function that fails as C libraries do: it calls its
-/// upvalue, which answers `true, results...` or `false, message`, and raises the message
-/// at the calling script's line (as `luaL_error` does, also after a tail call).
+/// upvalue, which answers `true, results...` or `false, message[, bare]`, and raises the
+/// message at the calling script's line (as `luaL_error` does, also after a tail call), or
+/// alone when `bare`.
 unsafe extern "C-unwind" fn raise_on_false(l: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
     use mlua::ffi;
     let n = ffi::lua_gettop(l);
@@ -366,16 +384,37 @@ unsafe extern "C-unwind" fn raise_on_false(l: *mut mlua::ffi::lua_State) -> std:
     ffi::lua_insert(l, 1);
     ffi::lua_call(l, n, ffi::LUA_MULTRET);
     if ffi::lua_toboolean(l, 1) == 0 {
-        ffi::luaL_where(l, 1);
-        ffi::lua_pushvalue(l, 2);
-        ffi::lua_concat(l, 2);
+        // A third value `true` asks for the message alone (see `args::fail_bare`).
+        if ffi::lua_toboolean(l, 3) != 0 {
+            ffi::lua_pushvalue(l, 2);
+        } else {
+            ffi::luaL_where(l, 1);
+            ffi::lua_pushvalue(l, 2);
+            ffi::lua_concat(l, 2);
+        }
         ffi::lua_error(l);
+    }
+    if ffi::lua_touserdata(l, 1) == std::ptr::addr_of!(args::SPREAD) as *mut std::ffi::c_void {
+        // `args::spread`: the results are t[1..=n].
+        let n = ffi::lua_tointeger(l, 3) as std::os::raw::c_int;
+        ffi::lua_settop(l, 2);
+        ffi::lua_replace(l, 1);
+        if ffi::lua_checkstack(l, n) == 0 {
+            ffi::luaL_where(l, 1);
+            ffi::lua_pushstring(l, c"stack overflow (too many results)".as_ptr());
+            ffi::lua_concat(l, 2);
+            ffi::lua_error(l);
+        }
+        for i in 1..=n {
+            ffi::lua_rawgeti(l, 1, i.into());
+        }
+        return n;
     }
     ffi::lua_remove(l, 1);
     ffi::lua_gettop(l)
 }
 
-fn raising(lua: &Lua, imp: Function) -> mlua::Result<Function> {
+pub(super) fn raising(lua: &Lua, imp: Function) -> mlua::Result<Function> {
     // SAFETY: `raise_on_false` follows the C API's contract; the closure takes `imp` as its
     // one upvalue, which `exec_raw` leaves on the stack.
     unsafe { lua.exec_raw::<Function>(imp, |state| mlua::ffi::lua_pushcclosure(state, raise_on_false, 1)) }
@@ -389,6 +428,8 @@ pub struct Scripting {
     /// Compiles a chunk as Redis does (text only, in the read-only environment).
     compile: Function,
     scripts: HashMap<String, Script>,
+    /// The settings of the global `cjson` table (`cjson.encode_max_depth`, ...).
+    cjson_config: super::cjson::Shared,
     /// Runs a library's code (see the prelude's `load_library`).
     load_library: Function,
     /// Calls a function's callback with its keys and arguments under the error handler.
@@ -598,7 +639,7 @@ fn from_lua(v: &Value, resp3: bool) -> Reply {
         Value::Boolean(b) if resp3 => Reply::Bool(*b),
         Value::Boolean(true) => Reply::Int(1),
         Value::Integer(n) => Reply::Int(*n),
-        Value::Number(f) => Reply::Int(if f.is_nan() { i64::MIN } else { *f as i64 }),
+        Value::Number(f) => Reply::Int(args::truncate(*f)),
         Value::String(s) => Reply::bulk(s.as_bytes().to_vec()),
         Value::Table(t) => {
             if let Ok(Value::String(e)) = t.raw_get::<Value>("err") {
@@ -715,15 +756,9 @@ impl Scripting {
         let v = p.redis_compat_version();
         let num = (i64::from(v.major) << 16) | (i64::from(v.minor) << 8) | i64::from(v.patch);
         lua.globals().raw_set("bit", bit_library(&lua)?)?;
-        let cjson = lua.create_table()?;
-        cjson.raw_set("encode", raising(&lua, lua.create_function(super::cjson::encode)?)?)?;
-        cjson.raw_set("decode", raising(&lua, lua.create_function(super::cjson::decode)?)?)?;
-        cjson.raw_set("null", super::cjson::null())?;
+        let (cjson, cjson_config) = super::cjson::library(&lua)?;
         lua.globals().raw_set("cjson", cjson)?;
-        let cmsgpack = lua.create_table()?;
-        cmsgpack.raw_set("pack", raising(&lua, lua.create_function(super::cmsgpack::pack)?)?)?;
-        cmsgpack.raw_set("unpack", raising(&lua, lua.create_function(super::cmsgpack::unpack)?)?)?;
-        lua.globals().raw_set("cmsgpack", cmsgpack)?;
+        lua.globals().raw_set("cmsgpack", super::cmsgpack::library(&lua)?)?;
         let lstruct = lua.create_table()?;
         lstruct.raw_set("pack", raising(&lua, lua.create_function(super::lstruct::pack)?)?)?;
         lstruct.raw_set("unpack", raising(&lua, lua.create_function(super::lstruct::unpack)?)?)?;
@@ -826,6 +861,7 @@ impl Scripting {
             run,
             compile,
             scripts: HashMap::new(),
+            cjson_config,
             load_library,
             run_fn,
             libs: Libraries::default(),
@@ -868,6 +904,8 @@ impl Scripting {
 
     pub fn flush(&mut self) {
         self.scripts.clear();
+        // Redis makes a new Lua state: cjson's settings are the defaults again.
+        *self.cjson_config.lock() = super::cjson::Config::default();
     }
 
     /// Whether the EVAL or FCALL in `argv` may write, by its script's flags (None: not a

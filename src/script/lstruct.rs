@@ -1,308 +1,310 @@
-//! The `struct` library Redis bundles (Roberto Ierusalimschy's lstruct), written here:
-//! `pack(fmt, ...)`, `unpack(fmt, data [, pos])`, `size(fmt)`, with its format options
-//! (`<` `>` `=` `!n` `x` `b` `B` `h` `H` `l` `L` `T` `i[n]` `I[n]` `c[n]` `s` `f` `d`),
-//! alignment, and its error texts.
+//! The `struct` library Redis bundles (Roberto Ierusalimschy's lstruct, as Redis 7.0 ships
+//! it), written here: `pack(fmt, ...)`, `unpack(fmt, data [, pos])` and `size(fmt)`, with
+//! its options (`>` `<` `!n` `x` `b` `B` `h` `H` `l` `L` `T` `i[n]` `I[n]` `c[n]` `s` `f`
+//! `d`, spaces ignored), its alignment rule, its errors, and its C-isms: the format ends at
+//! a NUL, `size` skips letters it does not know, integers wider than 8 bytes keep only 8.
 
 use mlua::{Lua, MultiValue, Value};
 
-const MAX_INT_SIZE: usize = 32;
-const NATIVE_ALIGN: usize = 8;
+use super::args::{self, bad, Held};
 
+const MAX_INT_SIZE: usize = 32;
+/// The largest alignment `!` asks for by default (a double's, on x86-64).
+const MAX_ALIGN: usize = 8;
+/// Lua's C stack limit (`LUAI_MAXCSTACK`), in slots.
+const MAX_CSTACK: usize = 8000;
+
+/// lstruct's `Header`, and where it is in the format.
 struct Fmt<'a> {
     f: &'a [u8],
     i: usize,
-    little: bool,
+    big: bool,
     align: usize,
 }
 
-enum Opt {
-    Int { size: usize, signed: bool },
-    Float,
-    Double,
-    Pad,
-    Chars(usize),
-    Zstr,
-}
-
-fn digits(f: &mut Fmt<'_>, default: usize) -> usize {
-    let start = f.i;
-    while f.f.get(f.i).is_some_and(u8::is_ascii_digit) {
-        f.i += 1;
+impl<'a> Fmt<'a> {
+    fn new(f: &'a [u8]) -> Fmt<'a> {
+        // A C string: the format ends at its first NUL.
+        let f = &f[..f.iter().position(|&c| c == 0).unwrap_or(f.len())];
+        Fmt { f, i: 0, big: false, align: 1 }
     }
-    std::str::from_utf8(&f.f[start..f.i]).ok().and_then(|d| d.parse().ok()).unwrap_or(default)
-}
 
-impl Fmt<'_> {
-    /// The next option with its size, or `None` at the end.
-    fn next(&mut self, fname: &str) -> Result<Option<(Opt, usize)>, String> {
-        loop {
-            let Some(&c) = self.f.get(self.i) else { return Ok(None) };
+    /// The next option letter.
+    fn next(&mut self) -> Option<u8> {
+        let c = *self.f.get(self.i)?;
+        self.i += 1;
+        Some(c)
+    }
+
+    /// lstruct's `getnum`: a number after an option, or `default`.
+    fn number(&mut self, default: usize) -> Result<usize, String> {
+        if !self.f.get(self.i).is_some_and(u8::is_ascii_digit) {
+            return Ok(default);
+        }
+        let mut a: i32 = 0;
+        while let Some(&c) = self.f.get(self.i).filter(|c| c.is_ascii_digit()) {
+            let d = i32::from(c - b'0');
+            if a > i32::MAX / 10 || a * 10 > i32::MAX - d {
+                return Err("integral size overflow".into());
+            }
+            a = a * 10 + d;
             self.i += 1;
-            let int = |size, signed| Ok(Some((Opt::Int { size, signed }, size)));
-            match c {
-                b' ' => continue,
-                b'<' => self.little = true,
-                b'>' => self.little = false,
-                b'=' => self.little = true,
-                b'!' => self.align = digits(self, NATIVE_ALIGN),
-                b'x' => return Ok(Some((Opt::Pad, 1))),
-                b'b' => return int(1, true),
-                b'B' => return int(1, false),
-                b'h' => return int(2, true),
-                b'H' => return int(2, false),
-                b'l' => return int(8, true),
-                b'L' | b'T' => return int(8, false),
-                b'i' | b'I' => {
-                    let n = digits(self, 4);
-                    if n > MAX_INT_SIZE {
-                        return Err(format!("!integral size {n} is larger than limit of {MAX_INT_SIZE}"));
+        }
+        Ok(a as usize)
+    }
+
+    /// lstruct's `optsize`: the size of option `opt` (0 for the controls).
+    fn size(&mut self, opt: u8) -> Result<usize, String> {
+        Ok(match opt {
+            b'B' | b'b' | b'x' => 1,
+            b'H' | b'h' => 2,
+            b'L' | b'l' | b'T' | b'd' => 8,
+            b'f' => 4,
+            b'c' => self.number(1)?,
+            b'i' | b'I' => {
+                let n = self.number(4)?;
+                if n > MAX_INT_SIZE {
+                    return Err(format!("integral size {n} is larger than limit of {MAX_INT_SIZE}"));
+                }
+                n
+            }
+            _ => 0,
+        })
+    }
+
+    /// lstruct's `gettoalign`: padding before an option of `size` at `len`.
+    fn padding(&self, len: usize, opt: u8, size: usize) -> usize {
+        if size == 0 || opt == b'c' {
+            return 0;
+        }
+        let size = size.min(self.align);
+        (size.wrapping_sub(len & (size - 1))) & (size - 1)
+    }
+
+    /// lstruct's `controloptions`; `name` is the function for the invalid option's error.
+    fn control(&mut self, opt: u8, name: &str) -> Result<(), String> {
+        match opt {
+            b' ' => {}
+            b'>' => self.big = true,
+            b'<' => self.big = false,
+            b'!' => {
+                let a = self.number(MAX_ALIGN)?;
+                if !a.is_power_of_two() {
+                    return Err(format!("alignment {a} is not a power of 2"));
+                }
+                self.align = a;
+            }
+            _ => return Err(bad(1, name, &format!("invalid format option '{}'", opt as char))),
+        }
+        Ok(())
+    }
+}
+
+fn answer(lua: &Lua, r: Result<Vec<Value>, String>) -> mlua::Result<MultiValue> {
+    match r {
+        Ok(values) => args::ok(values),
+        Err(msg) => args::fail(lua, &msg),
+    }
+}
+
+/// `struct.pack(fmt, ...)`.
+pub fn pack(lua: &Lua, a: MultiValue) -> mlua::Result<MultiValue> {
+    let mut a: Vec<Value> = a.into_iter().collect();
+    let r = (|| {
+        let fmt = args::string(&a, 1, "pack")?;
+        // lstruct then pushes a nil after its arguments: one missing reads as nil.
+        a.push(Value::Nil);
+        let mut f = Fmt::new(&fmt);
+        let mut out: Vec<u8> = Vec::new();
+        let mut arg = 2;
+        while let Some(opt) = f.next() {
+            let size = f.size(opt)?;
+            out.resize(out.len() + f.padding(out.len(), opt, size), 0);
+            match opt {
+                b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
+                    let n = args::number(lua, &a, arg, "pack")?;
+                    arg += 1;
+                    let mut v = to_unsigned(n);
+                    let mut bytes: Vec<u8> = (0..size)
+                        .map(|_| {
+                            let b = v as u8;
+                            v = v.checked_shr(8).unwrap_or(0);
+                            b
+                        })
+                        .collect();
+                    if f.big {
+                        bytes.reverse();
                     }
-                    return int(n, c == b'i');
+                    out.extend(bytes);
                 }
-                b'f' => return Ok(Some((Opt::Float, 4))),
-                b'd' => return Ok(Some((Opt::Double, 8))),
+                b'x' => out.push(0),
+                b'f' | b'd' => {
+                    let n = args::number(lua, &a, arg, "pack")?;
+                    arg += 1;
+                    let mut b = if opt == b'f' { (n as f32).to_le_bytes().to_vec() } else { n.to_le_bytes().to_vec() };
+                    if f.big {
+                        b.reverse();
+                    }
+                    out.extend(b);
+                }
+                b'c' | b's' => {
+                    let s = args::string(&a, arg, "pack")?;
+                    arg += 1;
+                    let n = if size == 0 { s.len() } else { size };
+                    if s.len() < n {
+                        // lstruct names the argument after the string (it has moved on).
+                        return Err(bad(arg, "pack", "string too short"));
+                    }
+                    out.extend_from_slice(&s[..n]);
+                    if opt == b's' {
+                        out.push(0);
+                    }
+                }
+                _ => f.control(opt, "pack")?,
+            }
+        }
+        Ok(vec![Value::String(lua.create_string(&out).map_err(|e| e.to_string())?)])
+    })();
+    answer(lua, r)
+}
+
+/// lstruct's conversion of a number to its unsigned integer: negative ones through the
+/// signed type, and the others as x86-64's C does it (past 2^64 that is 0, not the maximum).
+fn to_unsigned(n: f64) -> u64 {
+    const HALF: f64 = 9_223_372_036_854_775_808.0;
+    if n < 0.0 {
+        args::truncate(n) as u64
+    } else if n < HALF {
+        n as u64
+    } else {
+        (args::truncate(n - HALF) as u64) ^ (1 << 63)
+    }
+}
+
+/// lstruct's `getinteger`: `size` bytes as a number (of which the last 8 count).
+fn integer(b: &[u8], big: bool, signed: bool) -> f64 {
+    let mut l: u64 = 0;
+    let mut push = |byte: u8| l = (l << 8) | u64::from(byte);
+    if big {
+        b.iter().for_each(|&x| push(x));
+    } else {
+        b.iter().rev().for_each(|&x| push(x));
+    }
+    if !signed {
+        return l as f64;
+    }
+    // The sign extension's shift is C's, which x86 takes modulo 64.
+    let mask = u64::MAX << ((b.len() * 8).wrapping_sub(1) % 64);
+    if l & mask != 0 {
+        l |= mask;
+    }
+    l as i64 as f64
+}
+
+/// `struct.unpack(fmt, data [, pos])`: the values, then the position after them.
+pub fn unpack(lua: &Lua, a: MultiValue) -> mlua::Result<MultiValue> {
+    let a: Vec<Value> = a.into_iter().collect();
+    let nargs = a.len();
+    let name = "unpack";
+    let r = (|| {
+        let e = |e: mlua::Error| e.to_string();
+        let fmt = args::string(&a, 1, name)?;
+        let data = args::string(&a, 2, name)?;
+        let ld = data.len();
+        let mut pos = args::opt_integer(lua, &a, 3, name, 1)? as usize;
+        if pos == 0 {
+            return Err(bad(3, name, "offset must be 1 or greater"));
+        }
+        pos -= 1;
+        let mut f = Fmt::new(&fmt);
+        let mut out = Held::new(lua).map_err(e)?;
+        let short = || bad(2, name, "data string too short");
+        while let Some(opt) = f.next() {
+            let mut size = f.size(opt)?;
+            pos = pos.wrapping_add(f.padding(pos, opt, size));
+            if size > ld || pos > ld - size {
+                return Err(short());
+            }
+            if nargs.max(1) + out.len() + 2 > MAX_CSTACK {
+                return Err("stack overflow (too many results)".into());
+            }
+            match opt {
+                b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
+                    let v = integer(&data[pos..pos + size], f.big, opt.is_ascii_lowercase());
+                    out.push(Value::Number(v)).map_err(e)?;
+                }
+                b'x' => {}
+                b'f' | b'd' => {
+                    let mut b = data[pos..pos + size].to_vec();
+                    if f.big {
+                        b.reverse();
+                    }
+                    let v = match *b.as_slice() {
+                        [b0, b1, b2, b3] => f64::from(f32::from_le_bytes([b0, b1, b2, b3])),
+                        [b0, b1, b2, b3, b4, b5, b6, b7] => f64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]),
+                        _ => 0.0,
+                    };
+                    out.push(Value::Number(v)).map_err(e)?;
+                }
                 b'c' => {
-                    let n = digits(self, 1);
-                    return Ok(Some((Opt::Chars(n), n)));
+                    if size == 0 {
+                        let previous = if out.len() == 0 { None } else { Some(out.pop().map_err(e)?) };
+                        let n = match previous {
+                            Some(v @ (Value::Number(_) | Value::Integer(_) | Value::String(_))) => {
+                                lua.coerce_number(v).ok().flatten()
+                            }
+                            _ => None,
+                        };
+                        let Some(n) = n else { return Err("format 'c0' needs a previous size".into()) };
+                        size = args::truncate(n) as usize;
+                        if size > ld || pos > ld - size {
+                            return Err(short());
+                        }
+                    }
+                    out.push(Value::String(lua.create_string(&data[pos..pos + size]).map_err(e)?)).map_err(e)?;
                 }
-                b's' => return Ok(Some((Opt::Zstr, 0))),
-                other => {
-                    return Err(format!("bad argument #1 to '{fname}' (invalid format option '{}')", other as char))
+                b's' => {
+                    let Some(len) = data[pos..].iter().position(|&c| c == 0) else {
+                        return Err("unfinished string in data".into());
+                    };
+                    out.push(Value::String(lua.create_string(&data[pos..pos + len]).map_err(e)?)).map_err(e)?;
+                    size = len + 1;
                 }
+                _ => f.control(opt, name)?,
             }
+            pos = pos.wrapping_add(size);
         }
-    }
-
-    /// Padding before an option of `size` at offset `len` (lstruct's `gettoalign`).
-    fn padding(&self, opt: &Opt, size: usize, len: usize) -> Result<usize, String> {
-        let mut a = size;
-        if a <= 1 || matches!(opt, Opt::Chars(_) | Opt::Zstr) {
-            return Ok(0);
-        }
-        if a > self.align {
-            a = self.align;
-        }
-        if !a.is_power_of_two() {
-            return Err("bad argument #1 to 'pack' (format asks for alignment not power of 2)".into());
-        }
-        Ok((a - (len & (a - 1))) & (a - 1))
-    }
-}
-
-fn fail(lua: &Lua, msg: &str) -> mlua::Result<MultiValue> {
-    // A leading `!` marks luaL_error's messages (no "bad argument" wrapper): same text here.
-    let msg = msg.strip_prefix('!').unwrap_or(msg);
-    Ok(MultiValue::from_iter([Value::Boolean(false), Value::String(lua.create_string(msg)?)]))
-}
-
-fn type_name(v: Option<&Value>) -> &'static str {
-    match v {
-        None | Some(Value::Nil) => "nil",
-        Some(Value::Boolean(_)) => "boolean",
-        Some(Value::Integer(_) | Value::Number(_)) => "number",
-        Some(Value::String(_)) => "string",
-        Some(Value::Table(_)) => "table",
-        Some(Value::Function(_)) => "function",
-        _ => "userdata",
+        out.push(Value::Integer(pos.wrapping_add(1) as i64)).map_err(e)?;
+        Ok(out)
+    })();
+    match r {
+        Ok(values) => values.spread(),
+        Err(msg) => args::fail(lua, &msg),
     }
 }
 
-fn number_arg(lua: &Lua, v: Option<&Value>, n: usize) -> Result<f64, String> {
-    match v {
-        Some(Value::Integer(i)) => Ok(*i as f64),
-        Some(Value::Number(x)) => Ok(*x),
-        Some(Value::String(s)) => match lua.coerce_number(Value::String(s.clone())) {
-            Ok(Some(x)) => Ok(x),
-            _ => Err(format!("bad argument #{n} to 'pack' (number expected, got string)")),
-        },
-        other => Err(format!("bad argument #{n} to 'pack' (number expected, got {})", type_name(other))),
-    }
-}
-
-/// The implementation behind `struct.pack`.
-pub fn pack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
-    let args: Vec<Value> = args.into_iter().collect();
-    let Some(Value::String(fmt)) = args.first() else {
-        return fail(lua, "bad argument #1 to 'pack' (string expected)");
-    };
-    let fmt = fmt.as_bytes().to_vec();
-    let mut f = Fmt { f: &fmt, i: 0, little: true, align: 1 };
-    let mut out: Vec<u8> = Vec::new();
-    let mut arg = 1;
-    loop {
-        let (opt, size) = match f.next("pack") {
-            Ok(Some(o)) => o,
-            Ok(None) => break,
-            Err(e) => return fail(lua, &e),
-        };
-        let pad = match f.padding(&opt, size, out.len()) {
-            Ok(p) => p,
-            Err(e) => return fail(lua, &e),
-        };
-        out.resize(out.len() + pad, 0);
-        match opt {
-            Opt::Pad => out.push(0),
-            Opt::Int { size, .. } => {
-                let n = match number_arg(lua, args.get(arg), arg + 1) {
-                    Ok(n) => n,
-                    Err(e) => return fail(lua, &e),
-                };
-                arg += 1;
-                let mut v: u64 = if n < 0.0 { n as i64 as u64 } else { n as u64 };
-                let mut bytes = Vec::with_capacity(size);
-                for _ in 0..size {
-                    bytes.push((v & 0xff) as u8);
-                    v = v.checked_shr(8).unwrap_or(0);
-                }
-                if !f.little {
-                    bytes.reverse();
-                }
-                out.extend(bytes);
+/// `struct.size(fmt)`.
+pub fn size(lua: &Lua, a: MultiValue) -> mlua::Result<MultiValue> {
+    let a: Vec<Value> = a.into_iter().collect();
+    let r = (|| {
+        let fmt = args::string(&a, 1, "size")?;
+        let mut f = Fmt::new(&fmt);
+        let mut pos = 0usize;
+        while let Some(opt) = f.next() {
+            let size = f.size(opt)?;
+            pos += f.padding(pos, opt, size);
+            if opt == b's' {
+                return Err(bad(1, "size", "option 's' has no fixed size"));
             }
-            Opt::Float | Opt::Double => {
-                let n = match number_arg(lua, args.get(arg), arg + 1) {
-                    Ok(n) => n,
-                    Err(e) => return fail(lua, &e),
-                };
-                arg += 1;
-                let mut b = if matches!(opt, Opt::Float) {
-                    (n as f32).to_le_bytes().to_vec()
-                } else {
-                    n.to_le_bytes().to_vec()
-                };
-                if !f.little {
-                    b.reverse();
-                }
-                out.extend(b);
+            if opt == b'c' && size == 0 {
+                return Err(bad(1, "size", "option 'c0' has no fixed size"));
             }
-            Opt::Chars(_) | Opt::Zstr if !matches!(args.get(arg), Some(Value::String(_))) => {
-                let got = type_name(args.get(arg));
-                return fail(lua, &format!("bad argument #{} to 'pack' (string expected, got {got})", arg + 1));
+            if !opt.is_ascii_alphanumeric() {
+                f.control(opt, "size")?;
             }
-            Opt::Chars(n) => {
-                let Some(Value::String(s)) = args.get(arg) else { unreachable!() };
-                let s = s.as_bytes().to_vec();
-                arg += 1;
-                let n = if n == 0 { s.len() } else { n };
-                if s.len() < n {
-                    // lstruct names the argument after the string (it has moved on).
-                    return fail(lua, &format!("bad argument #{} to 'pack' (string too short)", arg + 1));
-                }
-                out.extend_from_slice(&s[..n]);
-            }
-            Opt::Zstr => {
-                let Some(Value::String(s)) = args.get(arg) else { unreachable!() };
-                let s = s.as_bytes().to_vec();
-                arg += 1;
-                out.extend_from_slice(&s);
-                out.push(0);
-            }
+            pos += size;
         }
-    }
-    Ok(MultiValue::from_iter([Value::Boolean(true), Value::String(lua.create_string(&out)?)]))
-}
-
-/// The implementation behind `struct.unpack`: the values, then the position after them.
-pub fn unpack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
-    let args: Vec<Value> = args.into_iter().collect();
-    let (Some(Value::String(fmt)), Some(Value::String(data))) = (args.first(), args.get(1)) else {
-        return fail(lua, "bad argument #2 to 'unpack' (string expected)");
-    };
-    let (fmt, data) = (fmt.as_bytes().to_vec(), data.as_bytes().to_vec());
-    let mut pos = match args.get(2) {
-        Some(Value::Integer(i)) => (*i - 1).max(0) as usize,
-        Some(Value::Number(x)) => ((*x as i64) - 1).max(0) as usize,
-        _ => 0,
-    };
-    let mut f = Fmt { f: &fmt, i: 0, little: true, align: 1 };
-    let mut out = vec![Value::Boolean(true)];
-    let short = "bad argument #2 to 'unpack' (data string too short)";
-    loop {
-        let (opt, size) = match f.next("unpack") {
-            Ok(Some(o)) => o,
-            Ok(None) => break,
-            Err(e) => return fail(lua, &e.replace("'pack'", "'unpack'")),
-        };
-        pos += match f.padding(&opt, size, pos) {
-            Ok(p) => p,
-            Err(e) => return fail(lua, &e.replace("'pack'", "'unpack'")),
-        };
-        let need = match opt {
-            Opt::Zstr => 0,
-            Opt::Chars(0) => match out.pop() {
-                Some(Value::Number(n)) => n as usize,
-                _ => return fail(lua, "bad argument #2 to 'unpack' (format 'c0' needs a previous size)"),
-            },
-            _ => size,
-        };
-        if pos + need > data.len() {
-            return fail(lua, short);
-        }
-        match opt {
-            Opt::Pad => {}
-            Opt::Int { size, signed } => {
-                let mut b = data[pos..pos + size].to_vec();
-                if !f.little {
-                    b.reverse();
-                }
-                let mut v: u64 = 0;
-                for (k, byte) in b.iter().enumerate().take(8) {
-                    v |= u64::from(*byte) << (8 * k);
-                }
-                let n = if signed && size < 8 {
-                    let mask = 1u64 << (size * 8 - 1);
-                    ((v ^ mask).wrapping_sub(mask)) as i64 as f64
-                } else if signed {
-                    v as i64 as f64
-                } else {
-                    v as f64
-                };
-                out.push(Value::Number(n));
-            }
-            Opt::Float | Opt::Double => {
-                let mut b = data[pos..pos + size].to_vec();
-                if !f.little {
-                    b.reverse();
-                }
-                let n = if matches!(opt, Opt::Float) {
-                    f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                } else {
-                    f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-                };
-                out.push(Value::Number(n));
-            }
-            Opt::Chars(_) => out.push(Value::String(lua.create_string(&data[pos..pos + need])?)),
-            Opt::Zstr => {
-                let end = data[pos..].iter().position(|&c| c == 0).map_or(data.len(), |i| pos + i);
-                out.push(Value::String(lua.create_string(&data[pos..end])?));
-                pos = end + 1 - need;
-            }
-        }
-        pos += need;
-    }
-    out.push(Value::Number((pos + 1) as f64));
-    Ok(MultiValue::from_iter(out))
-}
-
-/// The implementation behind `struct.size`.
-pub fn size(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
-    let Some(Value::String(fmt)) = args.into_iter().next() else {
-        return fail(lua, "bad argument #1 to 'size' (string expected)");
-    };
-    let fmt = fmt.as_bytes().to_vec();
-    let mut f = Fmt { f: &fmt, i: 0, little: true, align: 1 };
-    let mut total = 0;
-    loop {
-        match f.next("size") {
-            Ok(Some((opt, size))) => {
-                if matches!(opt, Opt::Zstr) {
-                    return fail(lua, "bad argument #1 to 'size' (options 'c0' - 's' have undefined sizes)");
-                }
-                total += f.padding(&opt, size, total).unwrap_or(0) + size;
-            }
-            Ok(None) => break,
-            Err(e) => return fail(lua, &e),
-        }
-    }
-    Ok(MultiValue::from_iter([Value::Boolean(true), Value::Number(total as f64)]))
+        Ok(vec![Value::Integer(pos as i64)])
+    })();
+    answer(lua, r)
 }

@@ -12,6 +12,8 @@
 pub mod sha1;
 
 #[cfg(feature = "lua")]
+mod args;
+#[cfg(feature = "lua")]
 mod cjson;
 #[cfg(feature = "lua")]
 mod cmsgpack;
