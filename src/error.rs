@@ -142,6 +142,8 @@ pub const PING_ARITY: &str = "ERR wrong number of arguments for 'ping' command";
 // Parser error templates named by `commands/overlay/errors.json`; `{word}` is the word the
 // parser stopped at, as the client sent it.
 pub const UNSUPPORTED_OPTION: &str = "ERR Unsupported option {word}";
+pub const SCRIPT_DEBUG_MODE: &str = "ERR Use SCRIPT DEBUG YES/SYNC/NO";
+pub const SCRIPT_DEBUG_PIPELINE: &str = "ERR SCRIPT DEBUG must be called outside a pipeline";
 pub const HELLO_SYNTAX: &str = "ERR Syntax error in HELLO option '{word}'";
 pub const UNRECOGNIZED_OPTION: &str = "ERR Unrecognized option '{word}'";
 

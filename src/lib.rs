@@ -37,7 +37,9 @@
 //! - [`server`]: shared state ([`Server`]), per-client [`server::Session`], virtual clock;
 //!   between clients: `clients.rs` (the registry, each client's outbound queue of frames and
 //!   the signal that wakes its owner, output-buffer limits), `pubsub.rs`, `blocking.rs` (the waiter registry),
-//!   `watch.rs`, `notify.rs` (keyspace notifications), `tracking.rs` (client-side caching).
+//!   `watch.rs`, `notify.rs` (keyspace notifications), `tracking.rs` (client-side caching);
+//!   `log.rs`, the server's log (levels, redis-server's line format, the sink
+//!   [`Server::set_log`] sets).
 //! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
 //!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
 //!   (strings and the [`db::Value`] enum), `list.rs`, `hash.rs` (field TTLs), `set.rs`,

@@ -67,6 +67,11 @@ fn profile(o: &Options) -> Result<Profile, String> {
 fn run(o: Options) -> Result<(), String> {
     let profile = profile(&o)?;
     let server = Server::with_profile(profile);
+    // The log goes to stdout, as redis-server's does without a logfile.
+    let pid = std::process::id();
+    server.set_log(Some(Box::new(move |line| {
+        let _ = writeln!(std::io::stdout(), "{}", line.redis_format(pid));
+    })));
     if let Some(pw) = &o.requirepass {
         server.set_config("requirepass", pw)?;
     }

@@ -428,6 +428,8 @@ pub struct Scripting {
     /// Compiles a chunk as Redis does (text only, in the read-only environment).
     compile: Function,
     scripts: HashMap<String, Script>,
+    /// What `redis.log` wrote during the running script.
+    logged: Logged,
     /// The settings of the global `cjson` table (`cjson.encode_max_depth`, ...).
     cjson_config: super::cjson::Shared,
     /// Runs a library's code (see the prelude's `load_library`).
@@ -721,15 +723,36 @@ fn install_sandbox(lua: &Lua, t: &Table) -> mlua::Result<()> {
 
 /// `redis.log(level, message...)`: Redis's checks of its arguments (the message itself goes
 /// nowhere yet: the fake keeps no server log).
-fn log(lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+/// `redis.log(level, message ...)`: the message's strings and numbers joined by spaces,
+/// kept in `logged` until the script ends (then the server's log takes them).
+fn log(lua: &Lua, args: MultiValue, logged: &Logged) -> mlua::Result<(Value, bool)> {
     let fail = |text: &str| Ok((Value::Table(err_table(lua, text.as_bytes())?), true));
     let Some(first) = args.iter().next().filter(|_| args.len() >= 2) else { return fail(error::LOG_ARGS) };
     let Some(level) = lua.coerce_number(first.clone())? else { return fail(error::LOG_LEVEL_TYPE) };
-    if !(0.0..4.0).contains(&level.trunc()) {
+    // C's cast to int: 3.9 is 3, -0.5 is 0, NaN is out of range.
+    let Some(level) = crate::server::log::LogLevel::from_index(level as i64).filter(|_| !level.is_nan()) else {
         return fail(error::LOG_LEVEL);
+    };
+    let mut message = Vec::new();
+    for (i, v) in args.iter().skip(1).enumerate() {
+        let text = match v {
+            Value::String(s) => s.as_bytes().to_vec(),
+            Value::Integer(n) => format_g(*n as f64, 14).into_bytes(),
+            Value::Number(n) => format_g(*n, 14).into_bytes(),
+            _ => continue,
+        };
+        // Redis puts the space before every piece but the first argument's.
+        if i > 0 {
+            message.push(b' ');
+        }
+        message.extend_from_slice(&text);
     }
+    logged.lock().push((level, message));
     Ok((Value::Nil, false))
 }
+
+/// Lines `redis.log` wrote during a run.
+type Logged = Arc<parking_lot::Mutex<Vec<(crate::server::log::LogLevel, Vec<u8>)>>>;
 
 /// Valkey's additions to the API table (`VALKEY_VERSION`, `VALKEY_VERSION_NUM`,
 /// `SERVER_NAME`), None for the other servers.
@@ -770,7 +793,9 @@ impl Scripting {
             .set_name("=fakeredis")
             .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, valkey_versions(&lua, p)?))?;
         api.raw_set("call", raising_failed(&lua, call_impl)?)?;
-        api.raw_set("log", raising_failed(&lua, lua.create_function(log)?)?)?;
+        let logged = Logged::default();
+        let lines = logged.clone();
+        api.raw_set("log", raising_failed(&lua, lua.create_function(move |lua, a| log(lua, a, &lines))?)?)?;
         install_sandbox(&lua, &sandbox)?;
         raw.raw_set(
             "error_reply",
@@ -862,6 +887,7 @@ impl Scripting {
             compile,
             scripts: HashMap::new(),
             cjson_config,
+            logged,
             load_library,
             run_fn,
             libs: Libraries::default(),
@@ -978,6 +1004,13 @@ impl Scripting {
         }
     }
 
+    /// Hands what `redis.log` wrote to the server's log.
+    pub fn write_log(&self, ctx: &Ctx<'_>) {
+        for (level, line) in std::mem::take(&mut *self.logged.lock()) {
+            ctx.shared.log(ctx.st.config.get("loglevel"), level, &line);
+        }
+    }
+
     /// Runs a library's code (after its metadata line) within FUNCTION LOAD's time limit:
     /// the functions it registered, or Redis's error.
     fn run_library(&self, body: &[u8]) -> Result<Vec<FunctionDef>, String> {
@@ -1081,6 +1114,7 @@ impl Scripting {
         };
         ctx.shared.busy.finish();
         self.killed.store(false, Ordering::Relaxed);
+        self.write_log(ctx);
         r
     }
 

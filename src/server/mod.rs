@@ -10,6 +10,7 @@ pub mod busy;
 pub mod clients;
 mod clock;
 pub mod config;
+pub mod log;
 pub mod notify;
 pub mod pubsub;
 pub mod tracking;
@@ -200,9 +201,20 @@ pub struct Shared {
     pub port: AtomicU64,
     /// The script running now, for the clients answered while it is busy.
     pub busy: busy::Busy,
+    /// Where log lines go (none: nowhere).
+    log: parking_lot::RwLock<Option<log::LogSink>>,
 }
 
 impl Shared {
+    /// Writes `message` to the log when `loglevel` lets `level` through.
+    pub fn log(&self, loglevel: &str, level: log::LogLevel, message: &[u8]) {
+        if let Some(sink) = self.log.read().as_ref() {
+            if level.passes(loglevel) {
+                sink(&log::LogLine { level, message, unix_ms: self.clock.now_ms() });
+            }
+        }
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock()
     }
@@ -292,12 +304,19 @@ impl Server {
                 run_id,
                 port: AtomicU64::new(0),
                 busy: busy::Busy::default(),
+                log: parking_lot::RwLock::new(None),
             }),
         }
     }
 
     pub fn profile(&self) -> Profile {
         self.shared.profile
+    }
+
+    /// Sends the server's log (what redis-server writes to its log file: `redis.log` from
+    /// scripts, at `loglevel` and above) to `sink`, or nowhere with None (the default).
+    pub fn set_log(&self, sink: Option<log::LogSink>) {
+        *self.shared.log.write() = sink;
     }
 
     /// The server's clock: freeze it, advance it, set it.

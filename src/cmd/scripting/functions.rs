@@ -149,7 +149,12 @@ mod imp {
             }
             replace = true;
         }
-        let name = with_scripts(ctx, |s, _| s.load_library(code, replace))?.map_err(err)?;
+        let name = with_scripts(ctx, |s, ctx| {
+            let r = s.load_library(code, replace);
+            s.write_log(ctx);
+            r
+        })?
+        .map_err(err)?;
         ctx.st.stats.changes_since_save += 1;
         Ok(Reply::bulk(name.into_bytes()))
     }
@@ -252,8 +257,10 @@ mod imp {
         let newest = crate::rdb::version(&ctx.profile());
         let (body, _) = crate::rdb::unseal(payload, newest).ok_or(Reply::err(error::DUMP_PAYLOAD_BAD))?;
         let codes = functions::payload_codes(body).map_err(err)?;
-        with_scripts(ctx, |s, _| {
-            let restored = s.restore_libraries(&codes)?;
+        with_scripts(ctx, |s, ctx| {
+            let restored = s.restore_libraries(&codes);
+            s.write_log(ctx);
+            let restored = restored?;
             match policy.as_slice() {
                 b"flush" => {
                     s.libs = restored;

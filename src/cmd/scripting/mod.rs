@@ -123,6 +123,20 @@ pub fn script_kill(_ctx: &mut Ctx<'_>, _a: ScriptKill) -> CmdResult {
     Err(Reply::err(error::NOTBUSY))
 }
 
+/// SCRIPT DEBUG YES|SYNC|NO. NO switches the debugger off, which is never on here: OK.
+/// The debugger itself (Redis's LDB, which YES and SYNC start for the next EVAL) is not
+/// built, and says so rather than answering OK and then running scripts undebugged.
+pub fn script_debug(ctx: &mut Ctx<'_>, a: ScriptDebug<'_>) -> CmdResult {
+    // Inside EXEC the transaction's earlier replies are still pending, as in a pipeline.
+    if matches!(ctx.caller, crate::dispatch::Caller::Exec) {
+        return Err(Reply::err(error::SCRIPT_DEBUG_PIPELINE));
+    }
+    match a.mode {
+        ScriptDebugMode::No => Ok(Reply::OK),
+        _ => Err(Reply::err(error::not_implemented("script|debug yes/sync (the Lua debugger)"))),
+    }
+}
+
 /// SCRIPT HELP.
 pub fn script_help(_ctx: &mut Ctx<'_>, _a: ScriptHelp) -> CmdResult {
     Ok(crate::cmd::server::help_reply("SCRIPT", SCRIPT_HELP))
