@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use fakeredis::server::log::LogLevel;
 use fakeredis::{Reply, Server};
 
-fn logging_server() -> (Server, Arc<Mutex<Vec<(LogLevel, String)>>>) {
+type Lines = Arc<Mutex<Vec<(LogLevel, String)>>>;
+
+fn logging_server() -> (Server, Lines) {
     let server = Server::new();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
