@@ -179,14 +179,14 @@ pub fn format_double(d: f64) -> String {
     if d.is_infinite() {
         return if d > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    if d.is_nan() {
-        return "nan".into();
-    }
     format_g(d, 17)
 }
 
-/// C's `%.{prec}g`.
+/// C's `%.{prec}g` (glibc's: a NaN with its sign bit set is `-nan`).
 pub fn format_g(d: f64, prec: usize) -> String {
+    if d.is_nan() {
+        return if d.is_sign_negative() { "-nan".into() } else { "nan".into() };
+    }
     if d == 0.0 {
         return if d.is_sign_negative() { "-0".into() } else { "0".into() };
     }

@@ -18,6 +18,7 @@
 pub mod endpoint;
 pub mod gen;
 pub mod known;
+pub mod lua;
 pub mod norm;
 pub mod shrink;
 
@@ -292,6 +293,7 @@ impl<'e> Driver<'e> {
             _ => false,
         };
         self.follow(step, &a);
+        self.follow_exec(step.conn, queued.as_deref(), &a);
         Ok(Outcome { oracle: a, fake: b, command, norm, same, end_round, resp3: self.conns[step.conn].resp3, blame })
     }
 
@@ -328,7 +330,8 @@ impl<'e> Driver<'e> {
         let ok = !r.starts_with(b"-");
         let name = step.argv[0].to_ascii_lowercase();
         match name.as_slice() {
-            b"select" if ok => {
+            // (In a transaction SELECT is only queued: EXEC's replies say whether it ran.)
+            b"select" if r.as_slice() == b"+OK\r\n" => {
                 st.db = step.argv.get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse().ok()).unwrap_or(0)
             }
             b"hello" if ok => {
@@ -338,6 +341,19 @@ impl<'e> Driver<'e> {
             }
             b"reset" | b"quit" if ok => *st = ConnState::default(),
             _ => {}
+        }
+    }
+
+    /// Follows the database through the SELECTs an EXEC ran (those it answered OK).
+    fn follow_exec(&mut self, conn: usize, queued: Option<&[Vec<Vec<u8>>]>, reply: &Raw) {
+        let (Some(queued), Raw::Reply(r)) = (queued, reply) else { return };
+        let Ok(Some((crate::reply::Reply::Array(replies), _))) = crate::resp::parse_reply(r) else { return };
+        for (argv, reply) in queued.iter().zip(&replies) {
+            let selected =
+                argv[0].eq_ignore_ascii_case(b"select") && matches!(reply, crate::reply::Reply::Simple(s) if s == "OK");
+            if selected {
+                self.conns[conn].db = argv.get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse().ok()).unwrap_or(0);
+            }
         }
     }
 

@@ -333,6 +333,7 @@ pub(crate) fn call_serving(
     let started = std::time::Instant::now();
     // For commandstats: the command, and whether it ran (else it was refused before).
     let mut counted: Option<(&'static str, bool)> = None;
+    let mut tally: Option<ReplyErrors> = None;
     let script = matches!(caller, Caller::Script { .. });
     let result = (|| -> CmdResult {
         let resolved = resolve(&p, argv);
@@ -422,9 +423,11 @@ pub(crate) fn call_serving(
             caller,
             serving,
             argv,
+            reply_errors: None,
         };
         let r = run(&mut ctx, argv);
         *dirty = std::mem::take(&mut ctx.dirty);
+        tally = ctx.reply_errors.take();
         if no_touch {
             st.dbs.iter_mut().for_each(|d| d.no_touch = false);
         }
@@ -446,30 +449,54 @@ pub(crate) fn call_serving(
         let c = st.stats.commands.entry(name).or_default();
         if ran {
             c.record(started.elapsed().as_micros() as u64);
-            c.failed += u64::from(reply.is_error());
+            c.failed += match &tally {
+                // Redis: one for errors counted during the call, one per passed-through error.
+                Some(t) => u64::from(!t.counted.is_empty()) + t.ignored,
+                None => u64::from(reply.is_error()),
+            };
         } else {
             c.rejected += 1;
         }
     }
-    if let Reply::Error(e) = &reply {
-        st.stats.total_error_replies += 1;
-        // Redis's errorstats key: the first word, if a space comes within 32 bytes.
-        let head = &e[..e.len().min(32)];
-        let prefix = head.iter().position(|&b| b == b' ').map_or(&b"ERR"[..], |i| &e[..i]);
-        let errors = &mut st.stats.errors;
-        if let Some(n) = errors.get_mut(prefix) {
-            *n += 1;
-        } else if errors.len() >= 128 && p.is(spec::ServerKind::Redis) && p.redis_at_least(7, 4) {
-            // From 7.4 a 129th prefix turns the table off until CONFIG RESETSTAT.
-            if !errors.contains_key(&b"ERRORSTATS_DISABLED"[..]) {
-                errors.clear();
-                errors.insert(b"ERRORSTATS_DISABLED".to_vec(), 1);
+    match tally {
+        Some(t) => t.counted.iter().for_each(|e| count_error(st, &p, e)),
+        None => {
+            if let Reply::Error(e) = &reply {
+                count_error(st, &p, e);
             }
-        } else {
-            errors.insert(prefix.to_vec(), 1);
         }
     }
     reply
+}
+
+/// An error reply in INFO's counters: `total_error_replies`, and errorstats by Redis's key,
+/// the first word if a space comes within 32 bytes.
+fn count_error(st: &mut State, p: &Profile, e: &[u8]) {
+    st.stats.total_error_replies += 1;
+    let head = &e[..e.len().min(32)];
+    let prefix = head.iter().position(|&b| b == b' ').map_or(&b"ERR"[..], |i| &e[..i]);
+    let errors = &mut st.stats.errors;
+    if let Some(n) = errors.get_mut(prefix) {
+        *n += 1;
+    } else if errors.len() >= 128 && p.is(spec::ServerKind::Redis) && p.redis_at_least(7, 4) {
+        // From 7.4 a 129th prefix turns the table off until CONFIG RESETSTAT.
+        if !errors.contains_key(&b"ERRORSTATS_DISABLED"[..]) {
+            errors.clear();
+            errors.insert(b"ERRORSTATS_DISABLED".to_vec(), 1);
+        }
+    } else {
+        errors.insert(prefix.to_vec(), 1);
+    }
+}
+
+/// The error replies in a script's reply, as Redis counts them: `counted` (the script's
+/// own error tables, anywhere in the reply) go to errorstats; `ignored` ones (a command's
+/// error passed through, marked `ignore_error_stats_update`, counted when that command
+/// failed) count only as the script command's failed calls.
+#[derive(Debug, Default)]
+pub struct ReplyErrors {
+    pub counted: Vec<Vec<u8>>,
+    pub ignored: u64,
 }
 
 /// CLIENT TRACKING (default mode): every key a read-only command names is remembered for

@@ -195,8 +195,8 @@ pub const PROFILES: [Profile; 6] = [
 
 /// Commands the fuzzer never runs: they block, sleep, touch files or the network, end
 /// the server, or answer with more or fewer frames than one (the (un)subscribe family,
-/// CLIENT REPLY, CLIENT TRACKING's invalidations: a campaign reads one reply per command);
-/// a generated vector that resolves to one of them is skipped. Commands flagged `BLOCKING` are skipped too.
+/// CLIENT REPLY, CLIENT TRACKING's invalidations: a campaign reads one reply per command),
+/// or turn Redis's Lua debugger on (SCRIPT DEBUG, which fakeredis does not have); a generated vector that resolves to one of them is skipped. Commands flagged `BLOCKING` are skipped too.
 const DENIED: &[&str] = &[
     "acl|load",
     "acl|save",
@@ -224,6 +224,7 @@ const DENIED: &[&str] = &[
     "punsubscribe",
     "replicaof",
     "save",
+    "script|debug",
     "shutdown",
     "slaveof",
     "ssubscribe",

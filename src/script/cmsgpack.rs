@@ -54,7 +54,8 @@ fn number(out: &mut Vec<u8>, n: f64) {
     if n.is_finite() && n.fract() == 0.0 && n >= i64::MIN as f64 && n < i64::MAX as f64 {
         return int(out, n as i64);
     }
-    if (n as f32) as f64 == n || n.is_nan() {
+    // A NaN is never equal to its float: lua-cmsgpack packs it as a double.
+    if (n as f32) as f64 == n {
         out.push(0xca);
         out.extend((n as f32).to_be_bytes());
     } else {

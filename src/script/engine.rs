@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
-use crate::dispatch::{self, Caller};
+use crate::dispatch::{self, Caller, ReplyErrors};
 use crate::error;
 use crate::reply::{format_g, Reply};
 use crate::server::Ctx;
@@ -538,7 +538,12 @@ fn to_lua(lua: &Lua, r: &Reply, resp3: bool) -> mlua::Result<Value> {
             t.raw_set("ok", lua.create_string(s.as_bytes())?)?;
             Value::Table(t)
         }
-        Reply::Error(e) => Value::Table(err_table(lua, e)?),
+        Reply::Error(e) => {
+            // Counted when the command failed: not again when the script returns it.
+            let t = err_table(lua, e)?;
+            t.raw_set("ignore_error_stats_update", true)?;
+            Value::Table(t)
+        }
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
             let t = lua.create_table()?;
             for (i, it) in items.iter().enumerate() {
@@ -602,7 +607,7 @@ fn one_line(b: &[u8]) -> Vec<u8> {
 
 /// A script's return value as a reply (Redis's `luaReplyToRedisReply`): booleans by the
 /// script's protocol, and the RESP3 tables (`{double=}`, `{map=}`, ...) whichever it is.
-fn from_lua_typed(t: &Table, resp3: bool) -> Option<Reply> {
+fn from_lua_typed(t: &Table, resp3: bool, errs: &mut ReplyErrors) -> Option<Reply> {
     let field = |name: &str| t.raw_get::<Value>(name).ok().filter(|v| !v.is_nil());
     if let Some(Value::Number(d)) = field("double") {
         return Some(Reply::Double(d));
@@ -628,15 +633,25 @@ fn from_lua_typed(t: &Table, resp3: bool) -> Option<Reply> {
     }
     if let Some(Value::Table(m)) = field("map") {
         let pairs = m.pairs::<Value, Value>().flatten();
-        return Some(Reply::Map(pairs.map(|(k, v)| (from_lua(&k, resp3), from_lua(&v, resp3))).collect()));
+        return Some(Reply::Map(pairs.map(|(k, v)| (from_lua(&k, resp3, errs), from_lua(&v, resp3, errs))).collect()));
     }
     if let Some(Value::Table(m)) = field("set") {
-        return Some(Reply::Set(m.pairs::<Value, Value>().flatten().map(|(k, _)| from_lua(&k, resp3)).collect()));
+        let members = m.pairs::<Value, Value>().flatten();
+        return Some(Reply::Set(members.map(|(k, _)| from_lua(&k, resp3, errs)).collect()));
     }
     None
 }
 
-fn from_lua(v: &Value, resp3: bool) -> Reply {
+/// Where an error table goes in the counts: passed through from a command, or the script's.
+fn tally_error(t: &Table, text: &[u8], errs: &mut ReplyErrors) {
+    if matches!(t.raw_get::<Value>("ignore_error_stats_update"), Ok(Value::Boolean(true))) {
+        errs.ignored += 1;
+    } else {
+        errs.counted.push(text.to_vec());
+    }
+}
+
+fn from_lua(v: &Value, resp3: bool, errs: &mut ReplyErrors) -> Reply {
     match v {
         Value::Boolean(b) if resp3 => Reply::Bool(*b),
         Value::Boolean(true) => Reply::Int(1),
@@ -645,19 +660,23 @@ fn from_lua(v: &Value, resp3: bool) -> Reply {
         Value::String(s) => Reply::bulk(s.as_bytes().to_vec()),
         Value::Table(t) => {
             if let Ok(Value::String(e)) = t.raw_get::<Value>("err") {
-                return Reply::err_bytes(one_line(&e.as_bytes()));
+                let reply = Reply::err_bytes(one_line(&e.as_bytes()));
+                if let Reply::Error(text) = &reply {
+                    tally_error(t, text, errs);
+                }
+                return reply;
             }
             if let Ok(Value::String(ok)) = t.raw_get::<Value>("ok") {
                 return Reply::Simple(String::from_utf8_lossy(&one_line(&ok.as_bytes())).into_owned().into());
             }
-            if let Some(r) = from_lua_typed(t, resp3) {
+            if let Some(r) = from_lua_typed(t, resp3, errs) {
                 return r;
             }
             let mut out = Vec::new();
             for i in 1.. {
                 match t.raw_get::<Value>(i) {
                     Ok(Value::Nil) | Err(_) => break,
-                    Ok(v) => out.push(from_lua(&v, resp3)),
+                    Ok(v) => out.push(from_lua(&v, resp3, errs)),
                 }
             }
             Reply::Array(out)
@@ -1159,8 +1178,11 @@ impl Scripting {
             self.raw.raw_set("dispatch", Value::Nil)?;
             out
         })?;
+        let mut errs = ReplyErrors::default();
         if ok {
-            return Ok(from_lua(&value, self.resp.load(Ordering::Relaxed) == 3));
+            let reply = from_lua(&value, self.resp.load(Ordering::Relaxed) == 3, &mut errs);
+            ctx.reply_errors = Some(errs);
+            return Ok(reply);
         }
         let t = match &value {
             Value::Table(t) => t,
@@ -1190,6 +1212,11 @@ impl Scripting {
                 text.extend_from_slice(format!(":{line}.").as_bytes());
             }
         }
-        Ok(Reply::err_bytes(one_line(&text)))
+        let reply = Reply::err_bytes(one_line(&text));
+        if let Reply::Error(text) = &reply {
+            tally_error(t, text, &mut errs);
+        }
+        ctx.reply_errors = Some(errs);
+        Ok(reply)
     }
 }

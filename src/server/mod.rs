@@ -481,6 +481,9 @@ pub struct Ctx<'a> {
     pub serving: Option<bytes::Bytes>,
     /// The command as sent (its name and subcommand as typed, for error texts).
     pub argv: &'a [Vec<u8>],
+    /// Set by a script command: the errors its reply carries, counted as Redis counts them
+    /// (None: the reply itself is the one error, if it is one).
+    pub reply_errors: Option<crate::dispatch::ReplyErrors>,
 }
 
 impl Ctx<'_> {
