@@ -107,6 +107,10 @@ pub fn fail_bare(lua: &Lua, msg: &str) -> mlua::Result<MultiValue> {
     Ok(MultiValue::from_iter([Value::Boolean(false), Value::String(lua.create_string(msg)?), Value::Boolean(true)]))
 }
 
+/// The most a library function writes into one string before it fails as Lua does when
+/// its memory runs out (the Lua state's own cap: a result this big could not be kept).
+pub const MAX_OUTPUT: usize = 1 << 30;
+
 /// What a library function answers in place of `true` when its results come as a table
 /// (see [`spread`]).
 pub static SPREAD: u8 = 0;
@@ -135,7 +139,11 @@ impl Held {
         self.t.raw_set(self.n, v)
     }
 
+    /// The last value pushed (nil when none is left).
     pub fn pop(&mut self) -> mlua::Result<Value> {
+        if self.n == 0 {
+            return Ok(Value::Nil);
+        }
         let v = self.t.raw_get(self.n)?;
         self.t.raw_set(self.n, Value::Nil)?;
         self.n -= 1;

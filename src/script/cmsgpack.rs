@@ -109,6 +109,10 @@ fn array_len(t: &Table) -> mlua::Result<Option<usize>> {
 }
 
 fn value(out: &mut Vec<u8>, v: &Value, level: usize) -> mlua::Result<()> {
+    // A table met many times over (`t = {t, t}` nested) writes without end otherwise.
+    if out.len() > args::MAX_OUTPUT {
+        return Err(mlua::Error::RuntimeError(OUT_OF_MEMORY.into()));
+    }
     match v {
         Value::Boolean(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
         Value::Integer(i) => int(out, *i),
@@ -142,12 +146,17 @@ pub fn pack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
     }
     let mut out = Vec::new();
     for a in args.iter() {
-        value(&mut out, a, 0)?;
+        match value(&mut out, a, 0) {
+            Err(mlua::Error::RuntimeError(m)) if m == OUT_OF_MEMORY => return args::fail(lua, OUT_OF_MEMORY),
+            r => r?,
+        }
     }
     args::ok([Value::String(lua.create_string(&out)?)])
 }
 
 const MISSING: &str = "Missing bytes in input.";
+/// Lua's own message when its memory runs out.
+const OUT_OF_MEMORY: &str = "not enough memory";
 const BAD: &str = "Bad data format in input.";
 /// Lua's C stack limit (`LUAI_MAXCSTACK`), in slots.
 const MAX_CSTACK: usize = 8000;

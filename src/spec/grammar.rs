@@ -662,88 +662,117 @@ pub fn parse_strtod(s: &[u8]) -> Option<f64> {
     if s.is_empty() {
         return Some(0.0);
     }
-    let body = &s[s.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?..];
-    let (neg, rest) = match body.first() {
-        Some(b'-') => (true, &body[1..]),
-        Some(b'+') => (false, &body[1..]),
-        _ => (false, body),
-    };
-    let lower = rest.to_ascii_lowercase();
-    let v = if lower == b"inf" || lower == b"infinity" {
-        f64::INFINITY
-    } else if lower.starts_with(b"0x") && lower.len() > 2 {
-        parse_hex_float(&lower[2..])?
-    } else {
-        let text = std::str::from_utf8(rest).ok()?;
-        let mut digits = 0;
-        let mut chars = text.bytes().peekable();
-        let mut i = 0;
-        while chars.peek().is_some_and(u8::is_ascii_digit) {
-            chars.next();
-            i += 1;
-            digits += 1;
-        }
-        if chars.peek() == Some(&b'.') {
-            chars.next();
-            i += 1;
-            while chars.peek().is_some_and(u8::is_ascii_digit) {
-                chars.next();
-                i += 1;
-                digits += 1;
-            }
-        }
-        if digits == 0 {
-            return None;
-        }
-        if matches!(chars.peek(), Some(b'e' | b'E')) {
-            let exp = &text[i + 1..];
-            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-            if exp.is_empty() || !exp.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-        } else if i != text.len() {
-            return None;
-        }
-        text.parse::<f64>().ok()?
-    };
-    Some(if neg { -v } else { v })
+    strtod(s).filter(|&(v, read)| read == s.len() && !v.is_nan()).map(|(v, _)| v)
 }
 
-/// The digits of a hexadecimal float after `0x` (`1.8p3`), all of them consumed.
-fn parse_hex_float(s: &[u8]) -> Option<f64> {
-    let (mant, exp) = match s.iter().position(|&c| c == b'p') {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
+/// C's `strtod` over the start of `s`: the value and how many bytes it read (leading white
+/// space included), None when it reads none. Reads what glibc reads: a sign, `inf` or
+/// `infinity`, `nan` or `nan(chars)`, hexadecimal (`0x1.8p3`), and decimal with an exponent
+/// only when digits follow the `e` (so `1e` reads `1` and stops before the `e`).
+pub fn strtod(s: &[u8]) -> Option<(f64, usize)> {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let starts = |i: usize, word: &[u8]| s.len() >= i + word.len() && s[i..i + word.len()].eq_ignore_ascii_case(word);
+    let mut i = 0;
+    while matches!(at(i), b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        i += 1;
+    }
+    let negative = at(i) == b'-';
+    if matches!(at(i), b'-' | b'+') {
+        i += 1;
+    }
+    let sign = |x: f64| if negative { -x } else { x };
+    if starts(i, b"inf") {
+        let n = if starts(i, b"infinity") { 8 } else { 3 };
+        return Some((sign(f64::INFINITY), i + n));
+    }
+    if starts(i, b"nan") {
+        let mut end = i + 3;
+        if at(end) == b'(' {
+            let close = (end + 1..s.len()).find(|&j| !(s[j].is_ascii_alphanumeric() || s[j] == b'_'));
+            if let Some(j) = close.filter(|&j| s[j] == b')') {
+                end = j + 1;
+            }
+        }
+        return Some((sign(f64::NAN), end));
+    }
+    if at(i) == b'0' && (at(i + 1) | 0x20) == b'x' {
+        if let Some((x, n)) = hex_float(&s[i + 2..]) {
+            return Some((sign(x), i + 2 + n));
+        }
+    }
+    let start = i;
+    let digits = |i: &mut usize| {
+        let from = *i;
+        while at(*i).is_ascii_digit() {
+            *i += 1;
+        }
+        *i - from
     };
-    let (int, frac) = match mant.iter().position(|&c| c == b'.') {
-        Some(i) => (&mant[..i], &mant[i + 1..]),
-        None => (mant, &b""[..]),
-    };
-    if int.is_empty() && frac.is_empty() {
+    let mut seen = digits(&mut i);
+    if at(i) == b'.' {
+        i += 1;
+        seen += digits(&mut i);
+    }
+    if seen == 0 {
         return None;
     }
-    let hex = |c: u8| (c as char).to_digit(16).map(f64::from);
-    let mut v = 0.0;
-    for &c in int {
-        v = v * 16.0 + hex(c)?;
+    if at(i) | 0x20 == b'e' {
+        let mut j = i + 1;
+        if matches!(at(j), b'+' | b'-') {
+            j += 1;
+        }
+        if digits(&mut j) > 0 {
+            i = j;
+        }
     }
-    let mut scale = 1.0 / 16.0;
-    for &c in frac {
-        v += hex(c)? * scale;
-        scale /= 16.0;
+    let text = std::str::from_utf8(&s[start..i]).ok()?;
+    let x: f64 = if text.starts_with('.') { format!("0{text}").parse().ok()? } else { text.parse().ok()? };
+    Some((sign(x), i))
+}
+
+/// A hexadecimal float after its `0x`: digits, an optional fraction and a binary exponent
+/// (read only when digits follow the `p`); the value and the bytes read.
+fn hex_float(s: &[u8]) -> Option<(f64, usize)> {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let (mut i, mut x, mut scale, mut seen, mut fraction) = (0, 0.0f64, 0i32, false, false);
+    loop {
+        let c = at(i);
+        if let Some(d) = (c as char).to_digit(16) {
+            x = x * 16.0 + f64::from(d);
+            if fraction {
+                scale -= 4;
+            }
+            seen = true;
+        } else if c == b'.' && !fraction {
+            fraction = true;
+        } else {
+            break;
+        }
+        i += 1;
     }
-    if let Some(e) = exp {
-        let e = std::str::from_utf8(e).ok()?;
-        let n: i32 = e.parse().ok().or_else(|| {
-            (e.len() > 1 && e[1..].bytes().all(|c| c.is_ascii_digit())).then_some(if e.starts_with('-') {
-                -100_000
-            } else {
-                100_000
-            })
-        })?;
-        v *= 2f64.powi(n.clamp(-2000, 2000));
+    if !seen {
+        return None;
     }
-    Some(v)
+    if at(i) | 0x20 == b'p' {
+        let mut j = i + 1;
+        let neg = at(j) == b'-';
+        if matches!(at(j), b'+' | b'-') {
+            j += 1;
+        }
+        let from = j;
+        let mut e: i32 = 0;
+        while at(j).is_ascii_digit() {
+            e = e.saturating_mul(10).saturating_add(i32::from(at(j) - b'0'));
+            j += 1;
+        }
+        if j > from {
+            scale = scale.saturating_add(if neg { -e } else { e });
+            i = j;
+        }
+    }
+    // Scaled in two steps so that a long mantissa with a small exponent stays finite.
+    let half = scale / 2;
+    Some((x * 2f64.powi(half) * 2f64.powi(scale - half), i))
 }
 
 #[cfg(test)]
@@ -768,6 +797,28 @@ mod strtod_tests {
         }
         for w in ["nan", "abc", "1e", "1x", " ", ".", "- 1", "1 "] {
             assert_eq!(parse_strtod(w.as_bytes()), None, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn strtod_reads_a_prefix_as_c_does() {
+        use super::strtod;
+        for (w, v, read) in [
+            ("1.5e", 1.5, 3),
+            ("1e5x", 1e5, 3),
+            ("0x", 0.0, 1),
+            ("0x1p4", 16.0, 5),
+            ("0x.8", 0.5, 4),
+            ("infin", f64::INFINITY, 3),
+            ("-.5]", -0.5, 3),
+            ("  7,", 7.0, 3),
+        ] {
+            assert_eq!(strtod(w.as_bytes()), Some((v, read)), "{w:?}");
+        }
+        let (nan, read) = strtod(b"-nan(abc)x").unwrap();
+        assert!(nan.is_nan() && nan.is_sign_negative() && read == 9);
+        for w in ["-", "+", ".", "e5", "x"] {
+            assert_eq!(strtod(w.as_bytes()), None, "{w:?}");
         }
     }
 }

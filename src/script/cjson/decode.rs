@@ -49,115 +49,6 @@ struct Reader<'a> {
     decode_invalid: bool,
 }
 
-/// C's `strtod` over `s`: the value and how many bytes it read, None when it reads none.
-pub fn strtod(s: &[u8]) -> Option<(f64, usize)> {
-    let at = |i: usize| s.get(i).copied().unwrap_or(0);
-    let starts = |i: usize, word: &[u8]| s.len() >= i + word.len() && s[i..i + word.len()].eq_ignore_ascii_case(word);
-    let mut i = 0;
-    let negative = match at(0) {
-        b'-' => {
-            i = 1;
-            true
-        }
-        b'+' => {
-            i = 1;
-            false
-        }
-        _ => false,
-    };
-    let sign = |x: f64| if negative { -x } else { x };
-    if starts(i, b"inf") {
-        let n = if starts(i, b"infinity") { 8 } else { 3 };
-        return Some((sign(f64::INFINITY), i + n));
-    }
-    if starts(i, b"nan") {
-        let mut end = i + 3;
-        if at(end) == b'(' {
-            let close = (end + 1..s.len()).find(|&j| !(s[j].is_ascii_alphanumeric() || s[j] == b'_'));
-            if let Some(j) = close.filter(|&j| s[j] == b')') {
-                end = j + 1;
-            }
-        }
-        return Some((sign(f64::NAN), end));
-    }
-    if at(i) == b'0' && (at(i + 1) | 0x20) == b'x' {
-        if let Some((x, n)) = hex(&s[i + 2..]) {
-            return Some((sign(x), i + 2 + n));
-        }
-    }
-    let start = i;
-    let digits = |i: &mut usize| {
-        let from = *i;
-        while at(*i).is_ascii_digit() {
-            *i += 1;
-        }
-        *i - from
-    };
-    let mut seen = digits(&mut i);
-    if at(i) == b'.' {
-        i += 1;
-        seen += digits(&mut i);
-    }
-    if seen == 0 {
-        return None;
-    }
-    if at(i) | 0x20 == b'e' {
-        let mut j = i + 1;
-        if matches!(at(j), b'+' | b'-') {
-            j += 1;
-        }
-        if digits(&mut j) > 0 {
-            i = j;
-        }
-    }
-    let text = std::str::from_utf8(&s[start..i]).ok()?;
-    let x: f64 = if text.starts_with('.') { format!("0{text}").parse().ok()? } else { text.parse().ok()? };
-    Some((sign(x), i))
-}
-
-/// A hexadecimal float after its `0x`: digits, an optional fraction and a binary exponent.
-fn hex(s: &[u8]) -> Option<(f64, usize)> {
-    let at = |i: usize| s.get(i).copied().unwrap_or(0);
-    let (mut i, mut x, mut scale, mut seen) = (0, 0.0f64, 0i32, false);
-    let mut fraction = false;
-    loop {
-        let c = at(i);
-        if let Some(d) = (c as char).to_digit(16) {
-            x = x * 16.0 + f64::from(d);
-            if fraction {
-                scale -= 4;
-            }
-            seen = true;
-        } else if c == b'.' && !fraction {
-            fraction = true;
-        } else {
-            break;
-        }
-        i += 1;
-    }
-    if !seen {
-        return None;
-    }
-    if at(i) | 0x20 == b'p' {
-        let mut j = i + 1;
-        let neg = at(j) == b'-';
-        if matches!(at(j), b'+' | b'-') {
-            j += 1;
-        }
-        let from = j;
-        let mut e: i32 = 0;
-        while at(j).is_ascii_digit() {
-            e = e.saturating_mul(10).saturating_add(i32::from(at(j) - b'0'));
-            j += 1;
-        }
-        if j > from {
-            scale = scale.saturating_add(if neg { -e } else { e });
-            i = j;
-        }
-    }
-    Some((x * 2f64.powi(scale), i))
-}
-
 /// lua-cjson's `json_is_invalid_number`: numbers `strtod` reads that JSON does not allow.
 fn invalid_number(s: &[u8]) -> bool {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
@@ -228,7 +119,7 @@ impl Reader<'_> {
     }
 
     fn number(&mut self, at: usize) -> (Tok, usize) {
-        match strtod(&self.s[self.i..]) {
+        match crate::spec::grammar::strtod(&self.s[self.i..]) {
             Some((x, n)) => {
                 self.i += n;
                 (Tok::Num(x), at)

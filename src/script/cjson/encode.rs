@@ -87,6 +87,10 @@ fn value(lua: &Lua, out: &mut Vec<u8>, v: Value, cfg: &Config, next: &Function) 
     let mut slots = 1usize;
     let mut pending = Some(v);
     loop {
+        // A table met many times over (`t = {t, t}` nested) writes without end otherwise.
+        if out.len() > args::MAX_OUTPUT {
+            return Err("not enough memory".into());
+        }
         if let Some(v) = pending.take() {
             match v {
                 Value::Table(t) => {
