@@ -103,6 +103,18 @@ pub const SCRIPT_NO_ARGS: &str = "ERR Please specify at least one argument for t
 pub const SCRIPT_BAD_ARG: &str = "ERR Lua redis lib command arguments must be strings or integers";
 pub const SCRIPT_WRONG_ARGS: &str = "ERR wrong number or type of arguments";
 pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
+/// Redis 6.2's texts for a `redis.call` its script layer refuses (raised without a code,
+/// after the calling line: `@user_script: 1: ...`). Dragonfly shares the argument ones.
+pub const LEGACY_SCRIPT_UNKNOWN: &str = "Unknown Redis command called from Lua script";
+pub const LEGACY_SCRIPT_ARITY: &str = "Wrong number of args calling Redis command From Lua script";
+pub const LEGACY_SCRIPT_NOT_ALLOWED: &str = "This Redis command is not allowed from scripts";
+pub const LEGACY_SCRIPT_NO_ARGS: &str = "Please specify at least one argument for redis.call()";
+pub const LEGACY_SCRIPT_BAD_ARG: &str = "Lua redis() command arguments must be strings or integers";
+/// Dragonfly's own refusals inside a script.
+pub const DF_SCRIPT_NAME_TOO_LONG: &str = "Lua redis() command name too long";
+pub const DF_SCRIPT_NOT_ALLOWED: &str = "ERR This Redis command is not allowed from script";
+pub const DF_UNDECLARED_KEY: &str = "ERR script tried accessing undeclared key";
+pub const DF_SCRIPT_FLAGS: &str = "ERR Invalid config format: ";
 pub const NUMKEYS_TOO_MANY: &str = "ERR Number of keys can't be greater than number of args";
 pub const NUMKEYS_NEGATIVE: &str = "ERR Number of keys can't be negative";
 pub const SCRIPT_ACL_CHECK_UNKNOWN: &str = "ERR Invalid command passed to redis.acl_check_cmd()";

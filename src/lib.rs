@@ -48,7 +48,9 @@
 //!   the TCP output that writes large values by reference.
 //! - [`glob`]: Redis's glob matcher, reading the pattern in place.
 //! - [`script`] (feature `lua`, on by default): the Lua state, the script cache and a
-//!   script's run (`script/engine.rs`; `redis.call` re-enters [`dispatch::call`]), function
+//!   script's run (`script/engine.rs`; `redis.call` re-enters [`dispatch::call`]), the Lua
+//!   side of the environment (`script/prelude.lua`: the error handler, the `redis` table,
+//!   the globals), what differs for Redis 6.2 and Dragonfly (`script/dialect.rs`), function
 //!   libraries (`script/functions.rs`), the raw accessors that keep the sandbox read-only
 //!   (`script/sandbox.rs`), the libraries (`cjson/`, `cmsgpack.rs`, `lstruct.rs`, with the
 //!   lauxlib-style argument checks they share in `args.rs`), SHA-1

@@ -14,257 +14,12 @@ use crate::server::Ctx;
 use crate::spec::Profile;
 
 use super::args;
+use super::dialect::{self, DfParams, DfRun, Dialect};
 use super::functions::{self, FunctionDef, Libraries, Library, NO_WRITES};
 
 /// The Lua side: the error handler, the `redis` library over a raw dispatcher set per run,
 /// and read-only proxies for the globals and the library tables.
-const PRELUDE: &str = r#"
-local version, version_num, valkey = ...
--- The prelude's own uses of these see Lua's (scripts get the ones of `sandbox.rs`).
-local setmetatable, getmetatable, rawget, rawset, next, pairs = setmetatable, getmetatable, rawget, rawset, next, pairs
-local G = _G
-local raw = {}
-local dbg = debug
-local function handler(err)
-  local lvl = 2
-  local i = dbg.getinfo(lvl, 'nSl')
-  while i and (i.what == 'C' or i.source == '=fakeredis') do
-    lvl = lvl + 1
-    i = dbg.getinfo(lvl, 'nSl')
-  end
-  if type(err) == 'userdata' then
-    -- An error from the fakeredis side (the script hook's kill): its message alone.
-    err = tostring(err):gsub('^runtime error: ', ''):gsub('\nstack traceback:.*', '')
-  end
-  if type(err) ~= 'table' then
-    err = {err = 'ERR ' .. tostring(err)}
-  end
-  if i then
-    err['source'] = i.source
-    err['line'] = i.currentline
-  end
-  return err
-end
--- Each read-only proxy and the table it stands for (Redis marks tables read-only in its
--- patched Lua; here a proxy stands in, and rawget, rawset, next, pairs, getmetatable and
--- setmetatable look through it).
-local proxies = {}
-local function readonly(t, strict, get)
-  local p = {}
-  proxies[p] = t
-  return setmetatable(p, {
-    __index = function(_, k)
-      local v
-      if get then v = get(k) else v = t[k] end
-      if v == nil and strict then
-        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-      end
-      return v
-    end,
-    __newindex = function() error("Attempt to modify a readonly table", 2) end,
-    __metatable = false,
-  })
-end
-local redis = {}
--- redis.call is a C function over `call_impl` (see `raise_if_failed`), set from Rust, so
--- a script's `return redis.call(...)` keeps its frame and errors name its line, as in Redis.
-function redis.pcall(...)
-  return (raw.dispatch(true, ...))
-end
-redis.error_reply = function(...) return raw.error_reply(...) end
-redis.status_reply = function(...) return raw.status_reply(...) end
-redis.sha1hex = function(...) return raw.sha1hex(...) end
-redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
-redis.set_repl = function() end
-redis.replicate_commands = function() return true end
-redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
-redis.breakpoint = function() return false end
-redis.debug = function() end
-redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
--- Valkey adds its own version and name beside the Redis one it is compatible with.
-for k, v in pairs(valkey or {}) do redis[k] = v end
-G.redis = redis
-for _, name in ipairs({'loadfile', 'dofile', 'print', 'debug'}) do G[name] = nil end
-local env = readonly(G, true)
-local setfenv = setfenv
--- Redis's scripts have no getfenv, setfenv or newproxy.
-G.getfenv, G.setfenv, G.newproxy = nil, nil, nil
-for _, name in ipairs({'string', 'table', 'math', 'redis', 'bit', 'cjson', 'cmsgpack', 'struct'}) do G[name] = readonly(G[name], false) end
-G._G = env
--- Valkey: `server` is the API's name, `redis` kept beside it.
-if valkey then G.server = G.redis end
--- What getmetatable shows of the globals and of strings (see `sandbox.rs`, which
--- replaces the raw accessors once the prelude has run).
-local globals_meta = readonly({}, false)
-local string_meta = readonly({__index = G.string}, false)
--- Redis's pcall: an error table raised by redis.call comes back as its message.
-local real_pcall = pcall
-local function pack(...) return {n = select('#', ...), ...} end
-G.pcall = function(...)
-  local r = pack(real_pcall(...))
-  -- A killed script stays killed: its pcall does not catch that.
-  if not r[1] and raw.killed() then error(r[2], 0) end
-  if not r[1] and type(r[2]) == 'table' and type(r[2].err) == 'string' then
-    r[2] = r[2].err
-  end
-  return unpack(r, 1, r.n)
-end
-local function run(f) return xpcall(f, handler) end
-local function call_impl(...) return raw.dispatch(false, ...) end
--- Redis's Lua reads no bytecode: a chunk starting with ESC is text that does not parse.
-local real_loadstring = loadstring
--- Lua's `luaO_chunkid` (LUA_IDSIZE 60): how an error names a chunk. C strings end at NUL.
-local function chunkid(name)
-  name = name:match('^[^%z]*')
-  local first = name:sub(1, 1)
-  if first == '=' then return name:sub(2, 60) end
-  if first == '@' then
-    local src = name:sub(2)
-    if #src > 45 then return '...' .. src:sub(#src - 44) end
-    return src
-  end
-  local line = name:match('^[^\n\r]*')
-  if #line > 43 then line = line:sub(1, 43) end
-  if #line < #name then return '[string "' .. line .. '..."]' end
-  return '[string "' .. line .. '"]'
-end
-local function compile(body, name)
-  if body:byte(1) == 27 then
-    return nil, chunkid(name) .. ":1: unexpected symbol near 'char(27)'"
-  end
-  local f, e = real_loadstring(body, name)
-  if not f then return nil, e end
-  setfenv(f, env)
-  return f
-end
-G.loadstring = function(s, name)
-  if type(s) ~= 'string' then return real_loadstring(s, name) end
-  return compile(s, name or s)
-end
--- load(reader [, name]) through the same compiler, so no bytecode gets in that way. A
--- reader's bad piece is an error Redis's error handler has already seen (it runs inside
--- lua_load): an error table naming the line that called load.
-local function load_impl(f, name)
-  local parts = {}
-  while true do
-    local piece = f()
-    if piece == nil or piece == '' then break end
-    local t = type(piece)
-    if t == 'number' then
-      piece = tostring(piece)
-    elseif t ~= 'string' then
-      local lvl, i = 2, dbg.getinfo(2, 'Sl')
-      while i and (i.what == 'C' or i.source == '=fakeredis') do
-        lvl = lvl + 1
-        i = dbg.getinfo(lvl, 'Sl')
-      end
-      local where = i and (chunkid(i.source) .. ':' .. i.currentline .. ': ') or ''
-      return nil, {err = 'ERR ' .. where .. 'reader function must return a string'}
-    end
-    parts[#parts + 1] = piece
-  end
-  return compile(table.concat(parts), name or '=(load)')
-end
--- Functions. A library's code runs with only the load API as its globals (`redis` with
--- register_function, log and the versions); its functions, when called, see Redis's
--- whole set (but no KEYS or ARGV: they get theirs as arguments).
-local loading
-local flag_bits = {['no-writes'] = 1, ['allow-oom'] = 2, ['allow-stale'] = 4, ['no-cluster'] = 8, ['allow-cross-slot-keys'] = 16}
-local function fail(msg) error({err = 'ERR ' .. msg}) end
-local function str(v) local t = type(v) if t == 'string' or t == 'number' then return tostring(v) end end
-local function valid_name(n) return n ~= '' and not n:find('[^%w_]') end
-local function read_flags(t)
-  local bits, j = 0, 1
-  while true do
-    local f = t[j]
-    if f == nil then return bits end
-    local b = str(f) and flag_bits[str(f):lower()]
-    if not b then fail('unknown flag given') end
-    if bits % (2 * b) < b then bits = bits + b end
-    j = j + 1
-  end
-end
-local function register_function(...)
-  if not loading then fail('redis.register_function can only be called on FUNCTION LOAD command') end
-  local n = select('#', ...)
-  if n < 1 or n > 2 then fail('wrong number of arguments to redis.register_function') end
-  local name, desc, cb, flags
-  if n == 1 then
-    local t = ...
-    if type(t) ~= 'table' then
-      fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
-    end
-    for k, v in next, t do
-      if not str(k) then fail('named argument key given to redis.register_function is not a string') end
-      local key = str(k):lower()
-      if key == 'function_name' then
-        name = str(v) or fail('function_name argument given to redis.register_function must be a string')
-      elseif key == 'description' then
-        desc = str(v) or fail('description argument given to redis.register_function must be a string')
-      elseif key == 'callback' then
-        if type(v) ~= 'function' then fail('callback argument given to redis.register_function must be a function') end
-        cb = v
-      elseif key == 'flags' then
-        if type(v) ~= 'table' then
-          fail('flags argument to redis.register_function must be a table representing function flags')
-        end
-        flags = read_flags(v)
-      else
-        fail('unknown argument given to redis.register_function')
-      end
-    end
-    if not name then fail('redis.register_function must get a function name argument') end
-    if not cb then fail('redis.register_function must get a callback argument') end
-  else
-    local a, b = ...
-    name = str(a) or fail('first argument to redis.register_function must be a string')
-    if type(b) ~= 'function' then fail('second argument to redis.register_function must be a function') end
-    cb = b
-  end
-  if not valid_name(name) then
-    fail('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
-  end
-  if loading.names[name] then fail('Function already exists in the library') end
-  loading.names[name] = true
-  loading.list[#loading.list + 1] = {name, desc, flags or 0, cb}
-end
-local load_redis = {register_function = register_function, REDIS_VERSION = version, REDIS_VERSION_NUM = version_num}
--- (redis.log is set from Rust after the prelude.)
-function load_redis.log(...) return redis.log(...) end
-for k, v in pairs(valkey or {}) do load_redis[k] = v end
-for _, k in ipairs({'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'}) do load_redis[k] = redis[k] end
-local load_api = {redis = readonly(load_redis, true)}
-if valkey then load_api.server = load_api.redis end
-local current = G
-local fenv = readonly({}, true, function(k)
-  if current ~= G or (k ~= 'KEYS' and k ~= 'ARGV') then return current[k] end
-end)
--- Runs a library's code: true and its functions ({name, description, flags, callback}),
--- or false and Redis's error text.
-local function load_library(body)
-  if body:byte(1) == 27 then
-    return false, "Error compiling function: user_function:1: unexpected symbol near 'char(27)'"
-  end
-  local f, e = real_loadstring(body, '@user_function')
-  if not f then return false, 'Error compiling function: ' .. e end
-  setfenv(f, fenv)
-  loading, current = {list = {}, names = {}}, load_api
-  local ok, err = real_pcall(f)
-  local got = loading
-  loading, current = nil, G
-  if ok then return true, got.list end
-  local msg
-  if type(err) == 'table' then msg = err.err elseif str(err) then msg = 'ERR ' .. str(err) end
-  return false, 'Error registering functions: ' .. (type(msg) == 'string' and msg or '(null)')
-end
-local function run_fn(cb, keys, args)
-  return xpcall(function() return cb(keys, args) end, handler)
-end
--- `redis` itself, for the C functions Rust adds to it (setresp, acl_check_cmd), and what
--- `sandbox.rs` reads from the registry.
-local sandbox = {proxies = proxies, env = env, globals_meta = globals_meta, string_meta = string_meta, load = load_impl}
-return raw, env, run, call_impl, compile, load_library, run_fn, redis, sandbox
-"#;
+const PRELUDE: &str = include_str!("prelude.lua");
 
 /// FUNCTION LOAD's limit on running a library's code (Redis's `LOAD_TIMEOUT_MS`).
 const LOAD_TIMEOUT_NS: u64 = 500_000_000;
@@ -448,6 +203,14 @@ pub struct Scripting {
     killed: Arc<AtomicBool>,
     /// Whether the running script has run a write command (it cannot be killed then).
     wrote: Arc<AtomicBool>,
+    /// Whose Lua environment this is.
+    dialect: Dialect,
+    profile: Profile,
+    /// Dragonfly's way to compile a script (see the prelude's `define`).
+    define: Function,
+    /// Dragonfly's script flags by SHA-1 (SCRIPT FLAGS may set them before the script is
+    /// loaded; SCRIPT LIST shows such an entry with an empty body).
+    df_params: HashMap<String, DfParams>,
 }
 
 /// A cached EVAL script: its compiled chunk and its shebang's flags (None: no shebang,
@@ -455,6 +218,7 @@ pub struct Scripting {
 struct Script {
     f: Function,
     flags: Option<u32>,
+    body: Vec<u8>,
 }
 
 impl std::fmt::Debug for Scripting {
@@ -773,6 +537,43 @@ fn log(lua: &Lua, args: MultiValue, logged: &Logged) -> mlua::Result<(Value, boo
 /// Lines `redis.log` wrote during a run.
 type Logged = Arc<parking_lot::Mutex<Vec<(crate::server::log::LogLevel, Vec<u8>)>>>;
 
+/// Dragonfly's `dragonfly` table: `randstr(size)` (a random alphanumeric string) and
+/// `randstr(size, n)` (a table of n of them). Its `ihash` is not built.
+fn dragonfly_library(lua: &Lua) -> mlua::Result<Table> {
+    const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let t = lua.create_table()?;
+    let state = std::cell::Cell::new(mono_ns() | 1);
+    let randstr = lua.create_function(move |lua, a: MultiValue| {
+        let a: Vec<Value> = a.into_iter().collect();
+        let num = |i: usize| a.get(i).and_then(|v| lua.coerce_number(v.clone()).ok().flatten()).unwrap_or(0.0);
+        // Bounded so that a script's typo is an error, not the whole memory.
+        let size = (num(0).max(0.0) as usize).min(args::MAX_OUTPUT);
+        let one = || {
+            let mut x = state.get();
+            let s: Vec<u8> = (0..size)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    ALNUM[(x % ALNUM.len() as u64) as usize]
+                })
+                .collect();
+            state.set(x);
+            lua.create_string(&s)
+        };
+        if a.len() <= 1 {
+            return Ok(Value::String(one()?));
+        }
+        let list = lua.create_table()?;
+        for i in 1..=num(1).max(0.0) as i64 {
+            list.raw_set(i, one()?)?;
+        }
+        Ok(Value::Table(list))
+    })?;
+    t.raw_set("randstr", randstr)?;
+    Ok(t)
+}
+
 /// Valkey's additions to the API table (`VALKEY_VERSION`, `VALKEY_VERSION_NUM`,
 /// `SERVER_NAME`), None for the other servers.
 fn valkey_versions(lua: &Lua, p: &Profile) -> mlua::Result<Option<Table>> {
@@ -789,7 +590,13 @@ fn valkey_versions(lua: &Lua, p: &Profile) -> mlua::Result<Option<Table>> {
 
 impl Scripting {
     pub fn new(p: &Profile) -> mlua::Result<Scripting> {
-        let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG;
+        let dialect = Dialect::of(p);
+        // Redis 7.4 and Valkey 8 give scripts `os.clock` (the prelude drops the rest of os).
+        let has_os = dialect == Dialect::Redis7 && p.has_since((7, 4), Some((8, 0)));
+        let mut libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG;
+        if has_os {
+            libs |= StdLib::OS;
+        }
         // SAFETY: the debug library is what Redis's error handler uses; the prelude keeps it
         // in a local of its own and removes it from the globals before any script runs.
         let lua = unsafe { Lua::unsafe_new_with(libs, LuaOptions::default()) };
@@ -806,16 +613,47 @@ impl Scripting {
         lstruct.raw_set("unpack", raising(&lua, lua.create_function(super::lstruct::unpack)?)?)?;
         lstruct.raw_set("size", raising(&lua, lua.create_function(super::lstruct::size)?)?)?;
         lua.globals().raw_set("struct", lstruct)?;
-        type Prelude = (Table, Table, Function, Function, Function, Function, Function, Table, Table);
-        let (raw, _env, run, call_impl, compile, load_library, run_fn, api, sandbox): Prelude = lua
-            .load(PRELUDE)
-            .set_name("=fakeredis")
-            .call((format!("{}.{}.{}", v.major, v.minor, v.patch), num, valkey_versions(&lua, p)?))?;
+        type Prelude = (Table, Table, Function, Function, Function, Function, Function, Table, Table, Table);
+        let (raw, _env, run, call_impl, compile, load_library, run_fn, api, sandbox, extras): Prelude =
+            lua.load(PRELUDE).set_name("=fakeredis").call((
+                format!("{}.{}.{}", v.major, v.minor, v.patch),
+                num,
+                valkey_versions(&lua, p)?,
+                dialect.name(),
+                has_os,
+            ))?;
         api.raw_set("call", raising_failed(&lua, call_impl)?)?;
         let logged = Logged::default();
         let lines = logged.clone();
-        api.raw_set("log", raising_failed(&lua, lua.create_function(move |lua, a| log(lua, a, &lines))?)?)?;
+        let log_fn = lua.create_function(move |lua, a| log(lua, a, &lines))?;
+        let wrote = Arc::new(AtomicBool::new(false));
+        let w = wrote.clone();
+        raw.raw_set("wrote", lua.create_function(move |_, ()| Ok(w.load(Ordering::Relaxed)))?)?;
         install_sandbox(&lua, &sandbox)?;
+        let plain_failure: Option<Function> = extras.raw_get("plain_failure")?;
+        // Before Redis 7, a library function raises its bare message.
+        let failing = |f: Function| match &plain_failure {
+            Some(adapt) => raising_failed(&lua, adapt.call(f)?),
+            None => raising_failed(&lua, f),
+        };
+        match dialect {
+            Dialect::Dragonfly => api.raw_set("log", raising_failed(&lua, extras.raw_get("log")?)?)?,
+            _ => api.raw_set("log", failing(log_fn)?)?,
+        }
+        if dialect != Dialect::Dragonfly {
+            api.raw_set("set_repl", raising_failed(&lua, extras.raw_get("set_repl")?)?)?;
+        }
+        if dialect.legacy() {
+            for name in ["pcall", "error_reply", "status_reply"] {
+                api.raw_set(name, raising_failed(&lua, extras.raw_get(name)?)?)?;
+            }
+        }
+        if dialect == Dialect::Dragonfly {
+            for name in ["acall", "apcall"] {
+                api.raw_set(name, raising_failed(&lua, extras.raw_get(name)?)?)?;
+            }
+            lua.globals().raw_set("dragonfly", dragonfly_library(&lua)?)?;
+        }
         raw.raw_set(
             "error_reply",
             lua.create_function(|lua, args: MultiValue| match args.iter().collect::<Vec<_>>().as_slice() {
@@ -846,42 +684,39 @@ impl Scripting {
         // Every command is permitted until ACL users exist (issue 12): a command that
         // exists is allowed.
         let profile = *p;
-        api.raw_set(
-            "acl_check_cmd",
-            raising_failed(
-                &lua,
-                lua.create_function(move |lua, args: MultiValue| {
-                    let e = match lua_argv(&args) {
-                        Ok(argv) if dispatch::resolve(&profile, &argv).is_ok() => {
-                            return Ok((Value::Boolean(true), false))
-                        }
-                        Ok(_) => error::SCRIPT_ACL_CHECK_UNKNOWN,
-                        Err(e) => e,
-                    };
-                    Ok((Value::Table(err_table(lua, e.as_bytes())?), true))
-                })?,
-            )?,
+        let acl_check = raising_failed(
+            &lua,
+            lua.create_function(move |lua, args: MultiValue| {
+                let e = match lua_argv(&args) {
+                    Ok(argv) if dispatch::resolve(&profile, &argv).is_ok() => return Ok((Value::Boolean(true), false)),
+                    Ok(_) => error::SCRIPT_ACL_CHECK_UNKNOWN,
+                    Err(e) => e,
+                };
+                Ok((Value::Table(err_table(lua, e.as_bytes())?), true))
+            })?,
         )?;
+        // redis.acl_check_cmd is Redis 7's.
+        if dialect == Dialect::Redis7 {
+            api.raw_set("acl_check_cmd", acl_check)?;
+        }
         let resp = Arc::new(AtomicU8::new(2));
         let r = resp.clone();
-        api.raw_set(
-            "setresp",
-            raising_failed(
-                &lua,
-                lua.create_function(move |lua, args: MultiValue| {
-                    // `lua_tonumber` then a cast to int: "3" is 3, 3.9 is 3, anything else 0.
-                    let n = match args.iter().collect::<Vec<_>>().as_slice() {
-                        [v] => lua.coerce_number((*v).clone())?.unwrap_or(0.0) as i64,
-                        _ => return Ok((Value::Table(err_table(lua, error::SETRESP_ARGS.as_bytes())?), true)),
-                    };
-                    if n != 2 && n != 3 {
-                        return Ok((Value::Table(err_table(lua, error::SETRESP_VERSION.as_bytes())?), true));
-                    }
-                    r.store(n as u8, Ordering::Relaxed);
-                    Ok((Value::Nil, false))
-                })?,
-            )?,
-        )?;
+        let setresp = lua.create_function(move |lua, args: MultiValue| {
+            // `lua_tonumber` then a cast to int: "3" is 3, 3.9 is 3, anything else 0.
+            let n = match args.iter().collect::<Vec<_>>().as_slice() {
+                [v] => lua.coerce_number((*v).clone())?.unwrap_or(0.0) as i64,
+                _ => return Ok((Value::Table(err_table(lua, error::SETRESP_ARGS.as_bytes())?), true)),
+            };
+            if n != 2 && n != 3 {
+                return Ok((Value::Table(err_table(lua, error::SETRESP_VERSION.as_bytes())?), true));
+            }
+            r.store(n as u8, Ordering::Relaxed);
+            Ok((Value::Nil, false))
+        })?;
+        // Dragonfly has no redis.setresp.
+        if dialect != Dialect::Dragonfly {
+            api.raw_set("setresp", failing(setresp)?)?;
+        }
         let deadline = Arc::new(AtomicU64::new(0));
         let loading = Arc::new(AtomicBool::new(false));
         let killed = Arc::new(AtomicBool::new(false));
@@ -914,7 +749,11 @@ impl Scripting {
             loading,
             resp,
             killed,
-            wrote: Arc::new(AtomicBool::new(false)),
+            wrote,
+            dialect,
+            profile: *p,
+            define: extras.raw_get("define")?,
+            df_params: HashMap::new(),
         })
     }
 
@@ -926,20 +765,39 @@ impl Scripting {
         if self.scripts.contains_key(&sha) {
             return Ok(sha);
         }
-        let (flags, skip) = shebang(body).map_err(Reply::err)?;
-        let body = &body[skip..];
-        let lua_err = |e: mlua::Error| {
-            Reply::err_bytes(one_line(format!("ERR Error compiling script (new function): {e}").as_bytes()))
+        // Redis 7's shebang; Redis 6.2 has none (a `#!` line does not parse there).
+        let (flags, skip) = match self.dialect {
+            Dialect::Redis7 => shebang(body).map_err(Reply::err)?,
+            _ => (None, 0),
         };
-        let text = self.lua.create_string(body).map_err(lua_err)?;
-        let (f, e): (Option<Function>, Option<mlua::LuaString>) =
-            self.compile.call((text, "@user_script")).map_err(lua_err)?;
+        let df = match self.dialect {
+            Dialect::Dragonfly => Some(DfParams::from_body(body).map_err(|e| Reply::err(format!("ERR {e}")))?),
+            _ => None,
+        };
+        let code = &body[skip..];
+        // Dragonfly's errors are Lua's message alone.
+        let prefix: &[u8] = match self.dialect {
+            Dialect::Dragonfly => b"ERR ",
+            _ => b"ERR Error compiling script (new function): ",
+        };
+        let lua_err = |e: mlua::Error| Reply::err_bytes(one_line(&[prefix, e.to_string().as_bytes()].concat()));
+        let text = self.lua.create_string(code).map_err(lua_err)?;
+        let (f, e): (Option<Function>, Option<mlua::LuaString>) = match self.dialect {
+            Dialect::Dragonfly => self.define.call((sha.as_str(), text)),
+            _ => self.compile.call((text, "@user_script")),
+        }
+        .map_err(lua_err)?;
         let Some(f) = f else {
             let msg = e.map(|e| e.as_bytes().to_vec()).unwrap_or_default();
-            let text = [b"ERR Error compiling script (new function): ".as_slice(), &msg].concat();
-            return Err(Reply::err_bytes(one_line(&text)));
+            return Err(Reply::err_bytes(one_line(&[prefix, &msg].concat())));
         };
-        self.scripts.insert(sha.clone(), Script { f, flags });
+        if let Some(deduced) = df {
+            // Flags SCRIPT FLAGS set before the script came stay (Dragonfly's `emplace`).
+            let mut params = deduced.unwrap_or_default();
+            params.undeclared_keys |= dialect::DF_UNDECLARED_SHAS.contains(&sha.as_str());
+            self.df_params.entry(sha.clone()).or_insert(params);
+        }
+        self.scripts.insert(sha.clone(), Script { f, flags, body: body.to_vec() });
         Ok(sha)
     }
 
@@ -948,9 +806,42 @@ impl Scripting {
     }
 
     pub fn flush(&mut self) {
+        if self.dialect.legacy() {
+            // Redis 6.2 and Dragonfly start a new Lua state (no functions share this one).
+            if let Ok(fresh) = Scripting::new(&self.profile) {
+                *self = fresh;
+                return;
+            }
+        }
         self.scripts.clear();
         // Redis makes a new Lua state: cjson's settings are the defaults again.
         *self.cjson_config.lock() = super::cjson::Config::default();
+    }
+
+    /// Dragonfly's SCRIPT FLAGS: applies each argument's flags to the script's entry
+    /// (made with the default parameters when it has none), Dragonfly's error at a bad one.
+    pub fn set_df_flags(&mut self, sha: &[u8], flags: &[&[u8]]) -> Result<(), String> {
+        let sha = String::from_utf8_lossy(sha).into_owned();
+        let entry = self.df_params.entry(sha).or_default();
+        for f in flags {
+            entry.apply(f).map_err(|e| format!("{}{e}", error::DF_SCRIPT_FLAGS))?;
+        }
+        Ok(())
+    }
+
+    /// A full cycle of Lua's garbage collector (Dragonfly's SCRIPT GC).
+    pub fn collect_garbage(&self) {
+        let _ = self.lua.gc_collect();
+    }
+
+    /// Dragonfly's SCRIPT LIST: each entry's SHA-1 and body (empty for flags alone), by SHA-1.
+    pub fn list(&self) -> Vec<(String, Vec<u8>)> {
+        let mut shas: Vec<&String> = self.df_params.keys().chain(self.scripts.keys()).collect();
+        shas.sort();
+        shas.dedup();
+        shas.into_iter()
+            .map(|sha| (sha.clone(), self.scripts.get(sha).map(|s| s.body.clone()).unwrap_or_default()))
+            .collect()
     }
 
     /// Whether the EVAL or FCALL in `argv` may write, by its script's flags (None: not a
@@ -1081,7 +972,9 @@ impl Scripting {
             g.raw_set("ARGV", self.strings(r.args)?)?;
             self.run.call::<(bool, Value)>(script.f.clone())
         };
-        self.run_with(ctx, r.sha, (r.read_only || no_writes, true), &call)
+        let df = (self.dialect == Dialect::Dragonfly)
+            .then(|| DfRun { params: self.df_params.get(r.sha).copied().unwrap_or_default(), declared: r.keys });
+        self.run_with(ctx, r.sha, (r.read_only || no_writes, true), df, &call)
     }
 
     /// Runs the function `r.sha` names (FCALL, FCALL_RO).
@@ -1094,7 +987,7 @@ impl Scripting {
         let call = || -> mlua::Result<(bool, Value)> {
             self.run_fn.call::<(bool, Value)>((f.callback.clone(), self.strings(r.keys)?, self.strings(r.args)?))
         };
-        self.run_with(ctx, &f.name, (r.read_only || no_writes, false), &call)
+        self.run_with(ctx, &f.name, (r.read_only || no_writes, false), None, &call)
     }
 
     fn strings(&self, items: &[Vec<u8>]) -> mlua::Result<Table> {
@@ -1112,6 +1005,7 @@ impl Scripting {
         ctx: &mut Ctx<'_>,
         name: &str,
         (read_only, eval): (bool, bool),
+        df: Option<DfRun<'_>>,
         call: &dyn Fn() -> mlua::Result<(bool, Value)>,
     ) -> Reply {
         self.killed.store(false, Ordering::Relaxed);
@@ -1127,7 +1021,7 @@ impl Scripting {
             wrote: self.wrote.clone(),
             killed: self.killed.clone(),
         });
-        let r = match self.run_inner(ctx, name, read_only, call) {
+        let r = match self.run_inner(ctx, name, read_only, df, call) {
             Ok(reply) => reply,
             Err(e) => Reply::err_bytes(one_line(format!("ERR Error running script {name}, {e}").as_bytes())),
         };
@@ -1142,9 +1036,11 @@ impl Scripting {
         ctx: &mut Ctx<'_>,
         name: &str,
         read_only: bool,
+        df: Option<DfRun<'_>>,
         call: &dyn Fn() -> mlua::Result<(bool, Value)>,
     ) -> mlua::Result<Reply> {
         let lua = &self.lua;
+        let dialect = self.dialect;
         let caller = Caller::Script { read_only };
         let times = (ctx.now, ctx.now_us);
         let shared = ctx.shared;
@@ -1156,9 +1052,14 @@ impl Scripting {
         let (ok, value): (bool, Value) = lua.scope(|scope| {
             let dispatch = scope.create_function_mut(|lua, (protected, args): (bool, MultiValue)| {
                 let _ = protected;
-                let argv = match lua_argv(&args) {
+                let argv = lua_argv(&args);
+                // Redis 6.2's and Dragonfly's own checks (Redis 7's are inside `dispatch`).
+                if let Some((text, traced)) = dialect.precheck(&shared.profile, &argv, df.as_ref()) {
+                    return Ok((Value::Table(err_table(lua, &text)?), true, traced));
+                }
+                let argv = match argv {
                     Ok(argv) => argv,
-                    Err(e) => return Ok((Value::Table(err_table(lua, e.as_bytes())?), true)),
+                    Err(e) => return Ok((Value::Table(err_table(lua, e.as_bytes())?), true, false)),
                 };
                 let resp3 = resp.load(Ordering::Relaxed) == 3;
                 sess.resp = if resp3 { 3 } else { 2 };
@@ -1169,7 +1070,13 @@ impl Scripting {
                 {
                     self.wrote.store(true, Ordering::Relaxed);
                 }
-                Ok((to_lua(lua, &reply, resp3)?, failed))
+                let value = match &reply {
+                    Reply::Error(e) if dialect == Dialect::Dragonfly => {
+                        Value::Table(err_table(lua, &dialect.script_error_text(e))?)
+                    }
+                    _ => to_lua(lua, &reply, resp3)?,
+                };
+                Ok((value, failed, false))
             })?;
             self.raw.raw_set("dispatch", dispatch)?;
             self.deadline.store(mono_ns() + SCRIPT_LIMIT_NS, Ordering::Relaxed);
@@ -1180,9 +1087,25 @@ impl Scripting {
         })?;
         let mut errs = ReplyErrors::default();
         if ok {
-            let reply = from_lua(&value, self.resp.load(Ordering::Relaxed) == 3, &mut errs);
+            let reply = match dialect {
+                Dialect::Dragonfly => dialect::dragonfly_reply(&value, &mut errs),
+                _ => from_lua(&value, self.resp.load(Ordering::Relaxed) == 3, &mut errs),
+            };
             ctx.reply_errors = Some(errs);
             return Ok(reply);
+        }
+        if dialect.legacy() {
+            // The handler's string: `@user_script:1: ...` (C's "%s" of anything else).
+            let msg = match &value {
+                Value::String(s) => s.as_bytes().to_vec(),
+                Value::Integer(n) => n.to_string().into_bytes(),
+                Value::Number(n) => format_g(*n, 14).into_bytes(),
+                _ => b"(null)".to_vec(),
+            };
+            let text = one_line(&dialect.run_error(name, &msg));
+            errs.counted.push(text.clone());
+            ctx.reply_errors = Some(errs);
+            return Ok(Reply::err_bytes(text));
         }
         let t = match &value {
             Value::Table(t) => t,

@@ -7,7 +7,10 @@
 //! missing one is `Script attempted to access nonexistent global variable`, writing any is
 //! `Attempt to modify a readonly table`), also for the library tables; `loadfile`,
 //! `dofile`, `print`, `getfenv`, `setfenv`, `newproxy` and `debug` are gone. Errors carry Redis's decoration (`script: <sha>, on
-//! @user_script:<line>.`), computed by an error handler like Redis's own.
+//! @user_script:<line>.`), computed by an error handler like Redis's own. Redis 6.2 (and
+//! KeyDB) and Dragonfly differ as `dialect.rs` says: errors are strings there.
+//!
+//! The Lua side of the environment is `prelude.lua`, run once per state.
 
 pub mod sha1;
 
@@ -20,6 +23,8 @@ mod cmsgpack;
 #[cfg(feature = "lua")]
 mod lstruct;
 
+#[cfg(feature = "lua")]
+mod dialect;
 #[cfg(feature = "lua")]
 mod engine;
 #[cfg(feature = "lua")]

@@ -7,6 +7,7 @@ use crate::reply::{CmdResult, Reply};
 use crate::server::Ctx;
 use crate::spec::generated::*;
 use crate::spec::grammar::parse_i64;
+use crate::spec::ServerKind;
 
 pub mod functions;
 
@@ -51,6 +52,10 @@ fn with_scripts<R>(
 fn eval_generic(ctx: &mut Ctx<'_>, words: &[Vec<u8>], by_sha: bool, read_only: bool) -> CmdResult {
     let (keys, args) = split_keys(words)?;
     let body = words.first().cloned().unwrap_or_default();
+    // Dragonfly answers an empty EVAL with nil before anything else.
+    if body.is_empty() && !by_sha && ctx.profile().is(ServerKind::Dragonfly) {
+        return Ok(Reply::Nil);
+    }
     with_scripts(ctx, |s, ctx| {
         let sha = if by_sha {
             String::from_utf8_lossy(&body).to_ascii_lowercase()
@@ -92,6 +97,10 @@ pub fn evalsha_ro(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
 
 /// SCRIPT LOAD script: its SHA-1.
 pub fn script_load(ctx: &mut Ctx<'_>, a: ScriptLoad<'_>) -> CmdResult {
+    // Dragonfly gives an empty script's SHA-1 without compiling it.
+    if a.script.is_empty() && ctx.profile().is(ServerKind::Dragonfly) {
+        return Ok(Reply::bulk(crate::script::sha1::sha1_hex(b"")));
+    }
     #[cfg(feature = "lua")]
     {
         with_scripts(ctx, |s, _| s.load(a.script).map(Reply::bulk)).and_then(|r| r)
@@ -137,10 +146,74 @@ pub fn script_debug(ctx: &mut Ctx<'_>, a: ScriptDebug<'_>) -> CmdResult {
     }
 }
 
-/// SCRIPT HELP.
-pub fn script_help(_ctx: &mut Ctx<'_>, _a: ScriptHelp) -> CmdResult {
+/// SCRIPT HELP (Dragonfly's lists its own subcommands, in its own words).
+pub fn script_help(ctx: &mut Ctx<'_>, _a: ScriptHelp) -> CmdResult {
+    if ctx.profile().is(ServerKind::Dragonfly) {
+        return Ok(Reply::Array(DF_SCRIPT_HELP.iter().map(|l| Reply::simple(l)).collect()));
+    }
     Ok(crate::cmd::server::help_reply("SCRIPT", SCRIPT_HELP))
 }
+
+/// SCRIPT LIST (Dragonfly): `[sha1, body]` for each script, by SHA-1.
+pub fn script_list(ctx: &mut Ctx<'_>, _a: ScriptList) -> CmdResult {
+    #[cfg(feature = "lua")]
+    let list = ctx.st.scripts.as_ref().map(|s| s.list()).unwrap_or_default();
+    #[cfg(not(feature = "lua"))]
+    let list: Vec<(String, Vec<u8>)> = {
+        let _ = ctx;
+        Vec::new()
+    };
+    Ok(Reply::Array(
+        list.into_iter().map(|(sha, body)| Reply::Array(vec![Reply::bulk(sha), Reply::bulk(body)])).collect(),
+    ))
+}
+
+/// SCRIPT FLAGS sha1 flag [flag ...] (Dragonfly): the script's flags, kept for when it comes.
+pub fn script_flags(ctx: &mut Ctx<'_>, a: ScriptFlags<'_>) -> CmdResult {
+    #[cfg(feature = "lua")]
+    {
+        with_scripts(ctx, |s, _| s.set_df_flags(a.sha1, &a.flag).map(|_| Reply::OK).map_err(Reply::err)).and_then(|r| r)
+    }
+    #[cfg(not(feature = "lua"))]
+    {
+        let _ = (ctx, a);
+        Err(Reply::err(error::not_implemented("script|flags (build with the `lua` feature)")))
+    }
+}
+
+/// SCRIPT GC (Dragonfly): Lua's collector, over the one state here.
+pub fn script_gc(ctx: &mut Ctx<'_>, _a: ScriptGc) -> CmdResult {
+    #[cfg(feature = "lua")]
+    if let Some(s) = &ctx.st.scripts {
+        s.collect_garbage();
+    }
+    let _ = ctx;
+    Ok(Reply::OK)
+}
+
+const DF_SCRIPT_HELP: &[&str] = &[
+    "SCRIPT <subcommand> [<arg> [value] [opt] ...]",
+    "Subcommands are:",
+    "EXISTS <sha1> [<sha1> ...]",
+    "   Return information about the existence of the scripts in the script cache.",
+    "FLUSH",
+    "   Flush the Lua scripts cache. Very dangerous on replicas.",
+    "LOAD <script>",
+    "   Load a script into the scripts cache without executing it.",
+    "FLAGS <sha> [flags ...]",
+    "   Set specific flags for script. Can be called before the sript is loaded.",
+    "   The following flags are possible: ",
+    "      - Use 'allow-undeclared-keys' to allow accessing undeclared keys",
+    "      - Use 'disable-atomicity' to allow running scripts non-atomically",
+    "LIST",
+    "   Lists loaded scripts.",
+    "LATENCY",
+    "   Prints latency histograms in usec for every called function.",
+    "GC",
+    "   Invokes garbage collection on all unused interpreter instances.",
+    "HELP",
+    "   Prints this help.",
+];
 
 const SCRIPT_HELP: &[&str] = &[
     "DEBUG (YES|SYNC|NO)",
