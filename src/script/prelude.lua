@@ -133,23 +133,6 @@ G.os = has_os and {clock = clock} or nil
 for _, name in ipairs({'loadfile', 'dofile', 'debug'}) do G[name] = nil end
 -- Redis 7 dropped print (Redis 6.2 and Dragonfly write it to the server's stdout).
 if not legacy then G.print = nil end
-local proxies = {}
-local function readonly(t, strict, get)
-  local p = {}
-  proxies[p] = t
-  return setmetatable(p, {
-    __index = function(_, k)
-      local v
-      if get then v = get(k) else v = t[k] end
-      if v == nil and strict then
-        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-      end
-      return v
-    end,
-    __newindex = function() error("Attempt to modify a readonly table", 2) end,
-    __metatable = false,
-  })
-end
 local env
 if dragonfly then
   -- Dragonfly's strict globals: reading a missing one fails, and so does creating one
