@@ -204,6 +204,7 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let mut limits = server.with_state(|st| st.config.limits());
     // Whether the last drain found the server held by a busy script (try again soon).
     let mut undrained = false;
+    let multi_thread = tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
     loop {
         // Answer every complete command, unless one is blocked waiting for its reply.
         while !close && !client.is_waiting() {
@@ -214,7 +215,11 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
             match parser.next_command(client.request_limits(max_bulk, needs_pass)) {
                 Ok(None) => break,
                 Ok(Some(argv)) => {
-                    let ran = if may_run_script(&argv) {
+                    let ran = if may_run_script(&argv) && multi_thread {
+                        // The runtime's other threads take this worker's tasks over while
+                        // the script runs (and may be killed from another connection).
+                        tokio::task::block_in_place(|| client.submit_into(&argv, &mut frames))
+                    } else if may_run_script(&argv) {
                         // A script may run for long (and be killed from another
                         // connection): off the runtime's threads, so others are served.
                         let job = tokio::task::spawn_blocking(move || {

@@ -139,12 +139,36 @@ fn a_transaction_with_a_command_refused_as_busy_is_aborted() {
 #[cfg(feature = "tcp")]
 #[test]
 fn over_tcp_another_connection_gets_busy_and_kills_the_script() {
-    use std::io::{Read, Write};
     let server = Server::new();
     server.client().cmd(["CONFIG", "SET", "busy-reply-threshold", "10"]).unwrap();
     let tcp = fakeredis::net::TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
+    busy_exchange(tcp.port());
+}
+
+/// The same on a multi-threaded runtime (as `fakeredis-server` runs), where the script
+/// runs on its connection's worker while the runtime's other threads serve the rest.
+#[cfg(feature = "tcp")]
+#[test]
+fn over_tcp_on_a_multi_threaded_runtime_too() {
+    let server = Server::new();
+    server.client().cmd(["CONFIG", "SET", "busy-reply-threshold", "10"]).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = rt.spawn(fakeredis::net::serve(server, listener, async {
+        let _ = stopped.await;
+    }));
+    busy_exchange(port);
+    let _ = stop.send(());
+    rt.block_on(serving).unwrap().unwrap();
+}
+
+#[cfg(feature = "tcp")]
+fn busy_exchange(port: u16) {
+    use std::io::{Read, Write};
     let connect = || {
-        let s = std::net::TcpStream::connect(("127.0.0.1", tcp.port())).unwrap();
+        let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         s
     };
