@@ -6,6 +6,9 @@ use crate::spec::{Profile, ServerKind};
 
 pub const SYNTAX: &str = "ERR syntax error";
 pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const BIT_OFFSET_NOT_INTEGER: &str = "ERR bit offset is not an integer or out of range";
+pub const BIT_NOT_INTEGER: &str = "ERR bit is not an integer or out of range";
+pub const BIT_ARGUMENT: &str = "ERR The bit argument must be 1 or 0.";
 /// LOLWUT's versions 5 and 6 draw random art (Schotter, skyscrapers).
 pub const LOLWUT_ART: &str = "ERR LOLWUT's drawings of versions 5 and 6 are not implemented by fakeredis yet";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
