@@ -9,6 +9,12 @@ pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 pub const BIT_OFFSET_NOT_INTEGER: &str = "ERR bit offset is not an integer or out of range";
 pub const BIT_NOT_INTEGER: &str = "ERR bit is not an integer or out of range";
 pub const BIT_ARGUMENT: &str = "ERR The bit argument must be 1 or 0.";
+pub const BITOP_NOT_ONE_KEY: &str = "ERR BITOP NOT must be called with a single source key.";
+
+/// BITOP DIFF, DIFF1 or ANDOR with one source key (the operation as given, upper-cased).
+pub fn bitop_two_keys(op: &str) -> String {
+    format!("ERR BITOP {} must be called with at least two source keys.", op.to_ascii_uppercase())
+}
 /// LOLWUT's versions 5 and 6 draw random art (Schotter, skyscrapers).
 pub const LOLWUT_ART: &str = "ERR LOLWUT's drawings of versions 5 and 6 are not implemented by fakeredis yet";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";

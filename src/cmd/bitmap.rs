@@ -1,4 +1,4 @@
-//! Bitmap commands (spec group `bitmap`): SETBIT, GETBIT, BITCOUNT, BITPOS. Each reads
+//! Bitmap commands (spec group `bitmap`): SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP. Each reads
 //! its words in Redis's own order (bitops.c), so these are walk handlers: up to 7.2 BITCOUNT
 //! and BITPOS look the key up before they parse their range; Redis 7.4 and Valkey 8 parse
 //! first.
@@ -7,7 +7,7 @@ use crate::cmd::{get_str, read_str};
 use crate::db::{StrEnc, StrValue, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
-use crate::server::config::NOTIFY_STRING;
+use crate::server::config::{NOTIFY_GENERIC, NOTIFY_STRING};
 use crate::server::Ctx;
 use crate::spec::grammar::parse_i64;
 
@@ -242,6 +242,96 @@ fn scan(p: &[u8], s: &Span, bit: bool) -> (i64, i64, i64) {
     (first_bit(&[edge(p[s.end as usize], s.last_mask)], bit), start, bytes)
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    And,
+    Or,
+    Xor,
+    Not,
+    Diff,
+    Diff1,
+    AndOr,
+    One,
+}
+
+impl Op {
+    /// The operation BITOP names (DIFF, DIFF1, ANDOR and ONE from Redis 8.2).
+    fn parse(ctx: &Ctx<'_>, w: &[u8]) -> Option<Op> {
+        let word = w.to_ascii_lowercase();
+        let op = match &word[..] {
+            b"and" => Op::And,
+            b"or" => Op::Or,
+            b"xor" => Op::Xor,
+            b"not" => Op::Not,
+            b"diff" => Op::Diff,
+            b"diff1" => Op::Diff1,
+            b"andor" => Op::AndOr,
+            b"one" => Op::One,
+            _ => return None,
+        };
+        let newer = matches!(op, Op::Diff | Op::Diff1 | Op::AndOr | Op::One);
+        (!newer || ctx.profile().redis_at_least(8, 2)).then_some(op)
+    }
+
+    /// Byte `j` of the result over `src` (bytes past a source's end are zero).
+    fn byte(self, src: &[bytes::Bytes], j: usize) -> u8 {
+        let at = |s: &bytes::Bytes| s.get(j).copied().unwrap_or(0);
+        let first = at(&src[0]);
+        let rest = src[1..].iter().map(at);
+        match self {
+            Op::And => rest.fold(first, |a, b| a & b),
+            Op::Or => rest.fold(first, |a, b| a | b),
+            Op::Xor => rest.fold(first, |a, b| a ^ b),
+            Op::Not => !first,
+            Op::Diff => first & !rest.fold(0, |a, b| a | b),
+            Op::Diff1 => !first & rest.fold(0, |a, b| a | b),
+            Op::AndOr => first & rest.fold(0, |a, b| a | b),
+            Op::One => {
+                let (mut out, mut common) = (first, 0u8);
+                for b in rest {
+                    common |= out & b;
+                    out = (out ^ b) & !common;
+                }
+                out
+            }
+        }
+    }
+}
+
+/// BITOP operation destkey key [key ...]: the length of the result, stored raw without a
+/// TTL (an empty result deletes destkey). Missing sources are empty strings.
+pub fn bitop(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let op = Op::parse(ctx, &words[0]).ok_or(Reply::err(error::SYNTAX))?;
+    let (dst, keys) = (&words[1][..], &words[2..]);
+    if op == Op::Not && keys.len() != 1 {
+        return Err(Reply::err(error::BITOP_NOT_ONE_KEY));
+    }
+    if matches!(op, Op::Diff | Op::Diff1 | Op::AndOr) && keys.len() < 2 {
+        return Err(Reply::err(error::bitop_two_keys(&String::from_utf8_lossy(&words[0]))));
+    }
+    let mut src = Vec::with_capacity(keys.len());
+    for k in keys {
+        src.push(read_str(ctx, k)?.unwrap_or_default());
+    }
+    let len = src.iter().map(|s| s.len()).max().unwrap_or(0);
+    let now = ctx.now;
+    if len == 0 {
+        if ctx.db().remove(dst).is_some() {
+            ctx.touched(dst);
+            ctx.notify(NOTIFY_GENERIC, "del", dst);
+        }
+        return Ok(Reply::Int(0));
+    }
+    let mut res = crate::db::try_zeroed(len).ok_or(Reply::err(error::ALLOC_FAILED))?;
+    for (j, out) in res.iter_mut().enumerate() {
+        *out = op.byte(&src, j);
+    }
+    ctx.db().set(dst, Value::Str(StrValue::raw(res)), None, now);
+    ctx.touched(dst);
+    ctx.notify(NOTIFY_STRING, "set", dst);
+    Ok(Reply::Int(len as i64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +342,17 @@ mod tests {
         assert_eq!(first_bit(&[0x00, 0x00], true), -1);
         assert_eq!(first_bit(&[0xff, 0xfe], false), 15);
         assert_eq!(first_bit(&[0xff, 0xff], false), 16);
+    }
+
+    #[test]
+    fn one_keeps_the_bits_set_in_exactly_one_source() {
+        let src: Vec<bytes::Bytes> =
+            [0b0001_0111u8, 0b0010_0110, 0b0100_1101].iter().map(|b| bytes::Bytes::from(vec![*b])).collect();
+        assert_eq!(Op::One.byte(&src, 0), 0b0111_1000);
+        assert_eq!(Op::Diff.byte(&src, 0), 0b0001_0111 & !(0b0010_0110 | 0b0100_1101));
+        assert_eq!(Op::Diff1.byte(&src, 0), !0b0001_0111 & (0b0010_0110 | 0b0100_1101));
+        assert_eq!(Op::AndOr.byte(&src, 0), 0b0001_0111 & (0b0010_0110 | 0b0100_1101));
+        assert_eq!(Op::Not.byte(&src, 1), 0xff);
     }
 
     #[test]
