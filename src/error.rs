@@ -9,6 +9,10 @@ pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 pub const BIT_OFFSET_NOT_INTEGER: &str = "ERR bit offset is not an integer or out of range";
 pub const BIT_NOT_INTEGER: &str = "ERR bit is not an integer or out of range";
 pub const BIT_ARGUMENT: &str = "ERR The bit argument must be 1 or 0.";
+pub const BITFIELD_TYPE: &str =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+pub const BITFIELD_OVERFLOW_TYPE: &str = "ERR Invalid OVERFLOW type specified";
+pub const BITFIELD_RO_GET_ONLY: &str = "ERR BITFIELD_RO only supports the GET subcommand";
 pub const BITOP_NOT_ONE_KEY: &str = "ERR BITOP NOT must be called with a single source key.";
 
 /// BITOP DIFF, DIFF1 or ANDOR with one source key (the operation as given, upper-cased).

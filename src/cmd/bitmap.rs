@@ -49,7 +49,8 @@ pub fn setbit(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             Some((old, d.len() != len))
         })
         .ok_or(Reply::err(error::ALLOC_FAILED))?;
-    if created || grew || old != on {
+    // Up to 6.2 every SETBIT is a write; from 7.0 only one that changed something.
+    if created || grew || old != on || !ctx.profile().redis_at_least(7, 0) {
         ctx.touched(key);
         ctx.notify(NOTIFY_STRING, "setbit", key);
     }
