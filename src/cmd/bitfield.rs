@@ -2,8 +2,8 @@
 //! first, in bitops.c's order, then the key is looked up (grown once to the farthest bit a
 //! write reaches) and the operations run in turn.
 
-use crate::cmd::{get_str, read_str};
-use crate::db::{StrEnc, StrValue, Value};
+use crate::cmd::bitmap::edit_grown;
+use crate::cmd::read_str;
 use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::config::NOTIFY_STRING;
@@ -218,40 +218,26 @@ fn run(ctx: &mut Ctx<'_>, words: &[Vec<u8>], read_only: bool) -> CmdResult {
     if read_only {
         return Err(Reply::err(error::BITFIELD_RO_GET_ONLY));
     }
-    let need = (highest >> 3) as usize + 1;
-    let now = ctx.now;
-    let created = get_str(ctx, key)?.is_none();
-    if created {
-        let data = crate::db::try_zeroed(need).ok_or(Reply::err(error::ALLOC_FAILED))?;
-        ctx.db().set(key, Value::Str(StrValue::raw(data)), None, now);
-    }
     // From 7.0 a created or grown string counts as a change (a write, `setbit`) even when
     // the fields written keep their value; 6.2 counts changed fields only.
     let growth_counts = ctx.profile().redis_at_least(7, 0);
-    let Some(s) = get_str(ctx, key)? else { return Err(Reply::err(error::ALLOC_FAILED)) };
-    s.enc = StrEnc::Raw;
-    let (replies, changes) = s
-        .edit(|d| {
-            let grew = growth_counts && (created || d.len() < need);
-            crate::db::try_grow_zeroed(d, need)?;
-            let mut changes = 0;
-            let replies = ops
-                .iter()
-                .map(|o| {
-                    if o.kind == Kind::Get {
-                        return read(d, o);
-                    }
-                    let (r, changed) = write(d, o);
-                    if (grew || changed) && r != Reply::Nil {
-                        changes += 1;
-                    }
+    let ((replies, changed), grown) = edit_grown(ctx, key, (highest >> 3) as usize + 1, |d| {
+        let mut changed = 0;
+        let replies: Vec<Reply> = ops
+            .iter()
+            .map(|o| match o.kind {
+                Kind::Get => read(d, o),
+                _ => {
+                    let (r, field_changed) = write(d, o);
+                    changed += usize::from(field_changed);
                     r
-                })
-                .collect::<Vec<_>>();
-            Some((replies, changes))
-        })
-        .ok_or(Reply::err(error::ALLOC_FAILED))?;
-    if changes > 0 {
+                }
+            })
+            .collect();
+        (replies, changed)
+    })?;
+    let written = replies.iter().zip(&ops).any(|(r, o)| o.kind != Kind::Get && *r != Reply::Nil);
+    if changed > 0 || (growth_counts && grown && written) {
         ctx.touched(key);
         ctx.notify(NOTIFY_STRING, "setbit", key);
     }

@@ -30,31 +30,43 @@ fn integer(w: &[u8]) -> Result<i64, Reply> {
 pub fn setbit(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let (key, offset) = (&words[0][..], bit_offset(ctx, &words[1])?);
     let on = parse_i64(&words[2]).filter(|v| v & !1 == 0).ok_or(Reply::err(error::BIT_NOT_INTEGER))? as u8;
-    let byte = (offset >> 3) as usize;
-    let now = ctx.now;
-    let created = get_str(ctx, key)?.is_none();
-    if created {
-        let data = crate::db::try_zeroed(byte + 1).ok_or(Reply::err(error::ALLOC_FAILED))?;
-        ctx.db().set(key, Value::Str(StrValue::raw(data)), None, now);
-    }
-    let Some(s) = get_str(ctx, key)? else { return Err(Reply::err(error::ALLOC_FAILED)) };
-    s.enc = StrEnc::Raw;
-    let shift = 7 - (offset & 7) as u8;
-    let (old, grew) = s
-        .edit(|d| {
-            let len = d.len();
-            crate::db::try_grow_zeroed(d, byte + 1)?;
-            let old = (d[byte] >> shift) & 1;
-            d[byte] = (d[byte] & !(1 << shift)) | (on << shift);
-            Some((old, d.len() != len))
-        })
-        .ok_or(Reply::err(error::ALLOC_FAILED))?;
+    let (byte, shift) = ((offset >> 3) as usize, 7 - (offset & 7) as u8);
+    let (old, grown) = edit_grown(ctx, key, byte + 1, |d| {
+        let old = (d[byte] >> shift) & 1;
+        d[byte] = (d[byte] & !(1 << shift)) | (on << shift);
+        old
+    })?;
     // Up to 6.2 every SETBIT is a write; from 7.0 only one that changed something.
-    if created || grew || old != on || !ctx.profile().redis_at_least(7, 0) {
+    if grown || old != on || !ctx.profile().redis_at_least(7, 0) {
         ctx.touched(key);
         ctx.notify(NOTIFY_STRING, "setbit", key);
     }
     Ok(Reply::Int(i64::from(old)))
+}
+
+/// Edits the string at `key` for a bit write, as Redis's `lookupStringForBitCommand`: a
+/// missing key is created, the string grows with zeros to `need` bytes and is left raw
+/// (unshared). What `f` returns, and whether the string was created or grew.
+pub(crate) fn edit_grown<R>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    need: usize,
+    f: impl FnOnce(&mut Vec<u8>) -> R,
+) -> Result<(R, bool), Reply> {
+    let now = ctx.now;
+    let created = get_str(ctx, key)?.is_none();
+    if created {
+        let data = crate::db::try_zeroed(need).ok_or(Reply::err(error::ALLOC_FAILED))?;
+        ctx.db().set(key, Value::Str(StrValue::raw(data)), None, now);
+    }
+    let Some(s) = get_str(ctx, key)? else { return Err(Reply::err(error::ALLOC_FAILED)) };
+    s.enc = StrEnc::Raw;
+    s.edit(|d| {
+        let grew = d.len() < need;
+        crate::db::try_grow_zeroed(d, need)?;
+        Some((f(d), created || grew))
+    })
+    .ok_or(Reply::err(error::ALLOC_FAILED))
 }
 
 /// GETBIT key offset: the bit, 0 past the end or for a missing key.
