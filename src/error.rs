@@ -472,3 +472,65 @@ pub fn prefix_overlap(new: &[u8], other: &[u8], existing: bool) -> Vec<u8> {
             .concat();
     text.into_iter().map(|c| if c == b'\r' || c == b'\n' { b' ' } else { c }).collect()
 }
+
+// Streams.
+pub const STREAM_ID_INVALID: &str = "ERR Invalid stream ID specified as stream command argument";
+pub const STREAM_START_INVALID: &str = "ERR invalid start ID for the interval";
+pub const STREAM_END_INVALID: &str = "ERR invalid end ID for the interval";
+pub const XADD_MAXLEN_AND_MINID: &str =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+pub const XADD_MAXLEN_NEGATIVE: &str = "ERR The MAXLEN argument must be >= 0.";
+pub const XADD_LIMIT_NEGATIVE: &str = "ERR The LIMIT argument must be >= 0.";
+pub const XADD_LIMIT_NO_TRIM: &str =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+pub const XTRIM_NO_TRIM: &str = "ERR syntax error, XTRIM must be called with a trimming strategy";
+pub const XADD_LIMIT_NO_APPROX: &str = "ERR syntax error, LIMIT cannot be used without the special ~ option";
+pub const XADD_ID_ZERO: &str = "ERR The ID specified in XADD must be greater than 0-0";
+pub const XADD_EXHAUSTED: &str = "ERR The stream has exhausted the last possible ID, unable to add more items";
+pub const XADD_ID_TOO_SMALL: &str = "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+pub const XADD_TOO_LARGE: &str = "ERR Elements are too large to be stored";
+pub const XSETID_ENTRIES_ADDED_NEGATIVE: &str = "ERR entries_added must be positive";
+pub const XSETID_BELOW_MAX_DELETED: &str =
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+pub const XSETID_BELOW_TOP: &str = "ERR The ID specified in XSETID is smaller than the target stream top item";
+pub const XSETID_ENTRIES_ADDED_SMALL: &str =
+    "ERR The entries_added specified in XSETID is smaller than the target stream length";
+pub const XREAD_GROUP_ONLY: &str = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+pub const XREAD_NOACK_ONLY: &str = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+pub const XREADGROUP_NO_GROUP: &str = "ERR Missing GROUP option for XREADGROUP";
+pub const XREADGROUP_DOLLAR: &str = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.";
+pub const XREAD_GREATER: &str =
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
+pub const XREADGROUP_GROUP_GONE: &str = "NOGROUP the consumer group this client was blocked on no longer exists";
+pub const XREADGROUP_KEY_GONE: &str = "UNBLOCKED the stream key no longer exists";
+pub const XGROUP_ENTRIES_READ: &str = "ERR value for ENTRIESREAD must be positive or -1";
+pub const XGROUP_NEEDS_KEY: &str = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.";
+pub const BUSYGROUP: &str = "BUSYGROUP Consumer Group name already exists";
+pub const XCLAIM_MIN_IDLE: &str = "ERR Invalid min-idle-time argument for XCLAIM";
+pub const XCLAIM_IDLE: &str = "ERR Invalid IDLE option argument for XCLAIM";
+pub const XCLAIM_TIME: &str = "ERR Invalid TIME option argument for XCLAIM";
+pub const XCLAIM_RETRYCOUNT: &str = "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+pub const XAUTOCLAIM_MIN_IDLE: &str = "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+pub const XAUTOCLAIM_COUNT: &str = "ERR COUNT must be > 0";
+pub const XAUTOCLAIM_COUNT_MEMORY: &str =
+    "ERR Insufficient memory, failed allocating transient memory, COUNT too high.";
+
+/// XREAD and XREADGROUP with an odd number of words after STREAMS (7.2 names the command).
+pub fn xread_unbalanced(p: &Profile, group: bool) -> String {
+    if p.redis_at_least(7, 2) {
+        let (name, symbol) = if group { ("xreadgroup", '>') } else { ("xread", '$') };
+        format!("ERR Unbalanced '{name}' list of streams: for each stream key an ID or '{symbol}' must be specified.")
+    } else {
+        "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.".to_string()
+    }
+}
+
+/// XREAD BLOCK inside a script (`cmd`: the command's name as the script gave it).
+pub fn xread_block_in_script(cmd: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR ", c_bytes(cmd), b" command is not allowed with BLOCK option from scripts"].concat())
+}
+
+/// XCLAIM's unknown option.
+pub fn xclaim_unrecognized(word: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR Unrecognized XCLAIM option '", c_bytes(word), b"'"].concat())
+}

@@ -18,6 +18,7 @@ pub mod server;
 pub mod set;
 pub mod sort;
 pub mod sorted_set;
+pub mod stream;
 pub mod string;
 pub mod tracking;
 pub mod transactions;

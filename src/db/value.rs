@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::{Encodings, Hash, List, Set, ZSet};
+use super::{Encodings, Hash, List, Set, Stream, ZSet};
 use crate::spec::grammar::parse_i64;
 
 /// Longest string Redis stores as `embstr`.
@@ -114,6 +114,7 @@ pub enum Value {
     Hash(Box<Hash>),
     Set(Box<Set>),
     Zset(Box<ZSet>),
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -125,6 +126,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::Zset(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -155,6 +157,7 @@ impl Value {
             Value::Hash(h) => h.encoding_name(enc),
             Value::Set(s) => s.encoding_name(),
             Value::Zset(z) => z.encoding_name(enc),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -166,6 +169,7 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::Zset(z) => z.is_empty(),
+            Value::Stream(_) => false,
         }
     }
 
@@ -191,6 +195,20 @@ impl Value {
     pub fn as_zset_mut(&mut self) -> Option<&mut ZSet> {
         match self {
             Value::Zset(z) => Some(z),
+            _ => None,
+        }
+    }
+
+    pub fn as_stream(&self) -> Option<&Stream> {
+        match self {
+            Value::Stream(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_stream_mut(&mut self) -> Option<&mut Stream> {
+        match self {
+            Value::Stream(s) => Some(s),
             _ => None,
         }
     }

@@ -173,7 +173,11 @@ pub fn active_expire(shared: &Shared, st: &mut State, now: i64) {
 pub fn after_command(shared: &Shared, st: &mut State, dirty: &mut Vec<(usize, Vec<u8>)>, now: i64) {
     st.stats.changes_since_save += dirty.len() as u64;
     collect_logs(st);
+    let signaled = std::mem::take(&mut st.signaled);
     if dirty.is_empty() {
+        if !signaled.is_empty() {
+            serve_ready(shared, st, signaled, now);
+        }
         return;
     }
     if !st.watches.is_empty() {
@@ -187,11 +191,12 @@ pub fn after_command(shared: &Shared, st: &mut State, dirty: &mut Vec<(usize, Ve
         tracking::invalidate(st, key, by);
     }
     if !st.waiters.is_empty() {
-        let ready: Vec<(usize, Bytes)> = dirty
+        let mut ready: Vec<(usize, Bytes)> = dirty
             .iter()
             .filter(|(db, k)| st.waiters.has_key(*db, k))
             .map(|(db, k)| (*db, Bytes::copy_from_slice(k)))
             .collect();
+        ready.extend(signaled);
         dirty.clear();
         serve_ready(shared, st, ready, now);
     }
@@ -249,9 +254,6 @@ fn serve_ready(shared: &Shared, st: &mut State, ready: Vec<(usize, Bytes)>, now:
             continue;
         }
         for id in st.waiters.on_key(&key) {
-            if st.dbs[key.0].get_live(&key.1, now).is_none() {
-                break;
-            }
             let Some(b) = st.clients.get_mut(&id).and_then(|m| m.blocked.take()) else { continue };
             let mut sess = b.sess.clone();
             let mut dirty = Vec::new();
@@ -288,7 +290,7 @@ pub fn block(st: &mut State, sess: &Session, argv: &[Vec<u8>], on: BlockOn, now:
     let b = Blocked {
         keys: on.keys.into_iter().map(|k| (db, k)).collect(),
         deadline,
-        argv: argv.to_vec(),
+        argv: on.argv.unwrap_or_else(|| argv.to_vec()),
         sess: sess.clone(),
         on_timeout: on.on_timeout,
     };

@@ -20,6 +20,8 @@ pub struct BlockOn {
     pub keys: Vec<Bytes>,
     pub timeout_ms: i64,
     pub on_timeout: Reply,
+    /// The command to retry with, when it is not the one sent (XREAD's `$` resolved).
+    pub argv: Option<Vec<Vec<u8>>>,
 }
 
 /// A client waiting on keys.

@@ -110,6 +110,9 @@ pub struct State {
     /// Clients closed for passing their output-buffer limit, to be forgotten once the
     /// command that filled their queue is done (`effects::close_overflowed`).
     pub overflowed: Vec<u64>,
+    /// Keys signalled ready for blocked clients without counting as modified (XGROUP
+    /// DESTROY wakes XREADGROUP readers but does not touch WATCH), served after the command.
+    pub signaled: Vec<(usize, bytes::Bytes)>,
     pub rng: u64,
     pub pubsub: pubsub::PubSub,
     pub waiters: blocking::Waiters,
@@ -136,6 +139,7 @@ impl State {
             last_active_expire_ms: 0,
             clock_ms: 0,
             overflowed: Vec::new(),
+            signaled: Vec::new(),
             rng: 0x2545_f491_4f6c_dd1d,
             pubsub: pubsub::PubSub::default(),
             waiters: blocking::Waiters::default(),
@@ -521,10 +525,25 @@ impl Ctx<'_> {
         immediate: Reply,
     ) -> CmdResult {
         if matches!(self.caller, crate::dispatch::Caller::Client | crate::dispatch::Caller::Retry) {
-            self.sess.block = Some(blocking::BlockOn { keys, timeout_ms, on_timeout });
+            self.sess.block = Some(blocking::BlockOn { keys, timeout_ms, on_timeout, argv: None });
             return Ok(Reply::NilArray);
         }
         Ok(immediate)
+    }
+
+    /// [`Ctx::block`], retrying `argv` instead of the command as sent.
+    pub fn block_as(
+        &mut self,
+        keys: Vec<bytes::Bytes>,
+        timeout_ms: i64,
+        on_timeout: Reply,
+        argv: Vec<Vec<u8>>,
+    ) -> CmdResult {
+        let r = self.block(keys, timeout_ms, on_timeout, Reply::NilArray)?;
+        if let Some(b) = self.sess.block.as_mut() {
+            b.argv = Some(argv);
+        }
+        Ok(r)
     }
 
     /// Reports the keyspace event `event` (class `class`, a `config::NOTIFY_*`) on `key` of
@@ -539,6 +558,15 @@ impl Ctx<'_> {
     pub fn notify_in(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
         crate::dispatch::effects::collect_logs(self.st);
         notify::publish(self.st, db, class, event, key);
+    }
+
+    /// Wakes the clients blocked on `key` without marking it modified (Redis's
+    /// `signalKeyAsReady` alone).
+    pub fn signal_ready(&mut self, key: &[u8]) {
+        let db = self.sess.db;
+        if self.st.waiters.has_key(db, key) {
+            self.st.signaled.push((db, bytes::Bytes::copy_from_slice(key)));
+        }
     }
 
     /// Records that `key` in the selected db changed.

@@ -488,6 +488,7 @@ fn keysizes(ctx: &Ctx<'_>, _v: V) -> String {
                 Value::Set(st) => (2, st.len()),
                 Value::Zset(z) => (3, z.len()),
                 Value::Hash(h) => (4, h.len()),
+                Value::Stream(_) => continue, // KEYSIZES has no stream histogram
             };
             let n = n as u64;
             let bin = if n == 0 { 0 } else { 1u64 << (63 - n.leading_zeros()) };

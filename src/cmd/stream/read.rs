@@ -1,0 +1,285 @@
+//! XREAD and XREADGROUP. With nothing to serve and BLOCK given, the client waits on every
+//! stream key; the retry (`Caller::Retry`) reruns the command with `$` resolved to the ID
+//! it stood for at block time. Up to Redis 7.0 a retry serves the key that became ready
+//! only, at most COUNT (1000 without COUNT) entries, and a reader of a group that went away
+//! (or whose key did) is answered an error; from 7.2 the whole command runs again.
+
+use bytes::Bytes;
+
+use crate::cmd::Look;
+use crate::db::{Nack, StreamId};
+use crate::dispatch::Caller;
+use crate::error;
+use crate::reply::{CmdResult, Reply};
+use crate::server::config::NOTIFY_STREAM;
+use crate::server::Ctx;
+
+use super::{bytes, entry_reply, long, long_or, no_key_or_group, strict_id};
+
+/// Entries served to a retry without COUNT, up to Redis 7.0.
+const BLOCKED_DEFAULT_COUNT: usize = 1000;
+
+struct ReadArgs<'w> {
+    count: usize,
+    block: Option<i64>,
+    group: Option<(&'w [u8], &'w [u8])>,
+    noack: bool,
+    /// Index of the first key in `words`.
+    streams_at: usize,
+}
+
+fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Result<ReadArgs<'w>, Reply> {
+    let mut a = ReadArgs { count: 0, block: None, group: None, noack: false, streams_at: 0 };
+    let mut i = 0;
+    while i < words.len() {
+        let more = words.len() - 1 - i;
+        let is = |name: &[u8]| words[i].eq_ignore_ascii_case(name);
+        if is(b"BLOCK") && more > 0 {
+            if matches!(ctx.caller, Caller::Script { .. }) {
+                return Err(Reply::err_bytes(error::xread_block_in_script(&ctx.argv[0])));
+            }
+            i += 1;
+            let ms = long_or(&words[i], error::TIMEOUT_NOT_INTEGER)?;
+            if ms < 0 {
+                return Err(Reply::err(error::TIMEOUT_NEGATIVE));
+            }
+            if ctx.profile().redis_at_least(7, 2) && ms > i64::MAX - ctx.now {
+                return Err(Reply::err(error::TIMEOUT_OUT_OF_RANGE));
+            }
+            a.block = Some(ms);
+        } else if is(b"COUNT") && more > 0 {
+            i += 1;
+            a.count = usize::try_from(long(&words[i])?).unwrap_or(0);
+        } else if is(b"STREAMS") && more > 0 {
+            a.streams_at = i + 1;
+            if (words.len() - a.streams_at) % 2 != 0 {
+                return Err(Reply::err(error::xread_unbalanced(&ctx.profile(), xreadgroup)));
+            }
+            break;
+        } else if is(b"GROUP") && more >= 2 {
+            if !xreadgroup {
+                return Err(Reply::err(error::XREAD_GROUP_ONLY));
+            }
+            a.group = Some((&words[i + 1], &words[i + 2]));
+            i += 2;
+        } else if is(b"NOACK") {
+            if !xreadgroup {
+                return Err(Reply::err(error::XREAD_NOACK_ONLY));
+            }
+            a.noack = true;
+        } else {
+            return Err(Reply::err(error::SYNTAX));
+        }
+        i += 1;
+    }
+    if a.streams_at == 0 {
+        return Err(Reply::err(error::SYNTAX));
+    }
+    if xreadgroup && a.group.is_none() {
+        return Err(Reply::err(error::XREADGROUP_NO_GROUP));
+    }
+    Ok(a)
+}
+
+/// What to read from one stream: after `Some(id)`, or `None` for XREADGROUP's `>`.
+type After = Option<StreamId>;
+
+/// XREAD [COUNT count] [BLOCK ms] STREAMS key [key ...] id [id ...]
+pub fn xread(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    read(ctx, words, false)
+}
+
+/// XREADGROUP GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key ... id ...
+pub fn xreadgroup(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    read(ctx, words, true)
+}
+
+fn read(ctx: &mut Ctx<'_>, words: &[Vec<u8>], xreadgroup: bool) -> CmdResult {
+    let a = read_args(ctx, words, xreadgroup)?;
+    let n = (words.len() - a.streams_at) / 2;
+    let keys = &words[a.streams_at..a.streams_at + n];
+    let id_words = &words[a.streams_at + n..];
+    let old_retry = ctx.serving.is_some() && !ctx.profile().redis_at_least(7, 2);
+    if old_retry {
+        if let Some(r) = old_retry_check(ctx, keys, a.group)? {
+            return r;
+        }
+    }
+    let mut afters: Vec<After> = Vec::with_capacity(n);
+    for (key, w) in keys.iter().zip(id_words) {
+        let s = super::stream(ctx, key, Look::Read)?;
+        if let Some((group, _)) = a.group {
+            if s.as_ref().is_none_or(|s| !s.groups.contains_key(group)) {
+                return Err(no_key_or_group(key, group, b"' in XREADGROUP with GROUP option"));
+            }
+        }
+        let after = match &w[..] {
+            b"$" if xreadgroup => return Err(Reply::err(error::XREADGROUP_DOLLAR)),
+            b"$" => Some(s.map_or(StreamId::MIN, |s| s.last_id)),
+            b">" if !xreadgroup => return Err(Reply::err(error::XREAD_GREATER)),
+            b">" => None,
+            _ => Some(strict_id(w)?),
+        };
+        afters.push(after);
+    }
+    let count = if old_retry && a.count == 0 { BLOCKED_DEFAULT_COUNT } else { a.count };
+    let mut served = Vec::new();
+    for (key, after) in keys.iter().zip(&afters) {
+        if old_retry && ctx.serving.as_deref() != Some(&key[..]) {
+            continue;
+        }
+        if let Some(entries) = serve_one(ctx, key, *after, count, &a)? {
+            served.push((Reply::Bulk(bytes(key)), entries));
+        }
+    }
+    if !served.is_empty() {
+        return Ok(if ctx.sess.resp >= 3 {
+            Reply::Map(served)
+        } else {
+            Reply::Array(served.into_iter().map(|(k, v)| Reply::Array(vec![k, v])).collect())
+        });
+    }
+    let Some(timeout) = a.block else { return Ok(Reply::NilArray) };
+    let mut argv = ctx.argv.to_vec();
+    for (j, after) in afters.iter().enumerate() {
+        let at = 1 + a.streams_at + n + j;
+        if argv[at] == b"$" {
+            argv[at] = after.unwrap_or_default().to_bytes().to_vec();
+        }
+    }
+    let keys = keys.iter().map(|k| bytes(k)).collect();
+    ctx.block_as(keys, timeout, Reply::NilArray, argv)
+}
+
+/// A retry up to 7.0: an XREADGROUP whose key went (or holds another type now), or whose
+/// group went, is answered an error; an XREAD of such a key keeps waiting.
+fn old_retry_check(ctx: &mut Ctx<'_>, keys: &[Vec<u8>], group: Option<(&[u8], &[u8])>) -> Result<Option<CmdResult>, Reply> {
+    let Some(ready) = ctx.serving.clone() else { return Ok(None) };
+    let now = ctx.now;
+    let found = ctx.db().get_live(&ready, now).map(|e| e.value.as_stream().map(|s| s.groups.keys().cloned().collect::<Vec<_>>()));
+    let groups = match found {
+        Some(Some(g)) => g,
+        _ if group.is_some() => return Ok(Some(Err(Reply::err(error::XREADGROUP_KEY_GONE)))),
+        _ => return Ok(Some(wait_again(ctx, keys))),
+    };
+    if let Some((g, _)) = group {
+        if !groups.iter().any(|x| x[..] == *g) {
+            return Ok(Some(Err(Reply::err(error::XREADGROUP_GROUP_GONE))));
+        }
+    }
+    Ok(None)
+}
+
+fn wait_again(ctx: &mut Ctx<'_>, keys: &[Vec<u8>]) -> CmdResult {
+    let keys = keys.iter().map(|k| bytes(k)).collect();
+    ctx.block(keys, 0, Reply::NilArray, Reply::NilArray)
+}
+
+/// Serves one stream if it has something: its entries' reply.
+fn serve_one(ctx: &mut Ctx<'_>, key: &[u8], after: After, count: usize, a: &ReadArgs<'_>) -> Result<Option<Reply>, Reply> {
+    let now = ctx.now;
+    let p = ctx.profile();
+    let old_retry = ctx.serving.is_some() && !p.redis_at_least(7, 2);
+    let Some(s) = super::stream(ctx, key, Look::Read)? else { return Ok(None) };
+    let Some((gname, cname)) = a.group else {
+        let gt = after.unwrap_or_default();
+        let top = if old_retry { Some(s.last_id) } else { s.last_live() };
+        if top.is_none_or(|t| t <= gt) {
+            return Ok(None);
+        }
+        let take = if count == 0 { usize::MAX } else { count };
+        let start = gt.next().unwrap_or_default();
+        let out = s.range(start, StreamId::MAX, false).take(take).map(|(id, f)| entry_reply(*id, f)).collect();
+        return Ok(Some(Reply::Array(out)));
+    };
+    let Some(g) = s.groups.get(gname) else { return Ok(None) };
+    let serve = match after {
+        Some(_) => true,
+        None if old_retry => s.last_id > g.last_id,
+        None => s.last_live().is_some_and(|t| t > g.last_id),
+    };
+    let created = p.redis_at_least(7, 2) || serve;
+    let mut new_consumer = false;
+    if created {
+        let g = s.groups.get_mut(gname).ok_or(Reply::err(error::WRONGTYPE))?;
+        new_consumer = g.add_consumer(cname, now);
+        if let Some(c) = g.consumers.get_mut(cname) {
+            c.seen_time = now;
+        }
+    }
+    let out = if !serve {
+        None
+    } else if let Some(start) = after {
+        Some(history(ctx, key, gname, cname, start, count))
+    } else {
+        Some(new_entries(ctx, key, gname, cname, count, a.noack))
+    };
+    if new_consumer {
+        ctx.notify(NOTIFY_STREAM, "xgroup-createconsumer", key);
+    }
+    Ok(out)
+}
+
+/// A consumer's own pending entries from `start` (`[id, nil]` for one deleted since);
+/// each served one counts a delivery.
+fn history(ctx: &mut Ctx<'_>, key: &[u8], gname: &[u8], cname: &[u8], start: StreamId, count: usize) -> Reply {
+    let now = ctx.now;
+    let Ok(Some(s)) = super::stream(ctx, key, Look::Write) else { return Reply::Array(Vec::new()) };
+    let start = start.next().unwrap_or_default();
+    let take = if count == 0 { usize::MAX } else { count };
+    let ids: Vec<StreamId> = s
+        .groups
+        .get(gname)
+        .and_then(|g| g.consumers.get(cname))
+        .map(|c| c.pel.range(start..).take(take).copied().collect())
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match s.get(id) {
+            Some(f) => {
+                out.push(entry_reply(id, f));
+                if let Some(n) = s.groups.get_mut(gname).and_then(|g| g.pel.get_mut(&id)) {
+                    n.delivery_time = now;
+                    n.delivery_count += 1;
+                }
+            }
+            None => out.push(Reply::Array(vec![super::id_reply(id), Reply::NilArray])),
+        }
+    }
+    Reply::Array(out)
+}
+
+/// Entries past the group's last-delivered ID, which moves; each goes to the consumer's
+/// pending list unless NOACK.
+fn new_entries(ctx: &mut Ctx<'_>, key: &[u8], gname: &[u8], cname: &[u8], count: usize, noack: bool) -> Reply {
+    let now = ctx.now;
+    let active = ctx.profile().redis_at_least(7, 2);
+    let Ok(Some(s)) = super::stream(ctx, key, Look::Write) else { return Reply::Array(Vec::new()) };
+    let Some(last) = s.groups.get(gname).map(|g| g.last_id) else { return Reply::Array(Vec::new()) };
+    let take = if count == 0 { usize::MAX } else { count };
+    let start = last.next().unwrap_or_default();
+    let picked: Vec<StreamId> = s.range(start, StreamId::MAX, false).take(take).map(|(id, _)| *id).collect();
+    let consumer = Bytes::copy_from_slice(cname);
+    let mut out = Vec::with_capacity(picked.len());
+    for id in picked {
+        s.deliver(gname, id);
+        if let Some(f) = s.get(id) {
+            out.push(entry_reply(id, f));
+        }
+        if noack {
+            continue;
+        }
+        let Some(g) = s.groups.get_mut(gname) else { continue };
+        // An entry already pending (the group's ID was set back) moves to this consumer.
+        let n = g.pel.entry(id).or_insert_with(|| Nack { delivery_time: now, delivery_count: 1, consumer: consumer.clone() });
+        n.delivery_time = now;
+        n.delivery_count = 1;
+        g.assign(id, &consumer);
+        if active {
+            if let Some(c) = g.consumers.get_mut(cname) {
+                c.active_time = now;
+            }
+        }
+    }
+    Reply::Array(out)
+}
