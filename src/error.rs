@@ -481,8 +481,7 @@ pub const XADD_MAXLEN_AND_MINID: &str =
     "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
 pub const XADD_MAXLEN_NEGATIVE: &str = "ERR The MAXLEN argument must be >= 0.";
 pub const XADD_LIMIT_NEGATIVE: &str = "ERR The LIMIT argument must be >= 0.";
-pub const XADD_LIMIT_NO_TRIM: &str =
-    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+pub const XADD_LIMIT_NO_TRIM: &str = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
 pub const XTRIM_NO_TRIM: &str = "ERR syntax error, XTRIM must be called with a trimming strategy";
 pub const XADD_LIMIT_NO_APPROX: &str = "ERR syntax error, LIMIT cannot be used without the special ~ option";
 pub const XADD_ID_ZERO: &str = "ERR The ID specified in XADD must be greater than 0-0";

@@ -244,7 +244,8 @@ impl Stream {
                 (id, self.nodes.entry(id).or_insert(n))
             }
         };
-        let same = node.master_fields.len() == fields.len() && node.master_fields.iter().zip(&fields).all(|(m, (f, _))| m == f);
+        let same = node.master_fields.len() == fields.len()
+            && node.master_fields.iter().zip(&fields).all(|(m, (f, _))| m == f);
         let mut b = int_size(if same { 2 } else { 0 });
         b += int_size(id.ms.wrapping_sub(master.ms) as i64) + int_size(id.seq.wrapping_sub(master.seq) as i64);
         let mut pieces = fields.len() + 3;

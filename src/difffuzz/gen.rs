@@ -143,6 +143,31 @@ const FUTURE_S: &[&str] =
 /// The same in milliseconds (4102444800 would be 1970 there).
 const FUTURE_MS: &[&str] = &["4102444800000", "9223372036854775807", "-9223372036854775808", "abc", ""];
 
+/// Stream IDs and the words that stand for one, so that stream commands get past their
+/// ID parsing often (explicit IDs mostly: a `*` ID is the clock's, which ends a round).
+const STREAM_IDS: &[&str] = &[
+    "0-0",
+    "0",
+    "1-1",
+    "1-2",
+    "1",
+    "2-*",
+    "3-0",
+    "5",
+    "5-1",
+    "9-9",
+    "*",
+    "$",
+    ">",
+    "-",
+    "+",
+    "(1-1",
+    "(0-0",
+    "18446744073709551615-18446744073709551615",
+    "1-x",
+    "abc",
+];
+
 /// The difffuzz palettes.
 pub struct DiffValues {
     params: Vec<&'static str>,
@@ -163,6 +188,11 @@ impl Values for DiffValues {
             _ => {}
         }
         match (cmd.fullname, arg.name) {
+            (x, "id" | "start" | "end" | "last-id" | "max-deleted-id" | "threshold" | "lastid")
+                if x.starts_with('x') =>
+            {
+                Some(pick(u, STREAM_IDS))
+            }
             ("config|get" | "config|set", "parameter") => Some(if u.ratio(7, 8) {
                 let p = *u.pick(&self.params);
                 mangle_case(u, p)

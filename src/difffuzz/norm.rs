@@ -21,6 +21,8 @@
 //! | [`Norm::Sample`] | SRANDMEMBER, HRANDFIELD, ZRANDMEMBER | random picks: the same reply type and, for arrays, the same length (a count covering the collection answers it whole: the same elements) |
 //! | [`Norm::Popped`] | SPOP | as `Sample`; when the picks differ the two keyspaces now differ, so the round ends there ([`Verdict::EndRound`]) |
 //! | [`Norm::SortBy`] | SORT, SORT_RO | exact, but unordered with BY: `nosort` keeps a set's hash-table order, and elements whose weights tie keep it too. Redis's SORT reads C's `errno` without clearing it, so an ERANGE left by an earlier command's number (`1e-400`) makes it fail with `One or more scores can't be converted into double`: that refusal against a fake's answer ends the round (not modelled: commands/README.md) |
+//! | [`Norm::Idle`] | XPENDING, XINFO CONSUMERS, XINFO STREAM | idle and delivery times are each server's clock: integers masked at every depth, the rest exact |
+//! | [`Norm::Clocked`] | XADD, XCLAIM, XAUTOCLAIM | as `Idle`; when they still differ (an ID made from the clock, a claim decided by idle time) the keyspaces now differ, so the round ends there ([`Verdict::EndRound`]) |
 //! | [`Norm::RandomKey`] | RANDOMKEY | both nil, or both name a key that exists on their own side (checked with EXISTS on the driver's connection) |
 
 use crate::reply::Reply;
@@ -44,6 +46,8 @@ pub enum Norm {
     Sample,
     Popped,
     SortBy,
+    Idle,
+    Clocked,
 }
 
 /// The normalisation for a command, by its full name (`client|list`).
@@ -68,6 +72,8 @@ pub fn for_command(fullname: &str) -> Norm {
         "hello" => Norm::Hello,
         "info" => Norm::Info,
         "randomkey" => Norm::RandomKey,
+        "xpending" | "xinfo|consumers" | "xinfo|stream" => Norm::Idle,
+        "xadd" | "xclaim" | "xautoclaim" => Norm::Clocked,
         _ => Norm::Exact,
     }
 }
@@ -82,6 +88,7 @@ pub const EXACT_DESPITE_TIPS: &[(&str, &str)] = &[
     ),
     ("object|encoding", "the encoding follows from the value and the configured thresholds"),
     ("object|refcount", "1, or INT_MAX for a shared integer: follows from the value"),
+    ("xtrim", "approximate trims remove whole listpack nodes, which the fake models entry for entry"),
 ];
 
 impl Norm {
@@ -269,6 +276,17 @@ fn same_sample(a: &Reply, b: &Reply) -> bool {
     }
 }
 
+/// `r` with every integer zeroed, at every depth.
+fn mask_ints(r: &Reply) -> Reply {
+    match r {
+        Reply::Int(_) => Reply::Int(0),
+        Reply::Array(v) => Reply::Array(v.iter().map(mask_ints).collect()),
+        Reply::Set(v) => Reply::Set(v.iter().map(mask_ints).collect()),
+        Reply::Map(pairs) => Reply::Map(pairs.iter().map(|(k, v)| (mask_ints(k), mask_ints(v))).collect()),
+        other => other.clone(),
+    }
+}
+
 /// What a comparison found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -357,6 +375,14 @@ pub fn compare(norm: Norm, argv: &[Vec<u8>], oracle: &[u8], fake: &[u8]) -> Verd
             }
         }
         Norm::Sample => same_sample(&a, &b),
+        Norm::Idle => mask_ints(&a) == mask_ints(&b),
+        Norm::Clocked => {
+            return match (mask_ints(&a) == mask_ints(&b), same_kind(&a, &b)) {
+                (true, _) => Verdict::Same,
+                (false, true) => Verdict::EndRound,
+                (false, false) => Verdict::Differ,
+            };
+        }
         Norm::Popped => {
             return if same_sample(&a, &b) { Verdict::EndRound } else { Verdict::Differ };
         }
@@ -521,5 +547,24 @@ mod tests {
             Verdict::CheckKeys(b"a".to_vec(), b"b".to_vec())
         );
         assert_eq!(cmp(Norm::RandomKey, &["RANDOMKEY"], &Reply::Nil, &Reply::bulk("b")), Verdict::Differ);
+    }
+
+    #[test]
+    fn clocked_replies_mask_their_times_and_end_the_round_when_ids_differ() {
+        let pending = |idle| {
+            Reply::Array(vec![Reply::Array(vec![
+                Reply::bulk("1-1"),
+                Reply::bulk("c"),
+                Reply::Int(idle),
+                Reply::Int(1),
+            ])])
+        };
+        assert_eq!(cmp(Norm::Idle, &["XPENDING"], &pending(3), &pending(5)), Verdict::Same);
+        let other =
+            Reply::Array(vec![Reply::Array(vec![Reply::bulk("1-1"), Reply::bulk("d"), Reply::Int(3), Reply::Int(1)])]);
+        assert_eq!(cmp(Norm::Idle, &["XPENDING"], &pending(3), &other), Verdict::Differ);
+        let (a, b) = (Reply::bulk("1700000000000-0"), Reply::bulk("1700000000001-0"));
+        assert_eq!(cmp(Norm::Clocked, &["XADD", "s", "*", "f", "v"], &a, &b), Verdict::EndRound);
+        assert_eq!(cmp(Norm::Clocked, &["XADD"], &a, &Reply::Int(1)), Verdict::Differ);
     }
 }

@@ -24,7 +24,8 @@ struct AddTrim {
 /// Reads XADD's or XTRIM's options from `words[1..]`, as Redis: each option as it comes,
 /// then the checks that need them all.
 fn add_trim_args(ctx: &Ctx<'_>, words: &[Vec<u8>], xadd: bool) -> Result<AddTrim, Reply> {
-    let mut a = AddTrim { trim: None, approx: false, limit: 0, nomkstream: false, id: None, fields_at: words.len() + 1 };
+    let mut a =
+        AddTrim { trim: None, approx: false, limit: 0, nomkstream: false, id: None, fields_at: words.len() + 1 };
     let mut limit_given = false;
     let mut i = 1;
     while i < words.len() {
@@ -122,7 +123,7 @@ pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let a = add_trim_args(ctx, words, true)?;
     let key = &words[0][..];
     let rest = words.get(a.fields_at..).unwrap_or_default();
-    if rest.len() < 2 || rest.len() % 2 == 1 {
+    if rest.len() < 2 || !rest.len().is_multiple_of(2) {
         return Err(Reply::err(error::wrong_arity(&ctx.profile(), "xadd", None)));
     }
     if let Some((id, true)) = a.id {

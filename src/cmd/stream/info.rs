@@ -64,7 +64,8 @@ pub fn xinfo_stream(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     }
     if !full {
         m.push(field("groups", int(s.groups.len())));
-        let edge = |rev| s.range(StreamId::MIN, StreamId::MAX, rev).next().map_or(Reply::Nil, |(id, f)| entry_reply(*id, f));
+        let edge =
+            |rev| s.range(StreamId::MIN, StreamId::MAX, rev).next().map_or(Reply::Nil, |(id, f)| entry_reply(*id, f));
         m.push(field("first-entry", edge(false)));
         m.push(field("last-entry", edge(true)));
         return Ok(Reply::Map(m));
@@ -90,7 +91,12 @@ fn full_group(s: &Stream, name: &bytes::Bytes, g: &Group, take: usize, seven: bo
         .iter()
         .take(take)
         .map(|(id, n)| {
-            Reply::Array(vec![id_reply(*id), Reply::Bulk(n.consumer.clone()), Reply::Int(n.delivery_time), int(n.delivery_count)])
+            Reply::Array(vec![
+                id_reply(*id),
+                Reply::Bulk(n.consumer.clone()),
+                Reply::Int(n.delivery_time),
+                int(n.delivery_count),
+            ])
         })
         .collect();
     m.push(field("pending", Reply::Array(pending)));

@@ -143,7 +143,8 @@ pub(crate) fn node_limits(ctx: &Ctx<'_>) -> NodeLimits {
 
 /// An error made of a fixed text with client words in it (each printed as C's `%s`).
 pub(crate) fn err_with(parts: &[&[u8]]) -> Reply {
-    let text: Vec<u8> = parts.iter().enumerate().flat_map(|(i, p)| if i % 2 == 1 { error::c_bytes(p) } else { p }).copied().collect();
+    let text: Vec<u8> =
+        parts.iter().enumerate().flat_map(|(i, p)| if i % 2 == 1 { error::c_bytes(p) } else { p }).copied().collect();
     Reply::err_bytes(error::sanitize_bytes(text))
 }
 
@@ -165,7 +166,8 @@ pub(crate) fn sub_syntax(ctx: &Ctx<'_>) -> Reply {
     if ctx.profile().redis_at_least(7, 0) {
         Reply::err_bytes(error::subcommand_syntax(&cmd, error::c_bytes(sub)))
     } else {
-        let text = [b"ERR Unknown subcommand or wrong number of arguments for '", error::c_bytes(sub), b"'. Try "].concat();
+        let text =
+            [b"ERR Unknown subcommand or wrong number of arguments for '", error::c_bytes(sub), b"'. Try "].concat();
         Reply::err_bytes(error::sanitize_bytes([text, cmd.into_bytes(), b" HELP.".to_vec()].concat()))
     }
 }

@@ -52,7 +52,7 @@ fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Resul
             a.count = usize::try_from(long(&words[i])?).unwrap_or(0);
         } else if is(b"STREAMS") && more > 0 {
             a.streams_at = i + 1;
-            if (words.len() - a.streams_at) % 2 != 0 {
+            if !(words.len() - a.streams_at).is_multiple_of(2) {
                 return Err(Reply::err(error::xread_unbalanced(&ctx.profile(), xreadgroup)));
             }
             break;
@@ -153,10 +153,17 @@ fn read(ctx: &mut Ctx<'_>, words: &[Vec<u8>], xreadgroup: bool) -> CmdResult {
 
 /// A retry up to 7.0: an XREADGROUP whose key went (or holds another type now), or whose
 /// group went, is answered an error; an XREAD of such a key keeps waiting.
-fn old_retry_check(ctx: &mut Ctx<'_>, keys: &[Vec<u8>], group: Option<(&[u8], &[u8])>) -> Result<Option<CmdResult>, Reply> {
+fn old_retry_check(
+    ctx: &mut Ctx<'_>,
+    keys: &[Vec<u8>],
+    group: Option<(&[u8], &[u8])>,
+) -> Result<Option<CmdResult>, Reply> {
     let Some(ready) = ctx.serving.clone() else { return Ok(None) };
     let now = ctx.now;
-    let found = ctx.db().get_live(&ready, now).map(|e| e.value.as_stream().map(|s| s.groups.keys().cloned().collect::<Vec<_>>()));
+    let found = ctx
+        .db()
+        .get_live(&ready, now)
+        .map(|e| e.value.as_stream().map(|s| s.groups.keys().cloned().collect::<Vec<_>>()));
     let groups = match found {
         Some(Some(g)) => g,
         _ if group.is_some() => return Ok(Some(Err(Reply::err(error::XREADGROUP_KEY_GONE)))),
@@ -176,7 +183,13 @@ fn wait_again(ctx: &mut Ctx<'_>, keys: &[Vec<u8>]) -> CmdResult {
 }
 
 /// Serves one stream if it has something: its entries' reply.
-fn serve_one(ctx: &mut Ctx<'_>, key: &[u8], after: After, count: usize, a: &ReadArgs<'_>) -> Result<Option<Reply>, Reply> {
+fn serve_one(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    after: After,
+    count: usize,
+    a: &ReadArgs<'_>,
+) -> Result<Option<Reply>, Reply> {
     let now = ctx.now;
     let p = ctx.profile();
     let old_retry = ctx.serving.is_some() && !p.redis_at_least(7, 2);
@@ -271,7 +284,11 @@ fn new_entries(ctx: &mut Ctx<'_>, key: &[u8], gname: &[u8], cname: &[u8], count:
         }
         let Some(g) = s.groups.get_mut(gname) else { continue };
         // An entry already pending (the group's ID was set back) moves to this consumer.
-        let n = g.pel.entry(id).or_insert_with(|| Nack { delivery_time: now, delivery_count: 1, consumer: consumer.clone() });
+        let n = g.pel.entry(id).or_insert_with(|| Nack {
+            delivery_time: now,
+            delivery_count: 1,
+            consumer: consumer.clone(),
+        });
         n.delivery_time = now;
         n.delivery_count = 1;
         g.assign(id, &consumer);
