@@ -491,6 +491,11 @@ pub const XADD_TOO_LARGE: &str = "ERR Elements are too large to be stored";
 pub const XSETID_ENTRIES_ADDED_NEGATIVE: &str = "ERR entries_added must be positive";
 pub const XSETID_BELOW_MAX_DELETED: &str =
     "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+pub const XSETID_BELOW_CURRENT_MAX_DELETED: &str =
+    "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id";
+pub const XADD_ARITY_62: &str = "ERR wrong number of arguments for XADD";
+pub const XREADGROUP_PLUS: &str = "ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set.";
+pub const XREAD_PLUS_EMPTY: &str = "ERR the stream last element ID is 0-0";
 pub const XSETID_BELOW_TOP: &str = "ERR The ID specified in XSETID is smaller than the target stream top item";
 pub const XSETID_ENTRIES_ADDED_SMALL: &str =
     "ERR The entries_added specified in XSETID is smaller than the target stream length";

@@ -62,7 +62,8 @@ fn add_trim_args(ctx: &Ctx<'_>, words: &[Vec<u8>], xadd: bool) -> Result<AddTrim
         } else if xadd && is(b"nomkstream") {
             a.nomkstream = true;
         } else if xadd {
-            a.id = Some(add_id(w)?);
+            // `ms-*` came with Redis 7.0.
+            a.id = Some(if ctx.profile().redis_at_least(7, 0) { add_id(w)? } else { (strict_id(w)?, true) });
             a.fields_at = i + 1;
             break;
         } else {
@@ -124,6 +125,9 @@ pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let key = &words[0][..];
     let rest = words.get(a.fields_at..).unwrap_or_default();
     if rest.len() < 2 || !rest.len().is_multiple_of(2) {
+        if !ctx.profile().redis_at_least(7, 0) {
+            return Err(Reply::err(error::XADD_ARITY_62));
+        }
         return Err(Reply::err(error::wrong_arity(&ctx.profile(), "xadd", None)));
     }
     if let Some((id, true)) = a.id {
@@ -146,6 +150,8 @@ pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let id = match next_id(s, a.id, now) {
         Ok(id) => id,
         Err(false) => return Err(Reply::err(error::XADD_ID_TOO_SMALL)),
+        // No sequence left after `ms-*`: 7.2 says so, 7.0 reports a stale errno.
+        Err(true) if ctx.profile().redis_at_least(7, 2) => return Err(Reply::err(error::XADD_ID_TOO_SMALL)),
         Err(true) => return Err(Reply::err(error::XADD_TOO_LARGE)),
     };
     let total: u64 = rest.iter().map(|w| w.len() as u64).sum();
@@ -244,8 +250,13 @@ fn range(ctx: &mut Ctx<'_>, words: &[Vec<u8>], rev: bool) -> CmdResult {
 
 /// XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id].
 pub fn xsetid(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
-    if !ctx.profile().redis_at_least(7, 0) && words.len() > 2 {
-        return Err(Reply::err(error::wrong_arity(&ctx.profile(), "xsetid", None)));
+    let p = ctx.profile();
+    if !p.redis_at_least(7, 0) {
+        // 6.2: the key first, then the one ID.
+        if words.len() > 2 {
+            return Err(Reply::err(error::wrong_arity(&p, "xsetid", None)));
+        }
+        stream(ctx, &words[0], Look::Write)?.ok_or(Reply::err(error::NO_SUCH_KEY))?;
     }
     let id = strict_id(&words[1])?;
     let (mut added, mut max_deleted) = (None, StreamId::MIN);
@@ -267,6 +278,9 @@ pub fn xsetid(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     }
     let key = &words[0][..];
     let s = stream(ctx, key, Look::Write)?.ok_or(Reply::err(error::NO_SUCH_KEY))?;
+    if p.redis_at_least(7, 2) && id < s.max_deleted {
+        return Err(Reply::err(error::XSETID_BELOW_CURRENT_MAX_DELETED));
+    }
     if let Some(top) = s.last_live() {
         if id < top {
             return Err(Reply::err(error::XSETID_BELOW_TOP));

@@ -29,7 +29,15 @@ struct Prelude {
 fn prelude(ctx: &mut Ctx<'_>, words: &[Vec<u8>], sub: &str) -> Result<Prelude, Reply> {
     let mut p = Prelude { mkstream: false, entries_read: None, exists: false };
     let (create, setid) = (sub == "CREATE", sub == "SETID");
-    let mut i = 3;
+    let seven = ctx.profile().redis_at_least(7, 0);
+    if !seven && create && words.len() == 4 {
+        // 6.2: one option, MKSTREAM, as the sixth word.
+        if !words[3].eq_ignore_ascii_case(b"MKSTREAM") {
+            return Err(sub_syntax(ctx));
+        }
+        p.mkstream = true;
+    }
+    let mut i = if seven { 3 } else { words.len() };
     while i < words.len() {
         if create && words[i].eq_ignore_ascii_case(b"MKSTREAM") {
             p.mkstream = true;
@@ -67,7 +75,7 @@ fn group_mut<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], group: &[u8]) -> Option<&'c m
 /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD entries-read].
 pub fn xgroup_create(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let p = prelude(ctx, words, "CREATE")?;
-    if words.len() > 6 {
+    if words.len() > if ctx.profile().redis_at_least(7, 0) { 6 } else { 4 } {
         return Err(sub_syntax(ctx));
     }
     let (key, group) = (&words[0][..], &words[1][..]);
@@ -90,7 +98,7 @@ pub fn xgroup_create(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
 /// XGROUP SETID key group id|$ [ENTRIESREAD entries-read]: `-` and `+` are IDs here.
 pub fn xgroup_setid(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let p = prelude(ctx, words, "SETID")?;
-    if !matches!(words.len(), 3 | 5) {
+    if words.len() != 3 && (words.len() != 5 || !ctx.profile().redis_at_least(7, 0)) {
         return Err(sub_syntax(ctx));
     }
     let (key, group) = (&words[0][..], &words[1][..]);
@@ -132,13 +140,18 @@ pub fn xgroup_createconsumer(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult 
 pub fn xgroup_delconsumer(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     prelude(ctx, words, "DELCONSUMER")?;
     let (key, group) = (&words[0][..], &words[1][..]);
-    let Some(g) = group_mut(ctx, key, group) else { return Ok(Reply::Int(0)) };
-    let Some(c) = g.consumers.remove(&words[2][..]) else { return Ok(Reply::Int(0)) };
-    for id in &c.pel {
-        g.pel.remove(id);
+    let removed = group_mut(ctx, key, group).and_then(|g| {
+        let c = g.consumers.remove(&words[2][..])?;
+        for id in &c.pel {
+            g.pel.remove(id);
+        }
+        Some(c.pel.len())
+    });
+    // 6.2 reports the event for a consumer that was not there too.
+    if removed.is_some() || !ctx.profile().redis_at_least(7, 0) {
+        ctx.notify(NOTIFY_STREAM, "xgroup-delconsumer", key);
     }
-    ctx.notify(NOTIFY_STREAM, "xgroup-delconsumer", key);
-    Ok(Reply::Int(c.pel.len() as i64))
+    Ok(Reply::Int(removed.unwrap_or(0) as i64))
 }
 
 /// XGROUP HELP.
@@ -151,7 +164,11 @@ pub fn xgroup_help(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
     }
     lines.extend(["CREATECONSUMER <key> <groupname> <consumer>", "    Create a new consumer in the specified group."]);
     lines.extend(["DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer."]);
-    lines.extend(["DESTROY <key> <groupname>", "    Remove the specified group."]);
+    if seven {
+        lines.extend(["DESTROY <key> <groupname>", "    Remove the specified group."]);
+    } else {
+        lines.push("DESTROY <key> <groupname>    Remove the specified group."); // 6.2 lost a comma
+    }
     if seven {
         lines.extend(["SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]"]);
         lines.extend(["    Set the current group ID and entries_read counter."]);

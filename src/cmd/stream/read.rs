@@ -2,7 +2,8 @@
 //! stream key; the retry (`Caller::Retry`) reruns the command with `$` resolved to the ID
 //! it stood for at block time. Up to Redis 7.0 a retry serves the key that became ready
 //! only, at most COUNT (1000 without COUNT) entries, and a reader of a group that went away
-//! (or whose key did) is answered an error; from 7.2 the whole command runs again.
+//! (or, from 7.0, whose key did) is answered an error; from 7.2 the whole command runs
+//! again. 7.4 adds the `+` ID (the last entry) and reads without blocking in scripts.
 
 use bytes::Bytes;
 
@@ -35,7 +36,8 @@ fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Resul
         let more = words.len() - 1 - i;
         let is = |name: &[u8]| words[i].eq_ignore_ascii_case(name);
         if is(b"BLOCK") && more > 0 {
-            if matches!(ctx.caller, Caller::Script { .. }) {
+            // Until 7.4 a script's BLOCK is an error; from 7.4 it reads without blocking.
+            if matches!(ctx.caller, Caller::Script { .. }) && !ctx.profile().redis_at_least(7, 4) {
                 return Err(Reply::err_bytes(error::xread_block_in_script(&ctx.argv[0])));
             }
             i += 1;
@@ -105,6 +107,7 @@ fn read(ctx: &mut Ctx<'_>, words: &[Vec<u8>], xreadgroup: bool) -> CmdResult {
             return r;
         }
     }
+    let plus = ctx.profile().redis_at_least(7, 4);
     let mut afters: Vec<After> = Vec::with_capacity(n);
     for (key, w) in keys.iter().zip(id_words) {
         let s = super::stream(ctx, key, Look::Read)?;
@@ -116,6 +119,12 @@ fn read(ctx: &mut Ctx<'_>, words: &[Vec<u8>], xreadgroup: bool) -> CmdResult {
         let after = match &w[..] {
             b"$" if xreadgroup => return Err(Reply::err(error::XREADGROUP_DOLLAR)),
             b"$" => Some(s.map_or(StreamId::MIN, |s| s.last_id)),
+            b"+" if plus && xreadgroup => return Err(Reply::err(error::XREADGROUP_PLUS)),
+            // 7.4's `+`: the last entry (read after the ID before it).
+            b"+" if plus => Some(match s {
+                Some(s) => s.last_id.prev().ok_or(Reply::err(error::XREAD_PLUS_EMPTY))?,
+                None => StreamId::MIN,
+            }),
             b">" if !xreadgroup => return Err(Reply::err(error::XREAD_GREATER)),
             b">" => None,
             _ => Some(strict_id(w)?),
@@ -166,7 +175,10 @@ fn old_retry_check(
         .map(|e| e.value.as_stream().map(|s| s.groups.keys().cloned().collect::<Vec<_>>()));
     let groups = match found {
         Some(Some(g)) => g,
-        _ if group.is_some() => return Ok(Some(Err(Reply::err(error::XREADGROUP_KEY_GONE)))),
+        // 6.2 does not wake readers for a key that went: they wait on.
+        _ if group.is_some() && ctx.profile().redis_at_least(7, 0) => {
+            return Ok(Some(Err(Reply::err(error::XREADGROUP_KEY_GONE))))
+        }
         _ => return Ok(Some(wait_again(ctx, keys))),
     };
     if let Some((g, _)) = group {
