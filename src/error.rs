@@ -534,6 +534,11 @@ pub fn xread_block_in_script(cmd: &[u8]) -> Vec<u8> {
     sanitize_bytes([b"ERR ", c_bytes(cmd), b" command is not allowed with BLOCK option from scripts"].concat())
 }
 
+/// A Redis 8 stream option the fake does not implement yet (`cmd` and `option` upper-cased).
+pub fn stream_option_not_implemented(cmd: &str, option: &str) -> String {
+    format!("ERR {cmd}'s {option} option is not implemented by fakeredis yet")
+}
+
 /// XCLAIM's unknown option.
 pub fn xclaim_unrecognized(word: &[u8]) -> Vec<u8> {
     sanitize_bytes([b"ERR Unrecognized XCLAIM option '", c_bytes(word), b"'"].concat())

@@ -61,6 +61,9 @@ fn add_trim_args(ctx: &Ctx<'_>, words: &[Vec<u8>], xadd: bool) -> Result<AddTrim
             i += 1;
         } else if xadd && is(b"nomkstream") {
             a.nomkstream = true;
+        } else if let Some(name) = redis8_option(ctx, w) {
+            let cmd = if xadd { "XADD" } else { "XTRIM" };
+            return Err(Reply::err(error::stream_option_not_implemented(cmd, name)));
         } else if xadd {
             // `ms-*` came with Redis 7.0.
             a.id = Some(if ctx.profile().redis_at_least(7, 0) { add_id(w)? } else { (strict_id(w)?, true) });
@@ -89,6 +92,20 @@ fn add_trim_args(ctx: &Ctx<'_>, words: &[Vec<u8>], xadd: bool) -> Result<AddTrim
         a.limit = 0;
     }
     Ok(a)
+}
+
+/// The Redis 8 options of XADD and XTRIM the pinned server has (the reference policies
+/// from 8.2, idempotent producers from 8.6), which the fake refuses rather than misread.
+fn redis8_option(ctx: &Ctx<'_>, w: &[u8]) -> Option<&'static str> {
+    let p = ctx.profile();
+    if !p.is(crate::spec::ServerKind::Redis) {
+        return None;
+    }
+    let since = [("KEEPREF", (8, 2)), ("DELREF", (8, 2)), ("ACKED", (8, 2)), ("IDMP", (8, 6)), ("IDMPAUTO", (8, 6))];
+    since
+        .iter()
+        .find(|(name, (a, b))| w.eq_ignore_ascii_case(name.as_bytes()) && p.redis_at_least(*a, *b))
+        .map(|(n, _)| *n)
 }
 
 /// The ID an append gets, as `streamAppendItem` chooses it; `None` when the stream cannot

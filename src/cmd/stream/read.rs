@@ -3,7 +3,8 @@
 //! it stood for at block time. Up to Redis 7.0 a retry serves the key that became ready
 //! only, at most COUNT (1000 without COUNT) entries, and a reader of a group that went away
 //! (or, from 7.0, whose key did) is answered an error; from 7.2 the whole command runs
-//! again. 7.4 adds the `+` ID (the last entry) and reads without blocking in scripts.
+//! again. Redis 7.4 and Valkey 8.0 add the `+` ID (the last entry) and read without
+//! blocking in scripts.
 
 use bytes::Bytes;
 
@@ -37,7 +38,7 @@ fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Resul
         let is = |name: &[u8]| words[i].eq_ignore_ascii_case(name);
         if is(b"BLOCK") && more > 0 {
             // Until 7.4 a script's BLOCK is an error; from 7.4 it reads without blocking.
-            if matches!(ctx.caller, Caller::Script { .. }) && !ctx.profile().redis_at_least(7, 4) {
+            if matches!(ctx.caller, Caller::Script { .. }) && !ctx.profile().has_since((7, 4), Some((8, 0))) {
                 return Err(Reply::err_bytes(error::xread_block_in_script(&ctx.argv[0])));
             }
             i += 1;
@@ -64,6 +65,8 @@ fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Resul
             }
             a.group = Some((&words[i + 1], &words[i + 2]));
             i += 2;
+        } else if let Some(name) = redis8_option(ctx, &words[i], xreadgroup) {
+            return Err(Reply::err(error::stream_option_not_implemented("XREADGROUP", name)));
         } else if is(b"NOACK") {
             if !xreadgroup {
                 return Err(Reply::err(error::XREAD_NOACK_ONLY));
@@ -81,6 +84,20 @@ fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Resul
         return Err(Reply::err(error::XREADGROUP_NO_GROUP));
     }
     Ok(a)
+}
+
+/// XREADGROUP's Redis 8 options the pinned server has (CLAIM from 8.4, MAXCOUNT and
+/// MAXSIZE from 8.10), which the fake refuses rather than misread.
+fn redis8_option(ctx: &Ctx<'_>, w: &[u8], xreadgroup: bool) -> Option<&'static str> {
+    let p = ctx.profile();
+    if !xreadgroup || !p.is(crate::spec::ServerKind::Redis) {
+        return None;
+    }
+    let since = [("CLAIM", (8, 4)), ("MAXCOUNT", (8, 10)), ("MAXSIZE", (8, 10))];
+    since
+        .iter()
+        .find(|(name, (a, b))| w.eq_ignore_ascii_case(name.as_bytes()) && p.redis_at_least(*a, *b))
+        .map(|(n, _)| *n)
 }
 
 /// What to read from one stream: after `Some(id)`, or `None` for XREADGROUP's `>`.
@@ -107,7 +124,7 @@ fn read(ctx: &mut Ctx<'_>, words: &[Vec<u8>], xreadgroup: bool) -> CmdResult {
             return r;
         }
     }
-    let plus = ctx.profile().redis_at_least(7, 4);
+    let plus = ctx.profile().has_since((7, 4), Some((8, 0)));
     let mut afters: Vec<After> = Vec::with_capacity(n);
     for (key, w) in keys.iter().zip(id_words) {
         let s = super::stream(ctx, key, Look::Read)?;
