@@ -1,4 +1,4 @@
-//! `model_collections`: list, hash, set and sorted-set operations over three colliding keys,
+//! `model_collections`: list, hash, set, sorted-set and stream operations over three colliding keys,
 //! with field TTLs on a frozen clock moved by hand, checked reply by reply against a model
 //! written on the standard collections (independently of the engine's types). Replies whose
 //! order Redis leaves unspecified (a hashtable's) are compared sorted.
@@ -17,6 +17,8 @@ enum MVal {
     Hash(BTreeMap<Vec<u8>, (Vec<u8>, Option<i64>)>),
     Set(BTreeSet<Vec<u8>>),
     Zset(BTreeMap<Vec<u8>, f64>),
+    /// Entries by ID (one field each) and the last ID given out; an empty stream stays.
+    Stream(BTreeMap<(u64, u64), Vec<u8>>, (u64, u64)),
 }
 
 #[derive(Default)]
@@ -75,6 +77,7 @@ impl Model {
             MVal::Hash(h) => !h.is_empty(),
             MVal::Set(s) => !s.is_empty(),
             MVal::Zset(z) => !z.is_empty(),
+            MVal::Stream(..) => true,
         });
     }
 
@@ -93,7 +96,7 @@ fn step(u: &mut Input<'_>, m: &mut Model) -> Option<(Vec<Vec<u8>>, Reply, bool)>
     let num = |n: i64| n.to_string().into_bytes();
     let k = key(u);
     let now = m.now;
-    let op = u.below(30);
+    let op = u.below(34);
     let cur = m.keys.get(&k).cloned();
     // The model's reply when the key is missing or of the type `$pat`, else WRONGTYPE.
     macro_rules! want {
@@ -382,12 +385,65 @@ fn step(u: &mut Input<'_>, m: &mut Model) -> Option<(Vec<Vec<u8>>, Reply, bool)>
                 Some(MVal::Hash(_)) => "hash",
                 Some(MVal::Set(_)) => "set",
                 Some(MVal::Zset(_)) => "zset",
+                Some(MVal::Stream(..)) => "stream",
             };
             (argv, Reply::simple(t), false)
         }
         28 => {
             let argv = vec![w("DEL"), k.clone()];
             (argv, Reply::Int(i64::from(m.keys.remove(&k).is_some())), false)
+        }
+        30 => {
+            let id = (u.below(4) as u64, u.below(3) as u64);
+            let argv = vec![w("XADD"), k.clone(), w(&format!("{}-{}", id.0, id.1)), w("f"), member(u)];
+            // The 0-0 check comes before the key is looked up.
+            if id == (0, 0) {
+                return Some((argv, Reply::err(error::XADD_ID_ZERO), false));
+            }
+            match &cur {
+                None | Some(MVal::Stream(..)) => {}
+                Some(_) => return Some((argv, wrongtype(), false)),
+            }
+            {
+                let fresh = MVal::Stream(BTreeMap::new(), (0, 0));
+                let MVal::Stream(e, last) = m.keys.entry(k.clone()).or_insert(fresh) else { return None };
+                if id <= *last {
+                    (argv, Reply::err(error::XADD_ID_TOO_SMALL), false)
+                } else {
+                    e.insert(id, argv[4].clone());
+                    *last = id;
+                    (argv, Reply::bulk(format!("{}-{}", id.0, id.1)), false)
+                }
+            }
+        }
+        31 => {
+            let argv = vec![w("XLEN"), k.clone()];
+            let r = want!(argv.clone(), MVal::Stream(..) => match &cur {
+                Some(MVal::Stream(e, _)) => Reply::Int(e.len() as i64),
+                _ => Reply::Int(0),
+            });
+            (argv, r, false)
+        }
+        32 => {
+            let id = (u.below(4) as u64, u.below(3) as u64);
+            let argv = vec![w("XDEL"), k.clone(), w(&format!("{}-{}", id.0, id.1))];
+            let r = want!(argv.clone(), MVal::Stream(..) => match m.keys.get_mut(&k) {
+                Some(MVal::Stream(e, _)) => Reply::Int(i64::from(e.remove(&id).is_some())),
+                _ => Reply::Int(0),
+            });
+            (argv, r, false)
+        }
+        33 => {
+            let argv = vec![w("XRANGE"), k.clone(), w("-"), w("+")];
+            let entry = |id: &(u64, u64), v: &Vec<u8>| {
+                let fields = Reply::Array(vec![Reply::bulk("f"), Reply::bulk(v.clone())]);
+                Reply::Array(vec![Reply::bulk(format!("{}-{}", id.0, id.1)), fields])
+            };
+            let r = want!(argv.clone(), MVal::Stream(..) => match &cur {
+                Some(MVal::Stream(e, _)) => Reply::Array(e.iter().map(|(id, v)| entry(id, v)).collect()),
+                _ => Reply::Array(vec![]),
+            });
+            (argv, r, false)
         }
         _ => {
             let (s, mm) = (*u.pick(SCORES), member(u));
