@@ -2,7 +2,9 @@
 //! runs one command on collections of 1k, 100k and 1M elements built beforehand; the
 //! targets (issue 8): ZADD, ZRANK and ZRANGE by rank and by score stay O(log n), LINDEX and
 //! LSET near either end of a long list stay O(1), SMEMBERS and HGETALL are linear with a
-//! small constant (they run on 1k elements only: per element is what matters).
+//! small constant (they run on 1k elements only: per element is what matters); XADD,
+//! XRANGE of 10 from the middle, XREADGROUP of one new entry and XDEL stay O(log n) in the
+//! stream's length; BITCOUNT and SETBIT run on a 1 MiB string.
 //!
 //! `cargo bench --bench collections` (about two minutes); `-- zset` runs one group.
 
@@ -88,6 +90,62 @@ fn list(c: &mut Criterion) {
     g.finish();
 }
 
+fn stream(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stream");
+    for n in SIZES {
+        let server = Server::new();
+        let mut cl = server.client();
+        fill(
+            &mut cl,
+            &["EVAL", "for i = 1, #ARGV do redis.call('XADD', 's', ARGV[i] .. '-1', 'f', 'v') end", "0"],
+            n,
+            |i| vec![(i + 1).to_string()],
+        );
+        cl.execute(&argv(&["XGROUP", "CREATE", "s", "g", "0"])).unwrap();
+        let mut next = n;
+        g.bench_with_input(BenchmarkId::new("xadd", n), &n, |b, _| {
+            b.iter(|| {
+                next += 1;
+                black_box(cl.execute(&argv(&["XADD", "s", &format!("{next}-1"), "f", "v"])).unwrap())
+            })
+        });
+        let mid = (n / 2).to_string();
+        let range = argv(&["XRANGE", "s", &mid, "+", "COUNT", "10"]);
+        g.bench_with_input(BenchmarkId::new("xrange_10", n), &n, |b, _| {
+            b.iter(|| black_box(cl.execute(&range).unwrap()))
+        });
+        let read = argv(&["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "NOACK", "STREAMS", "s", ">"]);
+        g.bench_with_input(BenchmarkId::new("xreadgroup_1", n), &n, |b, _| {
+            b.iter(|| black_box(cl.execute(&read).unwrap()))
+        });
+        let mut gone = 0;
+        g.bench_with_input(BenchmarkId::new("xdel", n), &n, |b, _| {
+            b.iter(|| {
+                gone += 1;
+                black_box(cl.execute(&argv(&["XDEL", "s", &format!("{gone}-1")])).unwrap())
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bitmap(c: &mut Criterion) {
+    let mut g = c.benchmark_group("bitmap");
+    let server = Server::new();
+    let mut cl = server.client();
+    cl.execute(&argv(&["SETRANGE", "b", "1048575", "x"])).unwrap();
+    let count = argv(&["BITCOUNT", "b"]);
+    g.bench_function("bitcount_1mib", |b| b.iter(|| black_box(cl.execute(&count).unwrap())));
+    let mut off = 0u64;
+    g.bench_function("setbit_1mib", |b| {
+        b.iter(|| {
+            off = (off + 7919) % (8 << 20);
+            black_box(cl.execute(&argv(&["SETBIT", "b", &off.to_string(), "1"])).unwrap())
+        })
+    });
+    g.finish();
+}
+
 fn whole(c: &mut Criterion) {
     let mut g = c.benchmark_group("whole");
     let server = Server::new();
@@ -111,6 +169,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = zset, list, whole
+    targets = zset, list, stream, bitmap, whole
 }
 criterion_main!(benches);
