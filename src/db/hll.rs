@@ -27,8 +27,10 @@ pub const SPARSE: u8 = 1;
 const SPARSE_VAL_MAX: u8 = 32;
 /// Bits of the hash after the register index (64 - 14): a run of zeros is at most 51 long.
 const Q: usize = 50;
-/// 0.5 / ln(2): the estimator's constant.
-const ALPHA_INF: f64 = 0.721_347_520_444_481_703_680;
+/// 0.5 / ln(2): the estimator's constant (Redis's 0.721347520444481703680, the same double).
+const ALPHA_INF: f64 = 0.721_347_520_444_481_7;
+/// 2^63: where `llroundl` stops having an answer.
+const TWO_63: f64 = (1u64 << 63) as f64;
 
 /// A sparse string whose opcodes do not cover exactly the 16384 registers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -432,11 +434,7 @@ pub fn estimate(h: &[u64; 64]) -> u64 {
     z += m * sigma(h[0] as f64 / m);
     let e = ALPHA_INF * m * m / z;
     let r = e.round();
-    let rounded = if r.is_nan() || !(-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&r) {
-        i64::MIN
-    } else {
-        r as i64
-    };
+    let rounded = if r.is_nan() || !(-TWO_63..TWO_63).contains(&r) { i64::MIN } else { r as i64 };
     // `(uint64_t)(double)llroundl(...)`.
     let back = rounded as f64;
     if back < 0.0 {
