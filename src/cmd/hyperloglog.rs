@@ -149,14 +149,16 @@ pub fn pfdebug(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let (sub, key) = (&words[0], &words[1]);
     let one_key = words.len() == 2;
     let arity = || Reply::err(error::pfdebug_arity(sub));
-    if has_simd(ctx) && sub.eq_ignore_ascii_case(b"simd") {
+    // Redis compares the words as C strings (`strcasecmp`): up to a NUL.
+    let (sub_c, key_c) = (error::c_bytes(sub), error::c_bytes(key));
+    if has_simd(ctx) && sub_c.eq_ignore_ascii_case(b"simd") {
         if !one_key {
             return Err(arity());
         }
-        let known = if key.eq_ignore_ascii_case(b"on") {
+        let known = if key_c.eq_ignore_ascii_case(b"on") {
             ctx.st.hll_simd = true;
             true
-        } else if key.eq_ignore_ascii_case(b"off") {
+        } else if key_c.eq_ignore_ascii_case(b"off") {
             ctx.st.hll_simd = false;
             true
         } else {
@@ -172,7 +174,7 @@ pub fn pfdebug(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     }
     let s = lookup(ctx, key, Look::Write)?.ok_or(Reply::err(error::PFDEBUG_NO_KEY))?;
     s.enc = StrEnc::Raw;
-    let sub_lc = sub.to_ascii_lowercase();
+    let sub_lc = sub_c.to_ascii_lowercase();
     let known = matches!(&sub_lc[..], b"getreg" | b"decode" | b"encoding" | b"todense");
     if known && !one_key {
         return Err(arity());
