@@ -202,13 +202,18 @@ impl Client {
 
     /// While blocked: the server-clock ms at which the command times out (or, held back by
     /// CLIENT PAUSE, at which the pause ends).
+    /// Never waits for the server: `None` when the client waits for nothing, or when a
+    /// running script holds the server (a connection asking between its commands must not
+    /// stop behind the script).
     pub fn block_deadline(&self) -> Option<i64> {
-        self.server.with_state(|st| {
-            if self.session.postponed.is_some() {
-                return st.pause.map(|p| p.until);
-            }
-            st.clients.get(&self.session.id)?.blocked.as_ref()?.deadline
-        })
+        if !self.session.waiting && self.session.postponed.is_none() {
+            return None;
+        }
+        let st = self.server.shared.lock_unless_busy()?;
+        if self.session.postponed.is_some() {
+            return st.pause.map(|p| p.until);
+        }
+        st.clients.get(&self.session.id)?.blocked.as_ref()?.deadline
     }
 
     /// How many frames wait in this client's queue.
@@ -265,7 +270,7 @@ impl Client {
     /// server's clock, so a frozen clock moved with `advance` counts too).
     pub fn idle_timed_out(&self) -> bool {
         let now = self.server.shared.clock.now_ms();
-        self.server.with_state(|st| st.idle_timed_out(self.session.id, now))
+        self.server.shared.lock_unless_busy().is_some_and(|st| st.idle_timed_out(self.session.id, now))
     }
 
     /// The request parser's limits for this connection, given `proto-max-bulk-len` and

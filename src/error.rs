@@ -13,6 +13,33 @@ pub const BITFIELD_TYPE: &str =
     "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
 pub const BITFIELD_OVERFLOW_TYPE: &str = "ERR Invalid OVERFLOW type specified";
 pub const BITFIELD_RO_GET_ONLY: &str = "ERR BITFIELD_RO only supports the GET subcommand";
+pub const HLL_WRONGTYPE: &str = "WRONGTYPE Key is not a valid HyperLogLog string value.";
+pub const HLL_INVALID: &str = "INVALIDOBJ Corrupted HLL object detected";
+pub const HLL_NOT_SPARSE: &str = "ERR HLL encoding is not sparse";
+pub const PFDEBUG_NO_KEY: &str = "ERR The specified key does not exist";
+pub const PFDEBUG_SIMD_ARGUMENT: &str = "ERR Argument must be ON or OFF";
+pub const PFSELFTEST_NOT_SPARSE: &str = "ERR TESTFAILED sparse encoding not used";
+pub const PFSELFTEST_DISAGREE: &str = "ERR TESTFAILED dense/sparse disagree";
+
+/// PFDEBUG with a subcommand it does not know (the word as C's `%s` prints it).
+pub fn pfdebug_unknown(sub: &[u8]) -> Vec<u8> {
+    sanitize_bytes(format!("ERR Unknown PFDEBUG subcommand '{}'", c_str(sub)).into_bytes())
+}
+
+/// PFDEBUG with words after the key (Redis 6.2, whose arity is -3).
+pub fn pfdebug_arity(sub: &[u8]) -> String {
+    sanitize(format!("ERR Wrong number of arguments for the '{}' subcommand", c_str(sub)))
+}
+
+/// PFSELFTEST's register check failing.
+pub fn pfselftest_register(i: usize, want: u8, got: u8) -> String {
+    format!("ERR TESTFAILED Register {i} should be {want} but is {got}")
+}
+
+/// PFSELFTEST's estimate off by more than six standard errors.
+pub fn pfselftest_error(card: u64, abserr: u64) -> String {
+    format!("ERR TESTFAILED Too big error. card:{card} abserr:{abserr}")
+}
 pub const BITOP_NOT_ONE_KEY: &str = "ERR BITOP NOT must be called with a single source key.";
 
 /// BITOP DIFF, DIFF1 or ANDOR with one source key (the operation as given, upper-cased).

@@ -33,7 +33,8 @@
 //!   `sort.rs` (SORT, group `generic`), `collection.rs` (random picks and HSCAN/SSCAN/ZSCAN),
 //!   `bitmap.rs` (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP), `bitfield.rs` (BITFIELD, BITFIELD_RO),
 //!   `cmd/stream/` (`mod.rs` IDs and shared parsing, `add.rs` XADD/XTRIM/XDEL/XRANGE/XSETID,
-//!   `read.rs` XREAD/XREADGROUP, `group.rs` XGROUP/XACK/XPENDING/XCLAIM/XAUTOCLAIM, `info.rs`).
+//!   `read.rs` XREAD/XREADGROUP, `group.rs` XGROUP/XACK/XPENDING/XCLAIM/XAUTOCLAIM, `info.rs`),
+//!   `hyperloglog.rs` (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST).
 //!   Between clients: `transactions.rs`, `pubsub.rs`, `blocking.rs` (BLPOP and the other
 //!   blocking pops), `clients.rs` (CLIENT KILL/PAUSE/REPLY/UNBLOCK..., MONITOR),
 //!   `tracking.rs` (CLIENT TRACKING and friends).
@@ -45,7 +46,8 @@
 //!   [`Server::set_log`] sets).
 //! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
 //!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
-//!   (strings and the [`db::Value`] enum), `list.rs`, `hash.rs` (field TTLs), `set.rs`,
+//!   (strings and the [`db::Value`] enum), `hll.rs` (HyperLogLog strings: Redis's sparse and
+//!   dense layouts, the hash, the estimator), `list.rs`, `hash.rs` (field TTLs), `set.rs`,
 //!   `zset.rs` over `skiplist.rs` (ranks with spans) and `table.rs` (the indexed table behind
 //!   hashes, sets and a sorted set's members), `stream.rs` (entries, consumer groups, and
 //!   the listpack nodes and radix tree Redis keeps them in). [`resp`]: protocol parser, encoder and

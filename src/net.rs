@@ -177,16 +177,18 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let local = stream.local_addr().map_or_else(|_| "127.0.0.1:0".to_string(), |a| a.to_string());
     // A connection made while a busy script holds the server waits for it to end (off the
     // runtime's threads' time: the others keep being served).
-    while server.shared.busy.is_active() {
-        tokio::time::sleep(BUSY_POLL).await;
-    }
-    if server.with_state(|st| {
-        let full = st.clients_full();
-        if full {
-            st.stats.rejected_connections += 1;
+    let (full, mut limits) = loop {
+        // Never the blocking lock on a runtime thread: a script may start at any moment.
+        if let Some(mut st) = server.shared.lock_unless_busy() {
+            let full = st.clients_full();
+            if full {
+                st.stats.rejected_connections += 1;
+            }
+            break (full, st.config.limits());
         }
-        full
-    }) {
+        tokio::time::sleep(BUSY_POLL).await;
+    };
+    if full {
         // As Redis: the error, then the connection is closed.
         let _ = stream.write_all(format!("-{}\r\n", crate::error::MAX_CLIENTS).as_bytes()).await;
         let _ = stream.shutdown().await;
@@ -198,10 +200,9 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut out = resp::Output::default();
     let mut frames = Vec::new();
-    let mut idle_timeout = server.with_state(|st| st.config.limits().timeout);
-    let mut close = false;
     // The limits as of the last look (a busy script holds the server: then they stay).
-    let mut limits = server.with_state(|st| st.config.limits());
+    let mut idle_timeout = limits.timeout;
+    let mut close = false;
     // Whether the last drain found the server held by a busy script (try again soon).
     let mut undrained = false;
     let multi_thread = tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod generic;
 pub mod hash;
 pub mod hash_ttl;
+pub mod hyperloglog;
 pub mod list;
 pub mod pubsub;
 pub mod scripting;

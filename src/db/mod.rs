@@ -4,6 +4,7 @@
 //! sweeps the index every 100 ms of server time, and whenever the virtual clock jumps).
 
 mod hash;
+pub mod hll;
 mod list;
 mod scan;
 mod set;

@@ -168,6 +168,47 @@ const STREAM_IDS: &[&str] = &[
     "abc",
 ];
 
+/// A sparse HyperLogLog string for SET to store: whole opcodes that mostly cover the 16384
+/// registers exactly, sometimes fall short or run over (INVALIDOBJ), sometimes with a bad
+/// encoding byte; the cached cardinality valid or stale. Never an XZERO cut short at the end
+/// (Redis may later read a byte it left past such a string's end: README, known differences).
+fn hll_string(u: &mut Input<'_>) -> Vec<u8> {
+    let mut s = b"HYLL".to_vec();
+    s.push(if u.ratio(1, 16) { 2 } else { 1 });
+    s.extend([0, 0, 0]);
+    let stale = u.ratio(1, 2);
+    s.extend([u.below(4) as u8, 0, 0, 0, 0, 0, 0, if stale { 0x80 } else { 0 }]);
+    let xzero = |s: &mut Vec<u8>, n: usize| s.extend([0x40 | ((n - 1) >> 8) as u8, ((n - 1) & 0xff) as u8]);
+    let mut left = 16384usize;
+    while left > 0 && s.len() < 48 && !u.ratio(1, 8) {
+        let n = match u.below(3) {
+            0 => {
+                let n = 1 + u.below(left.min(64));
+                s.push((n - 1) as u8);
+                n
+            }
+            1 => {
+                let n = 1 + u.below(left.min(2000));
+                xzero(&mut s, n);
+                n
+            }
+            _ => {
+                let n = 1 + u.below(left.min(4));
+                s.push(0x80 | ((u.below(32) as u8) << 2) | (n - 1) as u8);
+                n
+            }
+        };
+        left -= n;
+    }
+    if left > 0 && !u.ratio(1, 8) {
+        xzero(&mut s, left);
+    }
+    if u.ratio(1, 16) {
+        s.push(0x80);
+    }
+    s
+}
+
 /// The difffuzz palettes.
 pub struct DiffValues {
     params: Vec<&'static str>,
@@ -200,6 +241,13 @@ impl Values for DiffValues {
                 self.word(u)
             }),
             ("config|set", "value") | ("auth", "password") | ("hello", "password") => Some(pick(u, CONFIG_VALUES)),
+            ("pfdebug", "subcommand") => Some(if u.ratio(7, 8) {
+                let s = *u.pick(&["GETREG", "DECODE", "ENCODING", "TODENSE"]);
+                mangle_case(u, s)
+            } else {
+                self.word(u)
+            }),
+            ("set", "value") if u.ratio(1, 6) => Some(hll_string(u)),
             ("hello", "protover") => Some(pick(u, &["2", "3", "3", "1", "4", "-1", "abc"])),
             ("select" | "move", _) | ("swapdb", _) | ("copy", "destination-db") => {
                 Some(pick(u, &["0", "1", "2", "15", "16", "-1", "abc"]))

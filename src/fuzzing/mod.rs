@@ -193,7 +193,8 @@ pub const PROFILES: [Profile; 6] = [
     Profile::keydb(),
 ];
 
-/// Commands the fuzzer never runs: they block, sleep, touch files or the network, end
+/// Commands the fuzzer never runs: they block, sleep, run for seconds (PFSELFTEST), touch
+/// files or the network, end
 /// the server, or answer with more or fewer frames than one (the (un)subscribe family,
 /// CLIENT REPLY, CLIENT TRACKING's invalidations: a campaign reads one reply per command),
 /// or turn Redis's Lua debugger on (SCRIPT DEBUG, which fakeredis does not have); a generated vector that resolves to one of them is skipped. Commands flagged `BLOCKING` are skipped too.
@@ -219,6 +220,8 @@ const DENIED: &[&str] = &[
     "migrate",
     "module",
     "monitor",
+    // Redis's runs ten million additions, seconds per call.
+    "pfselftest",
     "psubscribe",
     "psync",
     "punsubscribe",

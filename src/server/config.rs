@@ -68,6 +68,7 @@ static PARAMS: &[Param] = &[
     p("dynamic-hz", "yes", Kind::Bool),
     pa("hash-max-listpack-entries", "hash-max-ziplist-entries", "512", POS),
     pa("hash-max-listpack-value", "hash-max-ziplist-value", "64", Kind::Memory(0)),
+    p("hll-sparse-max-bytes", "3000", Kind::Memory(0)),
     p("hz", "10", Kind::Hz),
     p("io-threads", "1", Kind::Immutable),
     p("latency-tracking", "yes", Kind::Bool),

@@ -124,6 +124,8 @@ pub struct State {
     pub tracking: tracking::Tracking,
     /// The client whose command runs now (0: none, the server's own work).
     pub current: u64,
+    /// `PFDEBUG SIMD ON|OFF` (Valkey 8.1, Redis 8): whether the SIMD paths are on.
+    pub hll_simd: bool,
     /// The Lua state and its scripts, made on the first script command.
     #[cfg(feature = "lua")]
     pub scripts: Option<Box<crate::script::Scripting>>,
@@ -148,6 +150,7 @@ impl State {
             monitors: Vec::new(),
             tracking: tracking::Tracking::default(),
             current: 0,
+            hll_simd: true,
             #[cfg(feature = "lua")]
             scripts: None,
         }
