@@ -31,7 +31,9 @@
 //!   `cmd/sorted_set/` too: `mod.rs` for ZADD and the reads, `range.rs`, `store.rs`,
 //!   `pop.rs`). `list.rs`, `hash.rs` (+ `hash_ttl.rs`: field expiration), `set.rs`,
 //!   `sort.rs` (SORT, group `generic`), `collection.rs` (random picks and HSCAN/SSCAN/ZSCAN),
-//!   `bitmap.rs` (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP), `bitfield.rs` (BITFIELD, BITFIELD_RO).
+//!   `bitmap.rs` (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP), `bitfield.rs` (BITFIELD, BITFIELD_RO),
+//!   `geo/` (`mod.rs` GEOADD, GEOPOS, GEOHASH, GEODIST and the formats; `search.rs`
+//!   GEOSEARCH[STORE] and GEORADIUS*; `order.rs` Redis's sorts of the results).
 //!   Between clients: `transactions.rs`, `pubsub.rs`, `blocking.rs` (BLPOP and the other
 //!   blocking pops), `clients.rs` (CLIENT KILL/PAUSE/REPLY/UNBLOCK..., MONITOR),
 //!   `tracking.rs` (CLIENT TRACKING and friends).
@@ -45,7 +47,8 @@
 //!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
 //!   (strings and the [`db::Value`] enum), `list.rs`, `hash.rs` (field TTLs), `set.rs`,
 //!   `zset.rs` over `skiplist.rs` (ranks with spans) and `table.rs` (the indexed table behind
-//!   hashes, sets and a sorted set's members). [`resp`]: protocol parser, encoder and
+//!   hashes, sets and a sorted set's members), `geohash.rs` (a geo set's 52-bit scores, the
+//!   search cells and distances). [`resp`]: protocol parser, encoder and
 //!   the TCP output that writes large values by reference.
 //! - [`glob`]: Redis's glob matcher, reading the pattern in place.
 //! - [`script`] (feature `lua`, on by default): the Lua state, the script cache and a

@@ -121,26 +121,21 @@ fn searches_find_exactly_the_members_inside() {
             let r = scale * rng.range(0.0, 1.0);
             let by_box = rng.below(3) == 0;
             let (w, h) = (r * rng.range(0.2, 2.0), r * rng.range(0.2, 2.0));
-            let (cmd, inside): (Vec<String>, Box<dyn Fn(f64, f64) -> f64>) = if by_box {
-                let cmd = ["GEOSEARCH", "g", "FROMLONLAT", &format!("{x}"), &format!("{y}"), "BYBOX"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .chain([format!("{w}"), format!("{h}"), "m".into()])
-                    .collect();
-                // North-south along the meridian, east-west along the point's parallel.
-                let f = move |lon: f64, lat: f64| {
-                    let ns = haversine(lon, lat, lon, y) - h / 2.0;
-                    let ew = haversine(lon, lat, x, lat) - w / 2.0;
-                    ns.max(ew)
-                };
-                (cmd, Box::new(f))
+            let mut cmd: Vec<String> = ["GEOSEARCH", "g", "FROMLONLAT"].map(String::from).to_vec();
+            cmd.extend([format!("{x}"), format!("{y}")]);
+            if by_box {
+                cmd.extend(["BYBOX".into(), format!("{w}"), format!("{h}"), "m".into()]);
             } else {
-                let cmd = ["GEOSEARCH", "g", "FROMLONLAT", &format!("{x}"), &format!("{y}"), "BYRADIUS"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .chain([format!("{r}"), "m".into()])
-                    .collect();
-                (cmd, Box::new(move |lon: f64, lat: f64| haversine(x, y, lon, lat) - r))
+                cmd.extend(["BYRADIUS".into(), format!("{r}"), "m".into()]);
+            }
+            // How far outside the area a point is (negative inside): a box measures
+            // north-south along the meridian and east-west along the point's parallel.
+            let inside = |lon: f64, lat: f64| {
+                if by_box {
+                    (haversine(lon, lat, lon, y) - h / 2.0).max(haversine(lon, lat, x, lat) - w / 2.0)
+                } else {
+                    haversine(x, y, lon, lat) - r
+                }
             };
             let got = names(c.cmd(cmd.clone()).unwrap());
             // So is a centre there: its own cell lies past 2^52 and its neighbours with it.

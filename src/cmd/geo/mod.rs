@@ -113,8 +113,8 @@ pub(crate) fn distance_text(p: &Profile, d: f64) -> String {
     }
     let scaled = (d * 10000.0).round_ties_even();
     // x86-64's llrint gives the "integer indefinite" LLONG_MIN for NaN and overflow.
-    let v =
-        if scaled > -9.223372036854775808e18 && scaled < 9.223372036854775808e18 { scaled as i64 } else { i64::MIN };
+    let two63 = (1u64 << 63) as f64;
+    let v = if scaled > -two63 && scaled < two63 { scaled as i64 } else { i64::MIN };
     let (sign, mag) = (if v < 0 { "-" } else { "" }, v.unsigned_abs());
     format!("{sign}{}.{:04}", mag / 10000, mag % 10000)
 }
