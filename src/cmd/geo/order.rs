@@ -29,26 +29,36 @@ fn cmp(dir: Dir, a: &Point, b: &Point) -> i32 {
     }
 }
 
-/// glibc's `msort`: halves sorted in turn, merged taking from the left on ties.
-pub fn stable_sort(v: &mut [Point], dir: Dir) {
-    if v.len() <= 1 {
+/// glibc's `msort`: halves sorted in turn, merged taking from the left on ties (over
+/// indexes, as glibc sorts pointers to elements this large, then the points moved once).
+pub fn stable_sort(v: &mut Vec<Point>, dir: Dir) {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    let mut scratch = vec![0; v.len()];
+    msort(&mut idx, &mut scratch, &|a, b| cmp(dir, &v[a], &v[b]));
+    let mut old: Vec<Option<Point>> = v.drain(..).map(Some).collect();
+    v.extend(idx.iter().filter_map(|&i| old.get_mut(i).and_then(Option::take)));
+}
+
+fn msort(b: &mut [usize], scratch: &mut [usize], cmp: &impl Fn(usize, usize) -> i32) {
+    let n = b.len();
+    if n <= 1 {
         return;
     }
-    let mid = v.len() / 2;
-    stable_sort(&mut v[..mid], dir);
-    stable_sort(&mut v[mid..], dir);
-    let (left, right) = (v[..mid].to_vec(), v[mid..].to_vec());
-    let (mut i, mut j) = (0, 0);
-    for slot in v.iter_mut() {
-        let take_left = j >= right.len() || (i < left.len() && cmp(dir, &left[i], &right[j]) <= 0);
+    let n1 = n / 2;
+    msort(&mut b[..n1], &mut scratch[..n1], cmp);
+    msort(&mut b[n1..], &mut scratch[n1..], cmp);
+    let (mut i, mut j) = (0, n1);
+    for slot in scratch[..n].iter_mut() {
+        let take_left = j >= n || (i < n1 && cmp(b[i], b[j]) <= 0);
         if take_left {
-            *slot = left[i].clone();
+            *slot = b[i];
             i += 1;
         } else {
-            *slot = right[j].clone();
+            *slot = b[j];
             j += 1;
         }
     }
+    b.copy_from_slice(&scratch[..n]);
 }
 
 /// Redis's `pqsort` over the whole slice, sorting only as far as it takes to put ranks
