@@ -43,8 +43,8 @@ pub(crate) fn haversine(p: &Profile) -> Haversine {
     }
 }
 
-/// Whether `w` reads as `token` the way C's `strcasecmp` (or, `exact`, `strcmp`) sees a
-/// Redis string: up to its first NUL.
+/// Whether `w` reads as `token` the way C's `strcasecmp` sees a Redis string: up to its
+/// first NUL (`"withdist\0x"` is WITHDIST).
 pub(crate) fn is_word(w: &[u8], token: &str) -> bool {
     error::c_bytes(w).eq_ignore_ascii_case(token.as_bytes())
 }

@@ -12,13 +12,15 @@
 use bytes::Bytes;
 
 use super::order::{partial_sort, stable_sort, Dir};
-use super::{box_size, coordinate, distance_text, geo_set, haversine, is_word, lon_lat, radius};
+use super::{box_size, distance_text, geo_set, haversine, is_word, lon_lat, position, radius};
+use crate::cmd::sorted_set::range::store_result;
 use crate::db::geohash::{self, Figure, Shape};
 use crate::db::{ScoreBound, ZSet};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::Ctx;
 use crate::spec::grammar::parse_i64;
+use crate::spec::Profile;
 
 /// A found member: what a reply or a stored result needs.
 #[derive(Debug, Clone)]
@@ -102,31 +104,32 @@ pub fn find_in(z: &ZSet, shape: &Shape, f: geohash::Haversine, limit: usize) -> 
     out
 }
 
-fn run(ctx: &mut Ctx<'_>, words: &[Vec<u8>], form: Form, nostore: bool) -> CmdResult {
-    let p = ctx.profile();
-    let f = haversine(&p);
-    let name = ctx.argv.first().cloned().unwrap_or_default();
-    let src = match form {
-        Form::Search { store: true } => words.get(1),
-        _ => words.first(),
-    };
-    let Some(src) = src else { return Err(Reply::err(error::SYNTAX)) };
-    let z = geo_set(ctx, src)?;
+/// Reads the command's words in `georadiusGeneric`'s order, up to the checks across
+/// options: the search area and the options. `z` is the source (`None`: missing); `name`
+/// the command as typed, for GEOSEARCH's errors.
+fn walk(
+    p: &Profile,
+    z: Option<&ZSet>,
+    words: &[Vec<u8>],
+    (form, nostore): (Form, bool),
+    name: &[u8],
+) -> Result<(Shape, Options), Reply> {
     let word = |i: usize| words.get(i).map_or(&[][..], |w| &w[..]);
+    let member_at = |m: &[u8]| z.and_then(|z| z.score(m)).map(geohash::decode_score);
     let mut shape = Shape { lon: 0.0, lat: 0.0, figure: Figure::Radius(0.0), conversion: 0.0 };
     let mut o = Options::default();
     let base = match form {
         Form::Coords => {
             (shape.lon, shape.lat) = lon_lat(word(1), word(2))?;
-            let (r, conversion) = radius(&p, word(3), word(4))?;
+            let (r, conversion) = radius(p, word(3), word(4))?;
             (shape.figure, shape.conversion) = (Figure::Radius(r), conversion);
             5
         }
         Form::Member => {
-            if let Some(z) = z.as_deref() {
-                let score = z.score(word(1)).ok_or(Reply::err(error::GEO_UNDECODABLE_MEMBER))?;
-                (shape.lon, shape.lat) = geohash::decode_score(score);
-                let (r, conversion) = radius(&p, word(2), word(3))?;
+            // On a missing key neither the member nor the radius is read.
+            if z.is_some() {
+                (shape.lon, shape.lat) = member_at(word(1)).ok_or(Reply::err(error::GEO_UNDECODABLE_MEMBER))?;
+                let (r, conversion) = radius(p, word(2), word(3))?;
                 (shape.figure, shape.conversion) = (Figure::Radius(r), conversion);
             }
             4
@@ -145,6 +148,7 @@ fn run(ctx: &mut Ctx<'_>, words: &[Vec<u8>], form: Form, nostore: bool) -> CmdRe
     let mut i = 0;
     while i < remaining {
         let arg = word(base + i);
+        let at = |k: usize| word(base + i + k);
         let has = |n: usize| i + n < remaining;
         if is_word(arg, "withdist") {
             o.withdist = true;
@@ -159,35 +163,35 @@ fn run(ctx: &mut Ctx<'_>, words: &[Vec<u8>], form: Form, nostore: bool) -> CmdRe
         } else if is_word(arg, "desc") {
             o.dir = Some(Dir::Desc);
         } else if is_word(arg, "count") && has(1) {
-            o.count = parse_i64(word(base + i + 1)).ok_or(Reply::err(error::NOT_INTEGER))?;
+            o.count = parse_i64(at(1)).ok_or(Reply::err(error::NOT_INTEGER))?;
             if o.count <= 0 {
                 return Err(Reply::err(error::GEO_COUNT_POSITIVE));
             }
             i += 1;
         } else if (is_word(arg, "store") || is_word(arg, "storedist")) && has(1) && !nostore && !search {
-            o.store = Some(word(base + i + 1).to_vec());
+            o.store = Some(at(1).to_vec());
             o.storedist = is_word(arg, "storedist");
             i += 1;
         } else if is_word(arg, "storedist") && searchstore {
             o.storedist = true;
         } else if is_word(arg, "frommember") && has(1) && search && !fromloc {
-            if let Some(z) = z.as_deref() {
-                let score = z.score(word(base + i + 1)).ok_or(Reply::err(error::GEO_UNDECODABLE_MEMBER))?;
-                (shape.lon, shape.lat) = geohash::decode_score(score);
+            // Looked up at once when the key exists; a missing key lets the walk go on.
+            if z.is_some() {
+                (shape.lon, shape.lat) = member_at(at(1)).ok_or(Reply::err(error::GEO_UNDECODABLE_MEMBER))?;
             }
             frommember = true;
             i += 1;
         } else if is_word(arg, "fromlonlat") && has(2) && search && !frommember {
-            (shape.lon, shape.lat) = lon_lat(word(base + i + 1), word(base + i + 2))?;
+            (shape.lon, shape.lat) = lon_lat(at(1), at(2))?;
             fromloc = true;
             i += 2;
         } else if is_word(arg, "byradius") && has(2) && search && !bybox {
-            let (r, conversion) = radius(&p, word(base + i + 1), word(base + i + 2))?;
+            let (r, conversion) = radius(p, at(1), at(2))?;
             (shape.figure, shape.conversion) = (Figure::Radius(r), conversion);
             byradius = true;
             i += 2;
         } else if is_word(arg, "bybox") && has(3) && search && !byradius {
-            let (width, height, conversion) = box_size(&p, word(base + i + 1), word(base + i + 2), word(base + i + 3))?;
+            let (width, height, conversion) = box_size(p, at(1), at(2), at(3))?;
             (shape.figure, shape.conversion) = (Figure::Box { width, height }, conversion);
             bybox = true;
             i += 3;
@@ -197,27 +201,40 @@ fn run(ctx: &mut Ctx<'_>, words: &[Vec<u8>], form: Form, nostore: bool) -> CmdRe
         i += 1;
     }
     if o.store.is_some() && (o.withdist || o.withhash || o.withcoord) {
-        return Err(Reply::err(error::geo_store_with_options(&p, searchstore)));
+        return Err(Reply::err(error::geo_store_with_options(p, searchstore)));
     }
     if search && !(frommember || fromloc) {
-        return Err(Reply::Error(error::geo_exactly_one_from(&name).into()));
+        return Err(Reply::Error(error::geo_exactly_one_from(name).into()));
     }
     if search && !(byradius || bybox) {
-        return Err(Reply::Error(error::geo_exactly_one_by(&name).into()));
+        return Err(Reply::Error(error::geo_exactly_one_by(name).into()));
     }
     if o.any && o.count == 0 {
         return Err(Reply::err(error::GEO_ANY_NEEDS_COUNT));
     }
+    Ok((shape, o))
+}
+
+fn run(ctx: &mut Ctx<'_>, words: &[Vec<u8>], form: Form, nostore: bool) -> CmdResult {
+    let p = ctx.profile();
+    let name = ctx.argv.first().cloned().unwrap_or_default();
+    let src = match form {
+        Form::Search { store: true } => words.get(1),
+        _ => words.first(),
+    };
+    let Some(src) = src else { return Err(Reply::err(error::SYNTAX)) };
+    let z = geo_set(ctx, src)?;
+    let (shape, o) = walk(&p, z.as_deref(), words, (form, nostore), &name)?;
     let Some(z) = z else {
         return match o.store {
-            Some(dst) => crate::cmd::sorted_set::range::store_result(ctx, &dst, ZSet::new(false), "del"),
+            Some(dst) => store_result(ctx, &dst, ZSet::new(false), "del"),
             None => Ok(Reply::Array(Vec::new())),
         };
     };
     // COUNT without ANY means the nearest ones: ascending unless DESC was asked.
     let dir = o.dir.or((o.count != 0 && !o.any).then_some(Dir::Asc));
     let limit = if o.any { usize::try_from(o.count).unwrap_or(usize::MAX) } else { 0 };
-    let mut found = find_in(z, &shape, f, limit);
+    let mut found = find_in(z, &shape, haversine(&p), limit);
     if found.is_empty() && o.store.is_none() {
         return Ok(Reply::Array(Vec::new()));
     }
@@ -225,40 +242,41 @@ fn run(ctx: &mut Ctx<'_>, words: &[Vec<u8>], form: Form, nostore: bool) -> CmdRe
         Ok(c) if c != 0 && c < found.len() => c,
         _ => found.len(),
     };
-    if let Some(dir) = dir {
-        if returned == found.len() {
-            stable_sort(&mut found, dir);
-        } else {
-            partial_sort(&mut found, dir, returned - 1);
-        }
+    match dir {
+        Some(dir) if returned == found.len() => stable_sort(&mut found, dir),
+        Some(dir) => partial_sort(&mut found, dir, returned - 1),
+        None => {}
     }
     found.truncate(returned);
     for pt in &mut found {
         pt.dist /= shape.conversion;
     }
-    if let Some(dst) = o.store {
-        return store(ctx, &dst, &found, o.storedist, search);
+    match o.store {
+        Some(ref dst) => store(ctx, dst, &found, o.storedist, matches!(form, Form::Search { .. })),
+        None => Ok(reply(&p, found, &o)),
     }
-    let extras = usize::from(o.withdist) + usize::from(o.withhash) + usize::from(o.withcoord);
-    let mut out = Vec::with_capacity(found.len());
-    for pt in found {
-        if extras == 0 {
-            out.push(Reply::Bulk(pt.member));
-            continue;
+}
+
+/// The found members, each alone or with its distance, hash and position as asked.
+fn reply(p: &Profile, found: Vec<Point>, o: &Options) -> Reply {
+    let extras = o.withdist || o.withhash || o.withcoord;
+    let item = |pt: Point| {
+        if !extras {
+            return Reply::Bulk(pt.member);
         }
         let mut item = vec![Reply::Bulk(pt.member)];
         if o.withdist {
-            item.push(Reply::bulk(distance_text(&p, pt.dist)));
+            item.push(Reply::bulk(distance_text(p, pt.dist)));
         }
         if o.withhash {
             item.push(Reply::Int(pt.score as i64));
         }
         if o.withcoord {
-            item.push(Reply::Array(vec![coordinate(&p, pt.lon), coordinate(&p, pt.lat)]));
+            item.push(position(p, (pt.lon, pt.lat)));
         }
-        out.push(Reply::Array(item));
-    }
-    Ok(Reply::Array(out))
+        Reply::Array(item)
+    };
+    Reply::Array(found.into_iter().map(item).collect())
 }
 
 /// The found members stored at `dst` as a sorted set scored by geohash or (`storedist`)
@@ -273,7 +291,7 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], found: &[Point], storedist: bool, search
     let longest = found.iter().map(|pt| pt.member.len()).max().unwrap_or(0);
     out.listpack = out.len() <= enc.zset_entries && longest <= enc.zset_value;
     let event = if search { "geosearchstore" } else { "georadiusstore" };
-    crate::cmd::sorted_set::range::store_result(ctx, dst, out, event)
+    store_result(ctx, dst, out, event)
 }
 
 /// GEOSEARCH key FROMMEMBER member | FROMLONLAT longitude latitude
