@@ -118,6 +118,54 @@ pub const ZADD_NX_XX: &str = "ERR XX and NX options at the same time are not com
 pub const ZADD_GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
 pub const ZADD_INCR_PAIR: &str = "ERR INCR option supports a single increment-element pair";
 pub const ZADD_NAN: &str = "ERR resulting score is not a number (NaN)";
+
+// Geo commands (geo.c).
+pub const GEO_NEED_RADIUS: &str = "ERR need numeric radius";
+pub const GEO_RADIUS_NEGATIVE: &str = "ERR radius cannot be negative";
+pub const GEO_NEED_WIDTH: &str = "ERR need numeric width";
+pub const GEO_NEED_HEIGHT: &str = "ERR need numeric height";
+pub const GEO_BOX_NEGATIVE: &str = "ERR height or width cannot be negative";
+pub const GEO_UNDECODABLE_MEMBER: &str = "ERR could not decode requested zset member";
+pub const GEO_COUNT_POSITIVE: &str = "ERR COUNT must be > 0";
+pub const GEO_ANY_NEEDS_COUNT: &str = "ERR the ANY argument requires COUNT argument";
+
+/// A longitude or latitude outside the WGS84 limits: both numbers as C's `%f` writes them.
+pub fn geo_invalid_pair(lon: f64, lat: f64) -> String {
+    let f = |v: f64| if v.is_nan() { "nan".to_string() } else { format!("{v:.6}") };
+    format!("ERR invalid longitude,latitude pair {},{}", f(lon), f(lat))
+}
+
+/// A unit that is not m, km, ft or mi (matched case-insensitively from 7.0).
+pub fn geo_unsupported_unit(p: &Profile) -> &'static str {
+    if p.redis_at_least(7, 0) {
+        "ERR unsupported unit provided. please use M, KM, FT, MI"
+    } else {
+        "ERR unsupported unit provided. please use m, km, ft, mi"
+    }
+}
+
+/// STORE / STOREDIST (or GEOSEARCHSTORE) with WITHDIST, WITHHASH or WITHCOORD.
+pub fn geo_store_with_options(p: &Profile, searchstore: bool) -> &'static str {
+    match (p.redis_at_least(7, 0), searchstore) {
+        (false, _) => "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORDS options",
+        (true, true) => "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options",
+        (true, false) => {
+            "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+        }
+    }
+}
+
+/// GEOSEARCH without FROMMEMBER or FROMLONLAT (`cmd`: the command's name as typed).
+pub fn geo_exactly_one_from(cmd: &[u8]) -> Vec<u8> {
+    sanitize_bytes(
+        [b"ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ".as_slice(), c_bytes(cmd)].concat(),
+    )
+}
+
+/// GEOSEARCH without BYRADIUS or BYBOX.
+pub fn geo_exactly_one_by(cmd: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR exactly one of BYRADIUS and BYBOX can be specified for ".as_slice(), c_bytes(cmd)].concat())
+}
 pub const ZRANGE_LIMIT_NEEDS_BY: &str =
     "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
 pub const ZRANGE_WITHSCORES_BYLEX: &str = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";

@@ -34,7 +34,9 @@
 //!   `bitmap.rs` (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP), `bitfield.rs` (BITFIELD, BITFIELD_RO),
 //!   `cmd/stream/` (`mod.rs` IDs and shared parsing, `add.rs` XADD/XTRIM/XDEL/XRANGE/XSETID,
 //!   `read.rs` XREAD/XREADGROUP, `group.rs` XGROUP/XACK/XPENDING/XCLAIM/XAUTOCLAIM, `info.rs`),
-//!   `hyperloglog.rs` (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST).
+//!   `hyperloglog.rs` (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST),
+//!   `geo/` (`mod.rs` GEOADD, GEOPOS, GEOHASH, GEODIST and the formats; `search.rs`
+//!   GEOSEARCH[STORE] and GEORADIUS*; `order.rs` Redis's sorts of the results).
 //!   Between clients: `transactions.rs`, `pubsub.rs`, `blocking.rs` (BLPOP and the other
 //!   blocking pops), `clients.rs` (CLIENT KILL/PAUSE/REPLY/UNBLOCK..., MONITOR),
 //!   `tracking.rs` (CLIENT TRACKING and friends).
@@ -50,7 +52,8 @@
 //!   dense layouts, the hash, the estimator), `list.rs`, `hash.rs` (field TTLs), `set.rs`,
 //!   `zset.rs` over `skiplist.rs` (ranks with spans) and `table.rs` (the indexed table behind
 //!   hashes, sets and a sorted set's members), `stream.rs` (entries, consumer groups, and
-//!   the listpack nodes and radix tree Redis keeps them in). [`resp`]: protocol parser, encoder and
+//!   the listpack nodes and radix tree Redis keeps them in), `geohash.rs` (a geo set's
+//!   52-bit scores, the search cells and distances). [`resp`]: protocol parser, encoder and
 //!   the TCP output that writes large values by reference.
 //! - [`glob`]: Redis's glob matcher, reading the pattern in place.
 //! - [`script`] (feature `lua`, on by default): the Lua state, the script cache and a

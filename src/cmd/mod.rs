@@ -9,6 +9,7 @@ pub mod clients;
 pub(crate) mod collection;
 pub mod connection;
 pub mod generic;
+pub mod geo;
 pub mod hash;
 pub mod hash_ttl;
 pub mod hyperloglog;

@@ -3,6 +3,7 @@
 //! Expiry is lazy (a read of an expired key deletes it first) and active (the dispatcher
 //! sweeps the index every 100 ms of server time, and whenever the virtual clock jumps).
 
+pub mod geohash;
 mod hash;
 pub mod hll;
 mod list;

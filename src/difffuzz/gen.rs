@@ -209,6 +209,43 @@ fn hll_string(u: &mut Input<'_>) -> Vec<u8> {
     s
 }
 
+/// Longitudes for the geo commands.
+const LONGITUDES: &[&str] = &[
+    "13.361389",
+    "15.087269",
+    "13.5",
+    "13.50001",
+    "0",
+    "-0",
+    "180",
+    "-180",
+    "179.9999",
+    "180.0000001",
+    "-200",
+    "abc",
+    "1e-9",
+];
+
+/// Latitudes for the geo commands.
+const LATITUDES: &[&str] = &[
+    "38.115556",
+    "37.502669",
+    "38",
+    "38.00001",
+    "0",
+    "85.05112878",
+    "-85.05112878",
+    "85.05112879",
+    "66.5",
+    "-80.5",
+    "90",
+    "abc",
+];
+
+/// Radii, widths and heights for the geo commands.
+const GEO_SIZES: &[&str] =
+    &["0", "1", "100", "1000", "50000", "200000", "5000000", "20000000", "-1", "inf", "abc", "1.5"];
+
 /// The difffuzz palettes.
 pub struct DiffValues {
     params: Vec<&'static str>,
@@ -227,6 +264,16 @@ impl Values for DiffValues {
             "unix-time-milliseconds" => return Some(pick(u, FUTURE_MS)),
             _ if matches!(arg.kind, ArgKind::UnixTime) => return Some(pick(u, FUTURE_S)),
             _ => {}
+        }
+        if cmd.group == "geo" {
+            // Positions near each other, at the limits and just past them; sizes from
+            // nothing to the whole earth.
+            match arg.name {
+                "longitude" => return Some(pick(u, LONGITUDES)),
+                "latitude" => return Some(pick(u, LATITUDES)),
+                "radius" | "width" | "height" => return Some(pick(u, GEO_SIZES)),
+                _ => {}
+            }
         }
         match (cmd.fullname, arg.name) {
             (x, "id" | "start" | "end" | "last-id" | "max-deleted-id" | "threshold" | "lastid")

@@ -32,12 +32,14 @@ fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize
         b'-' => Reply::err_bytes(body.to_vec()),
         b':' => Reply::Int(num(body)?),
         b'(' => Reply::BigNumber(text()),
-        b',' => Reply::Double(match body {
-            b"inf" => f64::INFINITY,
-            b"-inf" => f64::NEG_INFINITY,
-            b"nan" => f64::NAN,
-            _ => text().parse().map_err(|_| "bad double".to_string())?,
-        }),
+        // The text as sent: servers write the same value differently (GEOPOS's %.17Lf).
+        b',' => {
+            let t = text();
+            if !matches!(t.as_str(), "inf" | "-inf" | "nan" | "-nan") && t.parse::<f64>().is_err() {
+                return Err("bad double".into());
+            }
+            Reply::DoubleText(t)
+        }
         b'#' => Reply::Bool(body == b"t"),
         b'_' => Reply::Nil,
         b'$' | b'=' | b'!' => {
