@@ -44,7 +44,7 @@ run() {
         xreadgroup)
             redis-cli -p "$port" XGROUP SETID st g 0 >/dev/null
             rate "$port" "$p" XREADGROUP GROUP g c COUNT 1 NOACK STREAMS st ">" ;;
-        setbit) rate "$port" "$p" SETBIT bits __rand_int__ 1 ;;
+        setbit) rate "$port" "$p" SETBIT bits 4000000 1 ;; # __rand_int__ is zero-padded: no bit offset
         bitcount) rate "$port" "$p" BITCOUNT bits ;;
         pfadd) rate "$port" "$p" PFADD "h:__rand_int__" a b c __rand_int__ ;;
         pfcount) rate "$port" "$p" PFCOUNT hll ;;
