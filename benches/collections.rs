@@ -4,7 +4,10 @@
 //! LSET near either end of a long list stay O(1), SMEMBERS and HGETALL are linear with a
 //! small constant (they run on 1k elements only: per element is what matters); XADD,
 //! XRANGE of 10 from the middle, XREADGROUP of one new entry and XDEL stay O(log n) in the
-//! stream's length; BITCOUNT and SETBIT run on a 1 MiB string.
+//! stream's length; BITCOUNT and SETBIT run on a 1 MiB string; GEOSEARCH of about ten
+//! members around a point grows with the members near it, not with the set; PFADD into a
+//! dense HyperLogLog, PFCOUNT right after one (the estimate recomputed) and PFMERGE of two
+//! dense ones are constant.
 //!
 //! `cargo bench --bench collections` (about two minutes); `-- zset` runs one group.
 
@@ -146,6 +149,52 @@ fn bitmap(c: &mut Criterion) {
     g.finish();
 }
 
+fn geo(c: &mut Criterion) {
+    let mut g = c.benchmark_group("geo");
+    for n in SIZES {
+        let server = Server::new();
+        let mut cl = server.client();
+        // A square grid around (13, 52), about 1.1 m apart per 0.00001 degree.
+        let side = (n as f64).sqrt().ceil() as usize;
+        fill(&mut cl, &["GEOADD", "g"], n, |i| {
+            let (x, y) = (i % side, i / side);
+            vec![format!("{}", 13.0 + x as f64 * 0.0001), format!("{}", 52.0 + y as f64 * 0.0001), format!("p{i}")]
+        });
+        let (lon, lat) = (13.0 + side as f64 * 0.00005, 52.0 + side as f64 * 0.00005);
+        let search =
+            argv(&["GEOSEARCH", "g", "FROMLONLAT", &lon.to_string(), &lat.to_string(), "BYRADIUS", "20", "m", "ASC"]);
+        g.bench_with_input(BenchmarkId::new("geosearch_near", n), &n, |b, _| {
+            b.iter(|| black_box(cl.execute(&search).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+fn hyperloglog(c: &mut Criterion) {
+    let mut g = c.benchmark_group("hyperloglog");
+    let server = Server::new();
+    let mut cl = server.client();
+    fill(&mut cl, &["PFADD", "h1"], 100_000, |i| vec![format!("a{i}")]);
+    fill(&mut cl, &["PFADD", "h2"], 100_000, |i| vec![format!("b{i}")]);
+    let mut i = 0u64;
+    g.bench_function("pfadd_dense", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(cl.execute(&argv(&["PFADD", "h1", &format!("x{i}")])).unwrap())
+        })
+    });
+    g.bench_function("pfadd_then_pfcount", |b| {
+        b.iter(|| {
+            i += 1;
+            cl.execute(&argv(&["PFADD", "h1", &format!("y{i}")])).unwrap();
+            black_box(cl.execute(&argv(&["PFCOUNT", "h1"])).unwrap())
+        })
+    });
+    let merge = argv(&["PFMERGE", "h3", "h1", "h2"]);
+    g.bench_function("pfmerge_two_dense", |b| b.iter(|| black_box(cl.execute(&merge).unwrap())));
+    g.finish();
+}
+
 fn whole(c: &mut Criterion) {
     let mut g = c.benchmark_group("whole");
     let server = Server::new();
@@ -169,6 +218,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = zset, list, stream, bitmap, whole
+    targets = zset, list, stream, bitmap, geo, hyperloglog, whole
 }
 criterion_main!(benches);
