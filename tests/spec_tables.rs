@@ -329,11 +329,12 @@ fn regenerated_tables_list_every_spec_of_their_directory() {
     // A command without a handler answers a clear error and still shows in COMMAND INFO.
     let server = Server::with_profile(Profile::valkey(9, 1, 0));
     let mut c = server.client();
-    let r = c.cmd(["XADD", "s", "*", "f", "v"]).expect("reply");
-    assert_eq!(r, Reply::err("ERR command 'xadd' is not implemented by fakeredis yet"));
-    let info = c.cmd(["COMMAND", "INFO", "xadd"]).expect("reply");
+    // (DUMP until issue 12 gives it a handler; then another command without one.)
+    let r = c.cmd(["DUMP", "k"]).expect("reply");
+    assert_eq!(r, Reply::err("ERR command 'dump' is not implemented by fakeredis yet"));
+    let info = c.cmd(["COMMAND", "INFO", "dump"]).expect("reply");
     let arity = info.as_array().and_then(|a| a[0].as_array()).map(|x| x[1].clone());
-    assert_eq!(arity, Some(Reply::Int(-5)));
+    assert_eq!(arity, Some(Reply::Int(2)));
     eprintln!("{n} specs of {dir:?} are in the regenerated table");
 }
 
