@@ -19,7 +19,6 @@ for r in $(seq 1 "$ROUNDS"); do
     "$client" "$redis_port" >>"$tmp/redis.txt"
 done
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
 echo "between clients over TCP: medians of $ROUNDS alternating rounds; redis-server $redis_version vs fakeredis-server"
 printf '%-24s %14s %14s %8s\n' test "redis /s" "fake /s" fake/redis

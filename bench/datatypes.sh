@@ -28,14 +28,7 @@ for port in "$redis_port" "$fake_port"; do
     redis-cli -p "$port" XGROUP CREATE st g 0 >/dev/null
 done
 
-# rate PORT PIPELINE COMMAND...: requests per second.
-rate() {
-    local port=$1 p=$2
-    shift 2
-    redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$N" -P "$p" -r 100000 -q --csv "$@" |
-        awk -F'","' 'NR > 1 { print $2 }'
-}
-
+KEYSPACE=${KEYSPACE:-100000}
 run() {
     local port=$1 p=$2 test=$3
     case $test in
@@ -51,8 +44,6 @@ run() {
         geosearch) rate "$port" "$p" GEOSEARCH places FROMLONLAT 13.05 52.05 BYRADIUS 500 m COUNT 10 ASC ;;
     esac
 }
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo
 echo "data types: medians of $ROUNDS alternating rounds, $N calls, $CLIENTS clients; redis-server $redis_version vs fakeredis-server"

@@ -25,16 +25,6 @@ for port in "$redis_port" "$fake_port"; do
     redis-cli -p "$port" FUNCTION LOAD REPLACE "$library" >/dev/null
 done
 
-# rate PORT PIPELINE COMMAND...: requests per second.
-rate() {
-    local port=$1 p=$2
-    shift 2
-    redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$N" -P "$p" -r 1000 -q --csv "$@" |
-        awk -F'","' 'NR > 1 { print $2 }'
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 echo
 echo "scripting: medians of $ROUNDS alternating rounds, $N calls, $CLIENTS clients; redis-server $redis_version vs fakeredis-server"
 printf '%-10s %4s %14s %14s %8s\n' test P "redis rps" "fake rps" fake/redis

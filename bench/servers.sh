@@ -1,7 +1,7 @@
 # Shared by the bench scripts (sourced, not run): builds the release binaries named in
 # $BUILD_ARGS, then starts redis-server and fakeredis-server on free loopback ports, side
 # by side, and stops both on exit. After `start_servers`: $root, $target, $tmp,
-# $redis_port, $fake_port, $redis_version.
+# $redis_port, $fake_port, $redis_version. `rate` and `median` measure and sum up.
 #
 # Needs redis-server, redis-cli, cargo and python3 (Debian: redis-server, redis-tools).
 
@@ -53,3 +53,14 @@ cleanup() {
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$tmp"
 }
+
+# rate PORT PIPELINE COMMAND...: requests per second of redis-benchmark with $CLIENTS
+# clients, $N requests and __rand_int__ below $KEYSPACE (default 1000).
+rate() {
+    local port=$1 p=$2
+    shift 2
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$N" -P "$p" -r "${KEYSPACE:-1000}" -q --csv "$@" |
+        awk -F'","' 'NR > 1 { print $2 }'
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
