@@ -71,6 +71,32 @@ fn collections_through_the_commands_trait() {
 }
 
 #[test]
+fn streams_through_the_commands_trait() {
+    use redis::streams::{StreamPendingReply, StreamRangeReply, StreamReadOptions, StreamReadReply};
+    let server = Server::new();
+    let mut con = server.redis_connection();
+    let a: String = con.xadd("s", "1-1", &[("f", "1")]).unwrap();
+    let b: String = con.xadd("s", "2-*", &[("f", "2"), ("g", "3")]).unwrap();
+    assert_eq!((a.as_str(), b.as_str()), ("1-1", "2-0"));
+    assert_eq!(con.xlen::<_, i64>("s").unwrap(), 2);
+    let range: StreamRangeReply = con.xrange_all("s").unwrap();
+    assert_eq!(range.ids.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["1-1", "2-0"]);
+    assert_eq!(range.ids[1].get::<String>("g").as_deref(), Some("3"));
+    let () = con.xgroup_create("s", "g", "0").unwrap();
+    let opts = StreamReadOptions::default().group("g", "alice").count(1);
+    let read: StreamReadReply = con.xread_options(&["s"], &[">"], &opts).unwrap();
+    assert_eq!(read.keys[0].key, "s");
+    assert_eq!(read.keys[0].ids[0].id, "1-1");
+    let pending: StreamPendingReply = con.xpending("s", "g").unwrap();
+    assert_eq!(pending.count(), 1);
+    assert_eq!(con.xack::<_, _, _, i64>("s", "g", &["1-1"]).unwrap(), 1);
+    // A group that does not exist is Redis's NOGROUP, typed by redis-rs as a server error.
+    let e =
+        con.xread_options::<_, _, StreamReadReply>(&["s"], &[">"], &StreamReadOptions::default().group("nope", "x"));
+    assert_eq!(e.unwrap_err().code(), Some("NOGROUP"));
+}
+
+#[test]
 fn scripts_through_redis_rs_script() {
     // `redis::Script` sends EVALSHA first and EVAL when the server answers NOSCRIPT.
     let server = Server::new();
