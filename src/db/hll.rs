@@ -172,8 +172,10 @@ fn push_zeros(s: &mut Vec<u8>, len: usize) {
 }
 
 /// Walks the sparse opcodes of `s` as `hllSparseToDense` and `hllMerge` do, calling `f` for
-/// every register a `VAL` sets; a `VAL` that would pass the last register stops the walk.
-/// Corrupt unless the opcodes cover exactly the 16384 registers.
+/// every register a `VAL` sets. Corrupt unless the opcodes cover exactly the 16384
+/// registers; a `VAL` that would pass the last register is corrupt too, as Debian's
+/// 7.0.15 (the oracle, with its later hardening of the sparse walk) answers: upstream
+/// 7.0.15's code only stopped the walk there, so runs that reached 16384 first passed.
 fn walk_sparse(s: &[u8], mut f: impl FnMut(usize, u8)) -> Result<(), Corrupt> {
     let (mut p, mut idx) = (HDR, 0usize);
     while p < s.len() {
@@ -182,7 +184,7 @@ fn walk_sparse(s: &[u8], mut f: impl FnMut(usize, u8)) -> Result<(), Corrupt> {
             Op::Zero(n) | Op::Xzero(n) => idx += n,
             Op::Val(v, n) => {
                 if idx + n > REGISTERS {
-                    break;
+                    return Err(Corrupt);
                 }
                 for i in idx..idx + n {
                     f(i, v);
