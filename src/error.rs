@@ -614,6 +614,30 @@ pub fn stream_option_not_implemented(cmd: &str, option: &str) -> String {
     format!("ERR {cmd}'s {option} option is not implemented by fakeredis yet")
 }
 
+/// A stream's missing key or group (each name printed as C's `%s`; XREADGROUP adds where).
+pub fn nogroup_key_or_group(key: &[u8], group: &[u8], in_xreadgroup: bool) -> Vec<u8> {
+    let tail: &[u8] = if in_xreadgroup { b"' in XREADGROUP with GROUP option" } else { b"'" };
+    sanitize_bytes([b"NOGROUP No such key '", c_bytes(key), b"' or consumer group '", c_bytes(group), tail].concat())
+}
+
+/// A stream without the named consumer group (XGROUP, XINFO CONSUMERS).
+pub fn nogroup_for_key(group: &[u8], key: &[u8]) -> Vec<u8> {
+    sanitize_bytes(
+        [b"NOGROUP No such consumer group '", c_bytes(group), b"' for key name '", c_bytes(key), b"'"].concat(),
+    )
+}
+
+/// Redis's `addReplySubcommandSyntaxError`: the subcommand and the command as the client
+/// typed them (the command upper-cased; before 7.0 with a capital `U` and no 128 cap).
+pub fn subcommand_syntax_as_sent(p: &Profile, cmd: &[u8], sub: &[u8]) -> Vec<u8> {
+    let cmd = String::from_utf8_lossy(c_bytes(&cmd.to_ascii_uppercase())).into_owned();
+    if p.redis_at_least(7, 0) {
+        return subcommand_syntax(&cmd, c_bytes(sub));
+    }
+    let head = b"ERR Unknown subcommand or wrong number of arguments for '".as_slice();
+    sanitize_bytes([head, c_bytes(sub), b"'. Try ", cmd.as_bytes(), b" HELP."].concat())
+}
+
 /// XCLAIM's unknown option.
 pub fn xclaim_unrecognized(word: &[u8]) -> Vec<u8> {
     sanitize_bytes([b"ERR Unrecognized XCLAIM option '", c_bytes(word), b"'"].concat())

@@ -215,7 +215,7 @@ pub fn xpending(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let (key, group) = (&words[0][..], &words[1][..]);
     let now = ctx.now;
     let s = stream(ctx, key, Look::Read)?;
-    let Some(g) = s.and_then(|s| s.groups.get(group)) else { return Err(no_key_or_group(key, group, b"'")) };
+    let Some(g) = s.and_then(|s| s.groups.get(group)) else { return Err(no_key_or_group(key, group, false)) };
     let Some((start, end, count, min_idle, consumer)) = range else { return Ok(summary(g)) };
     let pel: Vec<StreamId> = match consumer {
         Some(name) => match g.consumers.get(&name[..]) {
@@ -298,7 +298,7 @@ fn claimed_reply(s: &Stream, id: StreamId, justid: bool) -> Reply {
 pub fn xclaim(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let (key, group) = (&words[0][..], &words[1][..]);
     if stream(ctx, key, Look::Read)?.is_none_or(|s| !s.groups.contains_key(group)) {
-        return Err(no_key_or_group(key, group, b"'"));
+        return Err(no_key_or_group(key, group, false));
     }
     let min_idle = long_or(&words[3], error::XCLAIM_MIN_IDLE)?.max(0);
     let mut ids = Vec::new();
@@ -403,7 +403,7 @@ pub fn xautoclaim(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         j += 1;
     }
     if stream(ctx, key, Look::Read)?.is_none_or(|s| !s.groups.contains_key(group)) {
-        return Err(no_key_or_group(key, group, b"'"));
+        return Err(no_key_or_group(key, group, false));
     }
     // Redis allocates COUNT IDs up front: an allocation this large fails.
     if count > 1 << 36 {

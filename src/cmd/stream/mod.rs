@@ -141,35 +141,20 @@ pub(crate) fn node_limits(ctx: &Ctx<'_>) -> NodeLimits {
     NodeLimits { bytes: n("stream-node-max-bytes"), entries: n("stream-node-max-entries") }
 }
 
-/// An error made of a fixed text with client words in it (each printed as C's `%s`).
-pub(crate) fn err_with(parts: &[&[u8]]) -> Reply {
-    let text: Vec<u8> =
-        parts.iter().enumerate().flat_map(|(i, p)| if i % 2 == 1 { error::c_bytes(p) } else { p }).copied().collect();
-    Reply::err_bytes(error::sanitize_bytes(text))
+/// Redis's `addReplySubcommandSyntaxError` for the command as sent.
+pub(crate) fn sub_syntax(ctx: &Ctx<'_>) -> Reply {
+    let sub = ctx.argv.get(1).map(Vec::as_slice).unwrap_or_default();
+    Reply::err_bytes(error::subcommand_syntax_as_sent(&ctx.profile(), &ctx.argv[0], sub))
 }
 
-/// `-NOGROUP No such key '<key>' or consumer group '<group>'<tail>`.
-pub(crate) fn no_key_or_group(key: &[u8], group: &[u8], tail: &[u8]) -> Reply {
-    err_with(&[b"NOGROUP No such key '", key, b"' or consumer group '", group, tail])
+/// `-NOGROUP No such key '<key>' or consumer group '<group>'` (`in_xreadgroup`: XREADGROUP's tail).
+pub(crate) fn no_key_or_group(key: &[u8], group: &[u8], in_xreadgroup: bool) -> Reply {
+    Reply::err_bytes(error::nogroup_key_or_group(key, group, in_xreadgroup))
 }
 
 /// `-NOGROUP No such consumer group '<group>' for key name '<key>'`.
 pub(crate) fn no_group_for_key(group: &[u8], key: &[u8]) -> Reply {
-    err_with(&[b"NOGROUP No such consumer group '", group, b"' for key name '", key, b"'"])
-}
-
-/// Redis's `addReplySubcommandSyntaxError` for the command as sent.
-pub(crate) fn sub_syntax(ctx: &Ctx<'_>) -> Reply {
-    let sub = ctx.argv.get(1).map(Vec::as_slice).unwrap_or_default();
-    let cmd = ctx.argv[0].to_ascii_uppercase();
-    let cmd = String::from_utf8_lossy(error::c_bytes(&cmd)).into_owned();
-    if ctx.profile().redis_at_least(7, 0) {
-        Reply::err_bytes(error::subcommand_syntax(&cmd, error::c_bytes(sub)))
-    } else {
-        let text =
-            [b"ERR Unknown subcommand or wrong number of arguments for '", error::c_bytes(sub), b"'. Try "].concat();
-        Reply::err_bytes(error::sanitize_bytes([text, cmd.into_bytes(), b" HELP.".to_vec()].concat()))
-    }
+    Reply::err_bytes(error::nogroup_for_key(group, key))
 }
 
 pub(crate) fn bytes(w: &[u8]) -> Bytes {

@@ -130,7 +130,7 @@ fn read(ctx: &mut Ctx<'_>, words: &[Vec<u8>], xreadgroup: bool) -> CmdResult {
         let s = super::stream(ctx, key, Look::Read)?;
         if let Some((group, _)) = a.group {
             if s.as_ref().is_none_or(|s| !s.groups.contains_key(group)) {
-                return Err(no_key_or_group(key, group, b"' in XREADGROUP with GROUP option"));
+                return Err(no_key_or_group(key, group, true));
             }
         }
         let after = match &w[..] {
