@@ -42,7 +42,7 @@ impl Client {
             let mut st = server.shared.lock();
             // As in Redis: a connection is authenticated from the start while the default
             // user needs no password, and stays so if a password is set later.
-            authenticated = st.config.get("requirepass").is_empty();
+            authenticated = !st.auth_required();
             st.stats.connections_received += 1;
             st.clients.insert(
                 id,

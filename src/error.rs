@@ -642,3 +642,119 @@ pub fn subcommand_syntax_as_sent(p: &Profile, cmd: &[u8], sub: &[u8]) -> Vec<u8>
 pub fn xclaim_unrecognized(word: &[u8]) -> Vec<u8> {
     sanitize_bytes([b"ERR Unrecognized XCLAIM option '", c_bytes(word), b"'"].concat())
 }
+
+// ACL (acl.c; the NOPERM refusals in server.c, multi.c and script.c).
+pub const ACL_USERNAME_SPACES: &str = "ERR Usernames can't contain spaces or null characters";
+pub const ACL_DELETE_DEFAULT: &str = "ERR The 'default' user cannot be removed";
+pub const ACL_GENPASS_RANGE: &str =
+    "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096";
+pub const ACL_NO_FILE: &str = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
+
+/// Why a rule was refused (Redis's `ACLSetUserStringError`).
+fn acl_rule_error(e: crate::acl::RuleError) -> &'static str {
+    use crate::acl::RuleError as E;
+    match e {
+        E::Syntax => "Syntax error",
+        E::Unknown => "Unknown command or category name in ACL",
+        E::KeysAfterAll => "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns",
+        E::ChannelsAfterAll => "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels",
+        E::NoSuchPassword => "The password you are trying to remove from the user does not exist",
+        E::BadHash => "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
+        E::FirstArgOfSub => "Allowing first-arg of a subcommand is not supported",
+    }
+}
+
+/// ACL SETUSER's refusal.
+pub fn acl_setuser(e: &crate::acl::SetUserError) -> Vec<u8> {
+    match e {
+        crate::acl::SetUserError::Unmatched(op) => {
+            sanitize_bytes([b"ERR Unmatched parenthesis in acl selector starting at '", c_bytes(op), b"'."].concat())
+        }
+        crate::acl::SetUserError::Rule(op, why) => sanitize_bytes(
+            [b"ERR Error in ACL SETUSER modifier '", c_bytes(op), b"': ", acl_rule_error(*why).as_bytes()].concat(),
+        ),
+    }
+}
+
+/// ACL CAT of an unknown category (up to 128 bytes of it).
+pub fn acl_unknown_category(cat: &[u8]) -> Vec<u8> {
+    let cat = c_bytes(cat);
+    sanitize_bytes([b"ERR Unknown category '", &cat[..cat.len().min(128)], b"'"].concat())
+}
+
+pub fn acl_dryrun_no_user(name: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR User '", c_bytes(name), b"' not found"].concat())
+}
+
+pub fn acl_dryrun_no_command(name: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR Command '", c_bytes(name), b"' not found"].concat())
+}
+
+/// ACL DRYRUN's answer (a bulk string, not an error) for a refused command: 7.2 names the
+/// user.
+pub fn acl_dryrun_denied(p: &Profile, d: crate::acl::Denied, user: &[u8], cmd: &str, arg: &[u8]) -> Vec<u8> {
+    let who = if p.redis_at_least(7, 2) { [b"User ", c_bytes(user)].concat() } else { b"This user".to_vec() };
+    let what = match d {
+        crate::acl::Denied::Cmd => [b"run the '", cmd.as_bytes(), b"' command"].concat(),
+        crate::acl::Denied::Key(_) => [b"access the '", c_bytes(arg), b"' key"].concat(),
+        crate::acl::Denied::Channel(_) => [b"access the '", c_bytes(arg), b"' channel"].concat(),
+    };
+    [who.as_slice(), b" has no permissions to ", &what].concat()
+}
+
+/// A command the client's user may not run (processCommand's NOPERM): up to 6.2 the
+/// command's top-level name "or its subcommand"; from 7.2 naming the user.
+pub fn noperm(p: &Profile, d: crate::acl::Denied, user: &[u8], fullname: &str) -> Vec<u8> {
+    use crate::acl::Denied as D;
+    if p.redis_at_least(7, 2) {
+        return match d {
+            D::Cmd => sanitize_bytes(
+                [
+                    b"NOPERM User ",
+                    c_bytes(user),
+                    b" has no permissions to run the '",
+                    fullname.as_bytes(),
+                    b"' command",
+                ]
+                .concat(),
+            ),
+            D::Key(_) => b"NOPERM No permissions to access a key".to_vec(),
+            D::Channel(_) => b"NOPERM No permissions to access a channel".to_vec(),
+        };
+    }
+    match d {
+        D::Cmd if !p.redis_at_least(7, 0) => {
+            let top = fullname.split('|').next().unwrap_or(fullname);
+            format!("NOPERM this user has no permissions to run the '{top}' command or its subcommand").into_bytes()
+        }
+        D::Cmd => format!("NOPERM this user has no permissions to run the '{fullname}' command").into_bytes(),
+        D::Key(_) => b"NOPERM this user has no permissions to access one of the keys used as arguments".to_vec(),
+        D::Channel(_) => {
+            b"NOPERM this user has no permissions to access one of the channels used as arguments".to_vec()
+        }
+    }
+}
+
+/// A queued command EXEC finds no longer allowed.
+pub fn noperm_exec(d: crate::acl::Denied) -> String {
+    let why = match d {
+        crate::acl::Denied::Cmd => "no permission to execute the command or subcommand",
+        crate::acl::Denied::Key(_) => "no permission to touch the specified keys",
+        crate::acl::Denied::Channel(_) => "no permission to access one of the channels used as arguments",
+    };
+    format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {why}")
+}
+
+/// A script's command its user may not run (7.0: "The user executing the script ...";
+/// 7.2: the NOPERM texts of a client's command).
+pub fn noperm_script(p: &Profile, d: crate::acl::Denied, user: &[u8], fullname: &str) -> Vec<u8> {
+    if p.redis_at_least(7, 2) {
+        return noperm(p, d, user, fullname);
+    }
+    let why = match d {
+        crate::acl::Denied::Cmd => "can't run this command or subcommand",
+        crate::acl::Denied::Key(_) => "can't access at least one of the keys mentioned in the command arguments",
+        crate::acl::Denied::Channel(_) => "can't publish to the channel mentioned in the command",
+    };
+    format!("ERR The user executing the script {why}").into_bytes()
+}

@@ -78,6 +78,7 @@
 //!   (comparisons), `known.rs` (`fuzz/difffuzz-known.txt`), `shrink.rs` (minimisation into
 //!   transcripts). [`resp::render`]: the transcripts' text form of replies.
 
+pub mod acl;
 pub mod client;
 pub mod cmd;
 pub mod db;

@@ -35,7 +35,8 @@ pub fn client_kill(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             }
             b"type" => f.pubsub = Some(crate::cmd::connection::client_type_filter(ctx, v)?),
             b"user" => {
-                if v.as_slice() != b"default" {
+                let p = ctx.profile();
+                if ctx.st.acl_mut(&p).user(v).is_none() {
                     return Err(Reply::err_bytes(error::no_such_user(v)));
                 }
                 f.user = Some(v.clone());
@@ -88,7 +89,7 @@ struct Filter {
 
 /// Closes the clients `ids`: they are gone from the server at once (their connection
 /// finds out at its next turn); the caller among them closes after its reply.
-fn kill(ctx: &mut Ctx<'_>, ids: &[u64]) {
+pub(crate) fn kill(ctx: &mut Ctx<'_>, ids: &[u64]) {
     for &id in ids {
         if id == ctx.sess.id {
             ctx.sess.closing = true;

@@ -43,28 +43,33 @@ pub fn swapdb(ctx: &mut Ctx<'_>, a: Swapdb) -> CmdResult {
     Ok(Reply::OK)
 }
 
-/// Checks a username/password pair against the default user (the only user until ACL
-/// lands): with no `requirepass` the default user takes any password.
-fn check_password(ctx: &Ctx<'_>, user: &[u8], pass: &[u8]) -> bool {
-    let required = ctx.st.config.get("requirepass");
-    user == b"default" && (required.is_empty() || required.as_bytes() == pass)
+/// Logs the client in as `user` if the pair fits (the user exists, is on, and takes the
+/// password); a failure goes to ACL LOG (object: the command as typed).
+fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], pass: &[u8]) -> Result<(), Reply> {
+    let p = ctx.profile();
+    if !ctx.st.acl_mut(&p).credentials_ok(user, pass) {
+        let (object, context) = (ctx.argv[0].clone(), crate::cmd::acl::log_context(ctx));
+        crate::cmd::acl::log_denied(ctx, crate::acl::Reason::Auth, context, object, user.to_vec());
+        return Err(Reply::err(error::WRONGPASS));
+    }
+    ctx.sess.authenticated = true;
+    ctx.sess.user = String::from_utf8_lossy(user).into_owned();
+    Ok(())
 }
 
 /// AUTH [username] password.
 pub fn auth(ctx: &mut Ctx<'_>, a: Auth<'_>) -> CmdResult {
+    let p = ctx.profile();
     let user: &[u8] = match a.username {
         Some(u) => u,
         None => {
-            if ctx.st.config.get("requirepass").is_empty() {
+            if ctx.st.acl_mut(&p).user(b"default").is_none_or(|u| u.nopass) {
                 return Err(Reply::err(error::AUTH_NOT_CONFIGURED));
             }
             b"default"
         }
     };
-    if !check_password(ctx, user, a.password) {
-        return Err(Reply::err(error::WRONGPASS));
-    }
-    ctx.sess.authenticated = true;
+    authenticate(ctx, user, a.password)?;
     Ok(Reply::OK)
 }
 
@@ -147,11 +152,7 @@ pub fn hello(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
 }
 
 fn hello_auth(ctx: &mut Ctx<'_>, user: &[u8], pass: &[u8]) -> Result<(), Reply> {
-    if !check_password(ctx, user, pass) {
-        return Err(Reply::err(error::WRONGPASS));
-    }
-    ctx.sess.authenticated = true;
-    Ok(())
+    authenticate(ctx, user, pass)
 }
 
 fn hello_reply(ctx: &Ctx<'_>) -> Reply {
@@ -211,7 +212,7 @@ pub fn reset(ctx: &mut Ctx<'_>, _a: Reset) -> CmdResult {
     ctx.sess.db = 0;
     ctx.sess.resp = 2;
     ctx.sess.name.clear();
-    ctx.sess.authenticated = ctx.st.config.get("requirepass").is_empty();
+    ctx.sess.authenticated = !ctx.st.auth_required();
     ctx.sess.user = "default".into();
     Ok(Reply::simple("RESET"))
 }
@@ -331,6 +332,19 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
 
 fn verbatim(s: String) -> Reply {
     Reply::Verbatim("txt", s.into_bytes())
+}
+
+/// The current client's CLIENT LIST line, naming the command it runs (ACL LOG's
+/// `client-info`).
+pub(crate) fn client_info_string(ctx: &Ctx<'_>) -> String {
+    let meta = ctx.st.clients.get(&ctx.sess.id).cloned().unwrap_or_default();
+    let mut cmd = meta.last_cmd.clone();
+    if !ctx.profile().redis_at_least(7, 0) {
+        cmd = cmd.split('|').next().unwrap_or("").to_string();
+    }
+    let line = client_line(ctx, &meta, true);
+    let shown = if ctx.profile().redis_at_least(7, 0) { "cmd=client|list" } else { "cmd=client" };
+    line.replacen(shown, &format!("cmd={cmd}"), 1)
 }
 
 /// CLIENT INFO: this connection's CLIENT LIST line.

@@ -2,6 +2,7 @@
 //! by its name (`pub fn get`, `pub fn client_setname`) and wires it to the generated
 //! parser; each takes the context and the command's generated typed arguments.
 
+pub mod acl;
 pub mod bitfield;
 pub mod bitmap;
 pub mod blocking;

@@ -236,11 +236,22 @@ pub fn collect_logs(st: &mut State) {
 }
 
 /// After CONFIG SET: whether the databases log key creations (the `new` event).
-pub fn config_changed(st: &mut State) {
+pub fn config_changed(st: &mut State, p: &crate::spec::Profile, names: &[&[u8]]) {
+    if names.iter().any(|n| n.eq_ignore_ascii_case(b"requirepass")) {
+        let pass = st.config.get("requirepass").as_bytes().to_vec();
+        st.acl_mut(p).set_requirepass(&pass);
+        acl_changed(st);
+    }
     let on = st.config.notify_flags() & crate::server::config::NOTIFY_NEW != 0 && notify::enabled(st);
     for db in &mut st.dbs {
         db.log_new = on;
     }
+}
+
+/// After the users changed: whether new and unauthenticated connections must log in.
+pub fn acl_changed(st: &mut State) {
+    let required = st.auth_required();
+    st.config.set_auth_required(required);
 }
 
 /// Serves the clients blocked on the `ready` keys, each key's waiters in the order they

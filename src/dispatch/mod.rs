@@ -113,6 +113,9 @@ pub fn submit(
         meta.last_ms = now;
         meta.resp = sess.resp;
         meta.multi = sess.multi.as_ref().map_or(-1, |m| m.queue.len() as i64);
+        if meta.user != sess.user {
+            meta.user.clone_from(&sess.user);
+        }
         if meta.name != sess.name {
             meta.name.clone_from(&sess.name);
         }
@@ -363,16 +366,25 @@ pub(crate) fn call_serving(
             if cmd.flags_for(&p).iter().any(|f| f.eq_ignore_ascii_case("NOSCRIPT")) {
                 return Err(Reply::err(error::SCRIPT_NOT_ALLOWED));
             }
+            if let Some(d) = acl_denial(st, sess, cmd, argv, &p) {
+                log_acl(shared, st, sess, argv, (now, now_us), caller, cmd, d);
+                return Err(Reply::err_bytes(error::noperm_script(&p, d, sess.user.as_bytes(), cmd.fullname)));
+            }
             if read_only && cmd.has_flag("WRITE") {
                 return Err(Reply::err(error::SCRIPT_READ_ONLY));
             }
         }
-        if !sess.authenticated && !cmd.has_flag("NO_AUTH") {
+        if !sess.authenticated && !cmd.has_flag("NO_AUTH") && st.auth_required() {
             return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::NOAUTH)));
         }
         if caller == Caller::Client {
             if sess.multi.is_some() && cmd.has_flag("NO_MULTI") && p.redis_at_least(7, 0) {
                 return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::NOT_IN_MULTI_CONTEXT)));
+            }
+            if let Some(d) = acl_denial(st, sess, cmd, argv, &p) {
+                log_acl(shared, st, sess, argv, (now, now_us), caller, cmd, d);
+                let e = Reply::err_bytes(error::noperm(&p, d, sess.user.as_bytes(), cmd.fullname));
+                return Err(multi::reject(&p, st, sess, cmd, e));
             }
             if sess.resp == 2 && !cmd.allowed_subscribed() && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) {
                 let e = Reply::err(error::only_subscribe_commands(&p, cmd.fullname));
@@ -390,6 +402,12 @@ pub(crate) fn call_serving(
             if sess.multi.is_some() && !cmd.runs_in_multi() {
                 multi::queue(st, sess, argv, &p);
                 return Ok(Reply::simple("QUEUED"));
+            }
+        }
+        if caller == Caller::Exec {
+            if let Some(d) = acl_denial(st, sess, cmd, argv, &p) {
+                log_acl(shared, st, sess, argv, (now, now_us), caller, cmd, d);
+                return Err(Reply::err(error::noperm_exec(d)));
             }
         }
         counted = Some((cmd.fullname, true));
@@ -467,6 +485,39 @@ pub(crate) fn call_serving(
         }
     }
     reply
+}
+
+/// Why the client's user may not run `argv`, if it may not (no ACL state yet: the default
+/// user may run everything).
+fn acl_denial(
+    st: &State,
+    sess: &Session,
+    cmd: &CommandSpec,
+    argv: &[Vec<u8>],
+    p: &Profile,
+) -> Option<crate::acl::Denied> {
+    st.acl.as_ref()?.check(sess.user.as_bytes(), cmd, argv, p).err()
+}
+
+/// An ACL refusal in ACL LOG.
+#[allow(clippy::too_many_arguments)]
+fn log_acl(
+    shared: &Shared,
+    st: &mut State,
+    sess: &mut Session,
+    argv: &[Vec<u8>],
+    (now, now_us): (i64, i64),
+    caller: Caller,
+    cmd: &CommandSpec,
+    d: crate::acl::Denied,
+) {
+    let name = if shared.profile.redis_at_least(7, 0) { cmd.fullname } else { cmd.container.unwrap_or(cmd.name) };
+    let object = crate::cmd::acl::denied_object(d, name, argv);
+    let user = sess.user.as_bytes().to_vec();
+    let mut ctx =
+        Ctx { shared, st, sess, now, now_us, dirty: Vec::new(), caller, serving: None, argv, reply_errors: None };
+    let context = crate::cmd::acl::log_context(&ctx);
+    crate::cmd::acl::log_denied(&mut ctx, d.reason(), context, object, user);
 }
 
 /// An error reply in INFO's counters: `total_error_replies`, and errorstats by Redis's key,

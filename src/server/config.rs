@@ -55,6 +55,8 @@ const POS: Kind = Kind::Int(0, i64::MAX);
 const INT_POS: Kind = Kind::Int(0, i32::MAX as i64);
 
 static PARAMS: &[Param] = &[
+    p("aclfile", "", Kind::Immutable),
+    p("acllog-max-len", "128", POS),
     p("activerehashing", "yes", Kind::Bool),
     p("active-expire-effort", "1", Kind::Int(1, 10)),
     p("appendfsync", "everysec", Kind::Enum(&["always", "everysec", "no"])),
@@ -125,6 +127,8 @@ pub struct ConfigLimits {
     pub maxclients: i64,
     /// Idle seconds before a client is closed (0: never).
     pub timeout: i64,
+    /// Clients must authenticate (the default user has a password or is off): kept by
+    /// the ACL ([`Config::set_auth_required`]), named for `requirepass`, its usual cause.
     pub requirepass_set: bool,
     /// `notify-keyspace-events` as flags.
     pub notify: u32,
@@ -173,6 +177,11 @@ impl Config {
         self.limits
     }
 
+    /// Whether clients must authenticate (see [`ConfigLimits::requirepass_set`]).
+    pub fn set_auth_required(&mut self, on: bool) {
+        self.limits.requirepass_set = on;
+    }
+
     /// `notify-keyspace-events` as flags.
     pub fn notify_flags(&self) -> u32 {
         self.limits.notify
@@ -199,7 +208,7 @@ impl Config {
             client_query_buffer_limit: self.get_i64("client-query-buffer-limit"),
             maxclients: self.get_i64("maxclients"),
             timeout: self.get_i64("timeout"),
-            requirepass_set: !self.get("requirepass").is_empty(),
+            requirepass_set: self.limits.requirepass_set,
             notify: parse_events(self.get("notify-keyspace-events")).unwrap_or(0),
             enc: self.encodings(),
         }

@@ -126,6 +126,8 @@ pub struct State {
     pub current: u64,
     /// `PFDEBUG SIMD ON|OFF` (Valkey 8.1, Redis 8): whether the SIMD paths are on.
     pub hll_simd: bool,
+    /// The ACL users and log, made on first use (until then: the untouched default user).
+    pub acl: Option<Box<crate::acl::Acl>>,
     /// The Lua state and its scripts, made on the first script command.
     #[cfg(feature = "lua")]
     pub scripts: Option<Box<crate::script::Scripting>>,
@@ -151,9 +153,21 @@ impl State {
             tracking: tracking::Tracking::default(),
             current: 0,
             hll_simd: true,
+            acl: None,
             #[cfg(feature = "lua")]
             scripts: None,
         }
+    }
+
+    /// The ACL state, made for `p` on first use.
+    pub fn acl_mut(&mut self, p: &Profile) -> &mut crate::acl::Acl {
+        self.acl.get_or_insert_with(|| Box::new(crate::acl::Acl::new(p)))
+    }
+
+    /// Whether a client that has not authenticated must (the default user has a password
+    /// or is off).
+    pub fn auth_required(&self) -> bool {
+        self.acl.as_ref().is_some_and(|a| !a.default_open())
     }
 
     /// A pseudo-random number (xorshift), deterministic for a server.
@@ -375,7 +389,7 @@ impl Server {
         let mut st = self.shared.lock();
         config::set_many(&mut st.config, &self.shared.profile, &[(name.as_bytes(), value.as_bytes())])
             .map_err(|e| e.error_text().unwrap_or("ERR").to_string())?;
-        crate::dispatch::effects::config_changed(&mut st);
+        crate::dispatch::effects::config_changed(&mut st, &self.shared.profile, &[name.as_bytes()]);
         Ok(())
     }
 }

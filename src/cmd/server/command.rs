@@ -59,6 +59,22 @@ const CATEGORY_ORDER: &[&str] = &[
     "replication",
 ];
 
+/// ACL CAT's categories: Redis's own, then those of the server's other commands (KeyDB's,
+/// the Redis 8 modules').
+pub fn acl_category_names(p: &Profile) -> Vec<&'static str> {
+    let base = &CATEGORY_ORDER[..21];
+    let extra: Vec<&'static str> = CATEGORY_ORDER[21..]
+        .iter()
+        .chain(MODULE_CATEGORIES)
+        .copied()
+        .filter(|cat| {
+            available_commands(p)
+                .any(|c| categories(c, p).contains(cat) || c.subcommands.iter().any(|s| categories(s, p).contains(cat)))
+        })
+        .collect();
+    base.iter().copied().chain(extra).collect()
+}
+
 /// Categories the modules Redis 8 ships add, after Redis's own (in the order Redis 8 loads
 /// the modules: search, JSON, time series, the probabilistic types).
 const MODULE_CATEGORIES: &[&str] = &["search", "json", "timeseries", "bloom", "cuckoo", "cms", "topk", "tdigest"];
@@ -431,6 +447,23 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
     if !cmd.arity_ok(p, owned.len()) {
         return Err(Reply::err(error::GETKEYS_BAD_ARITY));
     }
+    let out: Vec<KeyAndFlags> = positions(p, cmd, &owned).into_iter().map(|(i, f)| (owned[i].clone(), f)).collect();
+    if out.is_empty() && !cmd.has_flag("NO_MANDATORY_KEYS") {
+        return Err(Reply::err(error::GETKEYS_INVALID_ARGS));
+    }
+    Ok(out)
+}
+
+/// The positions in `argv` (a full command) of the keys it names, with their flags (none
+/// for an unknown command): what ACL checks.
+pub(crate) fn key_positions(p: &Profile, argv: &[Vec<u8>]) -> Vec<(usize, Vec<String>)> {
+    match crate::dispatch::resolve(p, argv) {
+        Ok(cmd) => positions(p, cmd, argv),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn positions(p: &Profile, cmd: &CommandSpec, owned: &[Vec<u8>]) -> Vec<(usize, Vec<String>)> {
     let mut out = Vec::new();
     let n = owned.len() as i64;
     for k in cmd.key_specs_for(p) {
@@ -449,7 +482,7 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
             }
             BeginSearch::Unknown => continue,
         };
-        let (last, step) = match &k.find {
+        let (first, last, step) = match &k.find {
             FindKeys::Range { lastkey, step, limit } => {
                 let last = if *lastkey >= 0 {
                     start + i64::from(*lastkey)
@@ -458,7 +491,7 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
                 } else {
                     n + i64::from(*lastkey)
                 };
-                (last, i64::from(*step).max(1))
+                (start, last, i64::from(*step).max(1))
             }
             FindKeys::Keynum { keynumidx, firstkey, step } => {
                 let num = owned
@@ -466,11 +499,12 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
                     .and_then(|w| crate::spec::grammar::parse_i64(w))
                     .unwrap_or(0);
                 let first = start.saturating_add(i64::from(*firstkey));
-                (first.saturating_add(num.saturating_sub(1).saturating_mul(i64::from(*step))), i64::from(*step).max(1))
+                let last = first.saturating_add(num.saturating_sub(1).saturating_mul(i64::from(*step)));
+                (first, last, i64::from(*step).max(1))
             }
             FindKeys::Unknown => continue,
         };
-        let mut i = start;
+        let mut i = first;
         while i <= last && i < n {
             let flags = if cmd.fullname == "set" && k.flags.contains(&"VARIABLE_FLAGS") {
                 let get = owned[3..].iter().any(|w| w.eq_ignore_ascii_case(b"GET"));
@@ -482,14 +516,11 @@ fn keys_of(p: &Profile, argv: &[&[u8]]) -> Result<Vec<KeyAndFlags>, Reply> {
             } else {
                 key_flags(k.flags)
             };
-            out.push((owned[i as usize].clone(), flags));
+            out.push((i as usize, flags));
             i += step;
         }
     }
-    if out.is_empty() && !cmd.has_flag("NO_MANDATORY_KEYS") {
-        return Err(Reply::err(error::GETKEYS_INVALID_ARGS));
-    }
-    Ok(out)
+    out
 }
 
 /// The keys `argv` names, by its command's key specs (none when it has none).

@@ -104,7 +104,8 @@ pub fn config_set(ctx: &mut Ctx<'_>, a: ConfigSet<'_>) -> CmdResult {
     }
     let pairs: Vec<(&[u8], &[u8])> = a.data.iter().map(|d| (d.parameter, d.value)).collect();
     config::set_many(&mut ctx.st.config, &p, &pairs)?;
-    crate::dispatch::effects::config_changed(ctx.st);
+    let names: Vec<&[u8]> = pairs.iter().map(|(n, _)| *n).collect();
+    crate::dispatch::effects::config_changed(ctx.st, &p, &names);
     Ok(Reply::OK)
 }
 
