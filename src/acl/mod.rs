@@ -512,8 +512,6 @@ pub struct Acl {
     pub users: BTreeMap<Vec<u8>, User>,
     pub log: VecDeque<LogEntry>,
     pub log_next_id: i64,
-    /// INFO's `acl_access_denied_*`, by [`Reason`].
-    pub denied: [u64; 4],
 }
 
 impl Acl {
@@ -527,7 +525,7 @@ impl Acl {
         }
         let mut users = BTreeMap::new();
         users.insert(b"default".to_vec(), default);
-        Acl { table, dialect, pubsub_all, users, log: VecDeque::new(), log_next_id: 0, denied: [0; 4] }
+        Acl { table, dialect, pubsub_all, users, log: VecDeque::new(), log_next_id: 0 }
     }
 
     pub fn user(&self, name: &[u8]) -> Option<&User> {
@@ -574,7 +572,6 @@ impl Acl {
     /// Adds an entry to ACL LOG, or bumps a matching recent one (Redis looks at the 10
     /// newest), keeping at most `max_len`.
     pub fn log_event(&mut self, mut e: LogEntry, max_len: usize) {
-        self.denied[e.reason as usize] += 1;
         let found = self.log.iter().take(10).position(|x| {
             x.reason == e.reason
                 && x.context == e.context

@@ -336,6 +336,7 @@ pub fn log_denied(ctx: &mut Ctx<'_>, reason: Reason, context: Context, object: V
         entry_id: 0,
         client_info: info,
     };
+    ctx.st.stats.acl_denied[reason as usize] += 1;
     acl(ctx).log_event(e, max);
 }
 

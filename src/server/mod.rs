@@ -36,6 +36,8 @@ pub const DATABASES: usize = 16;
 /// Server-wide counters reported by INFO.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
+    /// INFO's `acl_access_denied_*`, in [`crate::acl::Reason`]'s order (cmd, key, auth, channel).
+    pub acl_denied: [u64; 4],
     pub commands_processed: u64,
     pub connections_received: u64,
     pub keyspace_hits: u64,

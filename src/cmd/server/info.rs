@@ -307,8 +307,10 @@ fn stats(ctx: &Ctx<'_>, v: V) -> String {
         s.f("eventloop_cycles", st.commands_processed).f("eventloop_duration_sum", 0);
         s.f("eventloop_duration_cmd_sum", 0).f("instantaneous_eventloop_cycles_per_sec", 0);
         s.f("instantaneous_eventloop_duration_usec", 0);
-        s.f("acl_access_denied_auth", 0).f("acl_access_denied_cmd", 0).f("acl_access_denied_key", 0);
-        s.f("acl_access_denied_channel", 0);
+        // By `acl::Reason`: cmd, key, auth, channel.
+        let d = st.acl_denied;
+        s.f("acl_access_denied_auth", d[2]).f("acl_access_denied_cmd", d[0]).f("acl_access_denied_key", d[1]);
+        s.f("acl_access_denied_channel", d[3]);
         s.when(v.redis(8, 6) || v.valkey(9, 0), "acl_access_denied_tls_cert", 0);
         s.when(v.valkey(9, 1), "acl_access_denied_db", 0);
     }
