@@ -648,6 +648,8 @@ pub const ACL_USERNAME_SPACES: &str = "ERR Usernames can't contain spaces or nul
 pub const ACL_DELETE_DEFAULT: &str = "ERR The 'default' user cannot be removed";
 pub const ACL_GENPASS_RANGE: &str =
     "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096";
+pub const SORT_BY_NOPERM: &str = "ERR BY option of SORT denied due to insufficient ACL permissions.";
+pub const SORT_GET_NOPERM: &str = "ERR GET option of SORT denied due to insufficient ACL permissions.";
 pub const ACL_NO_FILE: &str = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
 
 /// Why a rule was refused (Redis's `ACLSetUserStringError`).

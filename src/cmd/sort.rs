@@ -25,7 +25,8 @@ struct Options<'w> {
     gets: Vec<&'w [u8]>,
 }
 
-fn options<'w>(words: &'w [Vec<u8>], readonly: bool) -> Result<Options<'w>, Reply> {
+/// `full_access`: the user may read every key (else a BY pattern and GET are refused).
+fn options<'w>(words: &'w [Vec<u8>], readonly: bool, full_access: bool) -> Result<Options<'w>, Reply> {
     let mut o = Options { desc: false, alpha: false, limit: None, store: None, by: None, gets: Vec::new() };
     let mut j = 0;
     while j < words.len() {
@@ -44,10 +45,16 @@ fn options<'w>(words: &'w [Vec<u8>], readonly: bool) -> Result<Options<'w>, Repl
                 j += 1;
             }
             b"by" if left >= 1 => {
+                if words[j + 1].contains(&b'*') && !full_access {
+                    return Err(Reply::err(error::SORT_BY_NOPERM));
+                }
                 o.by = Some(&words[j + 1]);
                 j += 1;
             }
             b"get" if left >= 1 => {
+                if !full_access {
+                    return Err(Reply::err(error::SORT_GET_NOPERM));
+                }
                 o.gets.push(&words[j + 1]);
                 j += 1;
             }
@@ -107,7 +114,12 @@ fn collate(a: &[u8], b: &[u8]) -> Ordering {
 
 fn sort_generic(ctx: &mut Ctx<'_>, words: &[Vec<u8>], readonly: bool) -> CmdResult {
     let [key, rest @ ..] = words else { return Err(Reply::err(error::SYNTAX)) };
-    let o = options(rest, readonly)?;
+    let p = ctx.profile();
+    let full_access = match (&ctx.st.acl, crate::dispatch::resolve(&p, ctx.argv)) {
+        (Some(acl), Ok(cmd)) => acl.reads_all_keys(ctx.sess.user.as_bytes(), cmd, ctx.argv, &p),
+        _ => true,
+    };
+    let o = options(rest, readonly, full_access)?;
     let mut dontsort = o.by.is_some_and(|b| !b.contains(&b'*'));
     let mut alpha = o.alpha;
     let mut by = o.by;
