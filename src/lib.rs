@@ -66,6 +66,10 @@
 //!   (`script/sha1.rs`); the commands are `cmd/scripting/` (`mod.rs` EVAL and SCRIPT,
 //!   `functions.rs` FUNCTION and FCALL). A script past `busy-reply-threshold` is answered
 //!   for from `server/busy.rs`, without the server's lock.
+//! - [`acl`]: users, their rules and the security log (`acl/mod.rs`), the permission
+//!   checks on commands, keys and channels (`check.rs`), the rules rendered back
+//!   (`describe.rs`), SHA-256 for passwords (`sha256.rs`); the commands are `cmd/acl.rs`,
+//!   AUTH and HELLO AUTH `cmd/connection.rs`; the dispatcher checks every command.
 //! - [`rdb`]: RDB serialization for DUMP-style payloads (lengths, strings with LZF as Redis
 //!   compresses them, the version and CRC-64 footer): FUNCTION DUMP/RESTORE.
 //! - `net` (feature `tcp`): the tokio TCP server. `redis_rs` (feature `redis-rs`): the
