@@ -405,6 +405,38 @@ mod over_tcp {
     }
 
     #[test]
+    fn acl_users_log_in_through_the_url_and_get_noperm() {
+        let server = Server::new();
+        let tcp = TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
+        let admin = redis::Client::open(tcp.url()).unwrap();
+        let mut admin = admin.get_connection().unwrap();
+        let ok: String = redis::cmd("ACL")
+            .arg(&["SETUSER", "app", "on", ">s3cret", "~app:*", "+@read", "+@write", "-flushall"])
+            .query(&mut admin)
+            .unwrap();
+        assert_eq!(ok, "OK");
+        let url = format!("redis://app:s3cret@127.0.0.1:{}/", tcp.port());
+        let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+        let who: String = redis::cmd("ACL").arg("WHOAMI").query(&mut con).unwrap_or_default();
+        assert!(who.is_empty(), "ACL WHOAMI is not @read or @write: {who}");
+        let () = con.set("app:k", "v").unwrap();
+        assert_eq!(con.get::<_, String>("app:k").unwrap(), "v");
+        let e = con.set::<_, _, ()>("other", "v").unwrap_err();
+        assert_eq!(e.code(), Some("NOPERM"), "{e:?}");
+        let e = redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap_err();
+        assert_eq!(e.code(), Some("NOPERM"), "{e:?}");
+        let bad = format!("redis://app:wrong@127.0.0.1:{}/", tcp.port());
+        assert!(redis::Client::open(bad).unwrap().get_connection().is_err());
+        // Newest first: the failed login, FLUSHALL, the key, WHOAMI, and redis-rs's own
+        // CLIENT SETINFO on connect (twice, grouped), which `app` may not run either.
+        let log: Vec<Vec<redis::Value>> = redis::cmd("ACL").arg("LOG").query(&mut admin).unwrap();
+        let objects: Vec<Value> = log.iter().map(|e| e[7].clone()).collect();
+        let want = ["AUTH", "flushall", "other", "acl|whoami", "client|setinfo"];
+        assert_eq!(objects, want.map(bulk), "{log:?}");
+        assert_eq!(log[4][1], Value::Int(2));
+    }
+
+    #[test]
     fn commands_trait_over_tcp_and_the_failure_switch() {
         let server = Server::new();
         let tcp = TcpServer::start(server.clone(), "127.0.0.1:0").unwrap();
