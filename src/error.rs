@@ -760,3 +760,16 @@ pub fn noperm_script(p: &Profile, d: crate::acl::Denied, user: &[u8], fullname: 
     };
     format!("ERR The user executing the script {why}").into_bytes()
 }
+
+// A standalone master's answers (replication.c, cluster.c, server.c).
+pub const INVALID_MASTER_PORT: &str = "ERR Invalid master port";
+pub const FAILOVER_NONE_IN_PROGRESS: &str = "ERR No failover in progress.";
+pub const FAILOVER_TIMEOUT: &str = "ERR FAILOVER timeout must be greater than 0";
+pub const FAILOVER_NO_REPLICAS: &str = "ERR FAILOVER requires connected replicas.";
+pub const WAITAOF_NO_AOF: &str = "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.";
+pub const CLUSTER_DISABLED: &str = "ERR This instance has cluster support disabled";
+
+/// A PROTECTED command (DEBUG, MODULE LOAD/UNLOAD) while its `enable-*-command` is off.
+pub fn protected_command(what: &str, option: &str) -> String {
+    format!("ERR {what} command not allowed. If the {option} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+}

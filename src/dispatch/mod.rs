@@ -362,6 +362,9 @@ pub(crate) fn call_serving(
             let e = Reply::err(error::wrong_arity(&p, cmd.fullname, argv.get(1).map(Vec::as_slice)));
             return Err(multi::reject(&p, st, sess, cmd, e));
         }
+        if let Some(e) = protected_refusal(st, sess, cmd, &p) {
+            return Err(multi::reject(&p, st, sess, cmd, Reply::err(e)));
+        }
         if let Caller::Script { read_only } = caller {
             if cmd.flags_for(&p).iter().any(|f| f.eq_ignore_ascii_case("NOSCRIPT")) {
                 return Err(Reply::err(error::SCRIPT_NOT_ALLOWED));
@@ -485,6 +488,25 @@ pub(crate) fn call_serving(
         }
     }
     reply
+}
+
+/// DEBUG and MODULE LOAD/UNLOAD (flag PROTECTED, 7.0+) while `enable-debug-command` or
+/// `enable-module-command` is `no`, or `local` and the client is not on a loopback address.
+fn protected_refusal(st: &State, sess: &Session, cmd: &CommandSpec, p: &Profile) -> Option<String> {
+    if !p.redis_at_least(7, 0) || !cmd.flags_for(p).iter().any(|f| f.eq_ignore_ascii_case("PROTECTED")) {
+        return None;
+    }
+    let (what, option) = match cmd.container.unwrap_or(cmd.name) {
+        "debug" => ("DEBUG", "enable-debug-command"),
+        "module" => ("MODULE", "enable-module-command"),
+        _ => return None,
+    };
+    let local = sess.addr.starts_with("127.") || sess.addr.starts_with("[::1]") || sess.addr.starts_with("::1");
+    match st.config.get(option) {
+        "yes" => None,
+        "local" if local => None,
+        _ => Some(error::protected_command(what, option)),
+    }
 }
 
 /// Why the client's user may not run `argv`, if it may not (no ACL state yet: the default

@@ -128,6 +128,8 @@ pub struct State {
     pub current: u64,
     /// `PFDEBUG SIMD ON|OFF` (Valkey 8.1, Redis 8): whether the SIMD paths are on.
     pub hll_simd: bool,
+    /// Unix seconds of the last SAVE/BGSAVE (None: the server's start).
+    pub last_save_s: Option<i64>,
     /// The ACL users and log, made on first use (until then: the untouched default user).
     pub acl: Option<Box<crate::acl::Acl>>,
     /// The Lua state and its scripts, made on the first script command.
@@ -155,6 +157,7 @@ impl State {
             tracking: tracking::Tracking::default(),
             current: 0,
             hll_simd: true,
+            last_save_s: None,
             acl: None,
             #[cfg(feature = "lua")]
             scripts: None,

@@ -216,7 +216,8 @@ fn persistence(ctx: &Ctx<'_>, v: V) -> String {
     s.f("current_cow_size", 0).f("current_cow_size_age", 0).f("current_fork_perc", "0.00");
     s.f("current_save_keys_processed", 0).f("current_save_keys_total", 0);
     s.f("rdb_changes_since_last_save", ctx.st.stats.changes_since_save).f("rdb_bgsave_in_progress", 0);
-    s.f("rdb_last_save_time", ctx.shared.started_ms / 1000).f("rdb_last_bgsave_status", "ok");
+    s.f("rdb_last_save_time", ctx.st.last_save_s.unwrap_or(ctx.shared.started_ms / 1000))
+        .f("rdb_last_bgsave_status", "ok");
     s.f("rdb_last_bgsave_time_sec", -1).f("rdb_current_bgsave_time_sec", -1);
     s.when(v.r(7, 0), "rdb_saves", 0).when(v.redis(8, 4), "rdb_saves_consecutive_failures", 0);
     s.f("rdb_last_cow_size", 0);

@@ -4,6 +4,7 @@
 
 pub mod command;
 mod info;
+pub(crate) mod standalone;
 
 use crate::error;
 use crate::reply::{CmdResult, Reply};
