@@ -773,3 +773,4 @@ pub const CLUSTER_DISABLED: &str = "ERR This instance has cluster support disabl
 pub fn protected_command(what: &str, option: &str) -> String {
     format!("ERR {what} command not allowed. If the {option} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
 }
+pub const SLOWLOG_COUNT: &str = "ERR count should be greater than or equal to -1";

@@ -169,7 +169,7 @@ pub fn acl_whoami(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     Ok(Reply::bulk(ctx.sess.user.as_bytes()))
 }
 
-/// ACL CAT [category]: the categories, or a category's commands and subcommands.
+/// `ACL CAT [category]`: the categories, or a category's commands and subcommands.
 pub fn acl_cat(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let a = acl(ctx);
     let t = &a.table;
@@ -186,7 +186,7 @@ pub fn acl_cat(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     }
 }
 
-/// ACL GENPASS [bits]: random hex, four bits a digit.
+/// `ACL GENPASS [bits]`: random hex, four bits a digit.
 pub fn acl_genpass(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let bits = match words {
         [] => 256,

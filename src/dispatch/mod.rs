@@ -466,6 +466,9 @@ pub(crate) fn call_serving(
         r
     })();
     let reply = result.unwrap_or_else(|e| e);
+    if matches!(counted, Some((_, true))) && caller != Caller::Retry && sess.block.is_none() {
+        log_if_slow(st, sess, argv, caller, started.elapsed().as_micros() as i64, now, &p);
+    }
     if let Some((name, ran)) = counted {
         let c = st.stats.commands.entry(name).or_default();
         if ran {
@@ -488,6 +491,20 @@ pub(crate) fn call_serving(
         }
     }
     reply
+}
+
+/// SLOWLOG: a command that ran (a script's own commands from `?:0`, without a name).
+fn log_if_slow(st: &mut State, sess: &Session, argv: &[Vec<u8>], caller: Caller, us: i64, now: i64, p: &Profile) {
+    let threshold = st.config.get_i64("slowlog-log-slower-than");
+    if threshold < 0 || us < threshold {
+        return;
+    }
+    if resolve(p, argv).is_ok_and(|c| c.has_flag("SKIP_SLOWLOG")) {
+        return;
+    }
+    let script = matches!(caller, Caller::Script { .. });
+    let (peer, name) = if script { ("?:0", &[][..]) } else { (sess.addr.as_str(), sess.name.as_slice()) };
+    crate::cmd::server::slowlog::record(st, argv, us, peer, name, now);
 }
 
 /// DEBUG and MODULE LOAD/UNLOAD (flag PROTECTED, 7.0+) while `enable-debug-command` or

@@ -128,6 +128,7 @@ pub struct State {
     pub current: u64,
     /// `PFDEBUG SIMD ON|OFF` (Valkey 8.1, Redis 8): whether the SIMD paths are on.
     pub hll_simd: bool,
+    pub slowlog: crate::cmd::server::slowlog::SlowLog,
     /// Unix seconds of the last SAVE/BGSAVE (None: the server's start).
     pub last_save_s: Option<i64>,
     /// The ACL users and log, made on first use (until then: the untouched default user).
@@ -157,6 +158,7 @@ impl State {
             tracking: tracking::Tracking::default(),
             current: 0,
             hll_simd: true,
+            slowlog: Default::default(),
             last_save_s: None,
             acl: None,
             #[cfg(feature = "lua")]

@@ -4,6 +4,7 @@
 
 pub mod command;
 mod info;
+pub mod slowlog;
 pub(crate) mod standalone;
 
 use crate::error;
