@@ -369,7 +369,6 @@ const READS_WITHOUT_BLOCK: &[&str] = &["xread", "xreadgroup"];
 /// side's timings (`slowlog.txt`).
 const NOT_COMPARED: &[&str] =
     &["acl|setuser", "acl|deluser", "acl|cat", "acl|genpass", "acl|log", "lastsave", "slowlog|get", "slowlog|len"];
-    &["acl|setuser", "acl|deluser", "acl|cat", "acl|genpass", "acl|log", "lastsave", "slowlog|get", "slowlog|len"];
 
 /// The fuzzers' refusals, less the reads that only block with BLOCK.
 fn denied(c: &CommandSpec) -> bool {
