@@ -774,3 +774,12 @@ pub fn protected_command(what: &str, option: &str) -> String {
     format!("ERR {what} command not allowed. If the {option} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
 }
 pub const SLOWLOG_COUNT: &str = "ERR count should be greater than or equal to -1";
+
+// LATENCY (latency.c).
+pub const LATENCY_DOCTOR_DISABLED: &str = "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.";
+pub const LATENCY_DOCTOR_QUIET: &str = "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.";
+
+/// LATENCY GRAPH of an event with no samples.
+pub fn latency_no_samples(event: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR No samples available for event '", c_bytes(event), b"'"].concat())
+}

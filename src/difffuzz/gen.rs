@@ -366,9 +366,18 @@ const READS_WITHOUT_BLOCK: &[&str] = &["xread", "xreadgroup"];
 /// lists a category's commands in its table's hash order, random per process, and answers
 /// GENPASS at random; ACL LOG shows ages and client details (`tests/transcripts/acl.txt`
 /// covers them); LASTSAVE is each server's start time; what SLOWLOG holds depends on each
-/// side's timings (`slowlog.txt`).
-const NOT_COMPARED: &[&str] =
-    &["acl|setuser", "acl|deluser", "acl|cat", "acl|genpass", "acl|log", "lastsave", "slowlog|get", "slowlog|len"];
+/// side's timings (`slowlog.txt`), and so do LATENCY HISTOGRAM's buckets (`latency.txt`).
+const NOT_COMPARED: &[&str] = &[
+    "acl|setuser",
+    "acl|deluser",
+    "acl|cat",
+    "acl|genpass",
+    "acl|log",
+    "lastsave",
+    "slowlog|get",
+    "slowlog|len",
+    "latency|histogram",
+];
 
 /// The fuzzers' refusals, less the reads that only block with BLOCK.
 fn denied(c: &CommandSpec) -> bool {

@@ -76,6 +76,7 @@ static PARAMS: &[Param] = &[
     p("hll-sparse-max-bytes", "3000", Kind::Memory(0)),
     p("hz", "10", Kind::Hz),
     p("io-threads", "1", Kind::Immutable),
+    p("latency-monitor-threshold", "0", POS),
     p("latency-tracking", "yes", Kind::Bool),
     p("lazyfree-lazy-expire", "no", Kind::Bool),
     p("lazyfree-lazy-user-del", "no", Kind::Bool),

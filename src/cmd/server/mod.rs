@@ -4,6 +4,7 @@
 
 pub mod command;
 mod info;
+pub mod latency;
 pub mod slowlog;
 pub(crate) mod standalone;
 
