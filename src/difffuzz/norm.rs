@@ -87,6 +87,13 @@ pub const EXACT_DESPITE_TIPS: &[(&str, &str)] = &[
         "its running script is null on both sides: the driver waits for each reply, so no script runs meanwhile",
     ),
     ("object|encoding", "the encoding follows from the value and the configured thresholds"),
+    ("latency|graph", "no latency event is recorded on either side: the campaign's commands are fast"),
+    ("latency|history", "no latency event is recorded on either side: the campaign's commands are fast"),
+    ("latency|latest", "no latency event is recorded on either side: the campaign's commands are fast"),
+    (
+        "latency|doctor",
+        "with no latency event on either side (the campaign's commands are fast), the report is the fixed text",
+    ),
     ("object|refcount", "1, or INT_MAX for a shared integer: follows from the value"),
     ("xtrim", "approximate trims remove whole listpack nodes, which the fake models entry for entry"),
 ];
