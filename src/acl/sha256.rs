@@ -12,10 +12,9 @@ const K: [u32; 64] = [
     0xc67178f2,
 ];
 
-/// The SHA-256 digest of `data` as 64 lowercase hex digits.
-pub fn sha256_hex(data: &[u8]) -> String {
-    let mut h: [u32; 8] =
-        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+/// `data` padded as SHA-1 and SHA-2 pad it: a 1 bit, zeros, the bit length (big endian),
+/// to whole 64-byte blocks.
+pub fn padded_blocks(data: &[u8]) -> Vec<u8> {
     let mut msg = data.to_vec();
     let bits = (data.len() as u64).wrapping_mul(8);
     msg.push(0x80);
@@ -23,6 +22,14 @@ pub fn sha256_hex(data: &[u8]) -> String {
         msg.push(0);
     }
     msg.extend_from_slice(&bits.to_be_bytes());
+    msg
+}
+
+/// The SHA-256 digest of `data` as 64 lowercase hex digits.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let mut h: [u32; 8] =
+        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    let msg = padded_blocks(data);
     for block in msg.chunks_exact(64) {
         let mut w = [0u32; 64];
         for (i, c) in block.chunks_exact(4).enumerate() {

@@ -2,13 +2,7 @@
 
 pub fn sha1_hex(data: &[u8]) -> String {
     let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
-    let mut msg = data.to_vec();
-    let bits = (data.len() as u64).wrapping_mul(8);
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bits.to_be_bytes());
+    let msg = crate::acl::sha256::padded_blocks(data);
     for block in msg.chunks_exact(64) {
         let mut w = [0u32; 80];
         for (i, c) in block.chunks_exact(4).enumerate() {
