@@ -117,21 +117,26 @@ fn selector_check(s: &Selector, t: &Table, id: usize, cmd: &CommandSpec, keys: &
     Ok(())
 }
 
+/// Whether the user `u` may run `cmd` as `argv`, the commands numbered by `t`.
+pub fn check_user(t: &Table, u: &super::User, cmd: &CommandSpec, argv: &[Vec<u8>], p: &Profile) -> Result<(), Denied> {
+    let Some(id) = t.id_of(cmd) else { return Ok(()) };
+    let mut keys = Keys { p, argv, cache: None };
+    let mut worst = Denied::Cmd;
+    for s in &u.selectors {
+        match selector_check(s, t, id, cmd, &mut keys) {
+            Ok(()) => return Ok(()),
+            Err(d) if d.rank() > worst.rank() => worst = d,
+            Err(_) => {}
+        }
+    }
+    Err(worst)
+}
+
 impl Acl {
     /// Whether `user` may run `cmd` as `argv` (a missing user is checked as `default`).
     pub fn check(&self, user: &[u8], cmd: &CommandSpec, argv: &[Vec<u8>], p: &Profile) -> Result<(), Denied> {
         let Some(u) = self.users.get(user).or_else(|| self.users.get(&b"default"[..])) else { return Ok(()) };
-        let Some(id) = self.table.id_of(cmd) else { return Ok(()) };
-        let mut keys = Keys { p, argv, cache: None };
-        let mut worst = Denied::Cmd;
-        for s in &u.selectors {
-            match selector_check(s, &self.table, id, cmd, &mut keys) {
-                Ok(()) => return Ok(()),
-                Err(d) if d.rank() > worst.rank() => worst = d,
-                Err(_) => {}
-            }
-        }
-        Err(worst)
+        check_user(&self.table, u, cmd, argv, p)
     }
 
     /// SORT's BY and GET: whether some selector that may run the command reads every key.

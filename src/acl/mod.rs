@@ -20,7 +20,7 @@ pub mod sha256;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-pub use check::{channel_ok as check_channel, channel_refs, Denied};
+pub use check::{channel_ok as check_channel, channel_refs, check_user, Denied};
 pub use describe::key_pattern;
 
 use crate::spec::{CommandSpec, Profile, ServerKind};
@@ -505,7 +505,7 @@ const LOG_GROUPING_MS: i64 = 60_000;
 /// The server's users and security log.
 #[derive(Debug)]
 pub struct Acl {
-    pub table: Table,
+    pub table: std::sync::Arc<Table>,
     pub dialect: Dialect,
     /// 6.2 (`acl-pubsub-default allchannels`): new users may use every channel.
     pub pubsub_all: bool,
@@ -516,7 +516,7 @@ pub struct Acl {
 
 impl Acl {
     pub fn new(p: &Profile) -> Acl {
-        let table = Table::new(p);
+        let table = std::sync::Arc::new(Table::new(p));
         let dialect = Dialect::of(p);
         let pubsub_all = !p.redis_at_least(7, 0) || p.is(ServerKind::KeyDB);
         let mut default = User::new(&table, b"default", dialect, pubsub_all);

@@ -176,7 +176,12 @@ pub(super) fn raising(lua: &Lua, imp: Function) -> mlua::Result<Function> {
 }
 
 /// The server's Lua state and its scripts.
+/// The user a script runs as, for `redis.acl_check_cmd`: the command table and the user.
+type AclView = Arc<parking_lot::Mutex<Option<(Arc<crate::acl::Table>, crate::acl::User)>>>;
+
 pub struct Scripting {
+    /// The running script's user (`redis.acl_check_cmd`).
+    acl_view: AclView,
     lua: Lua,
     raw: Table,
     run: Function,
@@ -681,15 +686,25 @@ impl Scripting {
             lua.create_function(|lua, s: mlua::LuaString| lua.create_string(super::sha1::sha1_hex(&s.as_bytes())))?,
         )?;
         lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
-        // Every command is permitted until ACL users exist (issue 12): a command that
-        // exists is allowed.
+        // The running script's user, as `run_inner` leaves it (None: no ACL state, every
+        // command that exists is allowed).
+        let acl_view: AclView = Arc::default();
+        let view = acl_view.clone();
         let profile = *p;
         let acl_check = raising_failed(
             &lua,
             lua.create_function(move |lua, args: MultiValue| {
                 let e = match lua_argv(&args) {
-                    Ok(argv) if dispatch::resolve(&profile, &argv).is_ok() => return Ok((Value::Boolean(true), false)),
-                    Ok(_) => error::SCRIPT_ACL_CHECK_UNKNOWN,
+                    Ok(argv) => match dispatch::resolve(&profile, &argv) {
+                        Ok(cmd) => {
+                            let allowed = match &*view.lock() {
+                                Some((t, u)) => crate::acl::check_user(t, u, cmd, &argv, &profile).is_ok(),
+                                None => true,
+                            };
+                            return Ok((Value::Boolean(allowed), false));
+                        }
+                        Err(_) => error::SCRIPT_ACL_CHECK_UNKNOWN,
+                    },
                     Err(e) => e,
                 };
                 Ok((Value::Table(err_table(lua, e.as_bytes())?), true))
@@ -752,6 +767,7 @@ impl Scripting {
             wrote,
             dialect,
             profile: *p,
+            acl_view,
             define: extras.raw_get("define")?,
             df_params: HashMap::new(),
         })
@@ -1045,6 +1061,10 @@ impl Scripting {
         let times = (ctx.now, ctx.now_us);
         let shared = ctx.shared;
         let mut sess = ctx.sess.clone();
+        *self.acl_view.lock() = ctx.st.acl.as_ref().and_then(|a| {
+            let u = a.user(sess.user.as_bytes()).or_else(|| a.user(b"default"))?;
+            Some((a.table.clone(), u.clone()))
+        });
         let (st, dirty) = (&mut *ctx.st, &mut ctx.dirty);
         // Scripts talk RESP2 to the server until `redis.setresp(3)`.
         let resp = &self.resp;
@@ -1085,6 +1105,7 @@ impl Scripting {
             self.raw.raw_set("dispatch", Value::Nil)?;
             out
         })?;
+        *self.acl_view.lock() = None;
         let mut errs = ReplyErrors::default();
         if ok {
             let reply = match dialect {
