@@ -213,7 +213,7 @@ impl Client {
         if self.session.postponed.is_some() {
             return st.pause.map(|p| p.until);
         }
-        st.clients.get(&self.session.id)?.blocked.as_ref()?.deadline
+        st.clients.get(&self.session.id)?.blocked.as_ref()?.wake_at()
     }
 
     /// How many frames wait in this client's queue.

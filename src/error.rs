@@ -610,6 +610,38 @@ pub fn xread_block_in_script(cmd: &[u8]) -> Vec<u8> {
 }
 
 /// A Redis 8 stream option the fake does not implement yet (`cmd` and `option` upper-cased).
+// Redis 8's stream additions (read from a recent Redis t_stream.c).
+pub const XADD_IDMP_TWICE: &str = "ERR syntax error, IDMP/IDMPAUTO specified multiple times";
+pub const XADD_IDMPAUTO_PID: &str = "ERR syntax error, IDMPAUTO requires a non-empty producer ID";
+pub const XADD_IDMP_PID: &str = "ERR syntax error, IDMP requires a non-empty producer ID";
+pub const XADD_IDMP_IID: &str = "ERR syntax error, IDMP requires a non-empty idempotent ID";
+pub const XADD_IDMP_AUTO_ID: &str = "ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs";
+pub const XDELEX_NUMIDS: &str = "ERR Number of IDs must be a positive integer";
+pub const XDELEX_NUMIDS_MATCH: &str = "ERR The `numids` parameter must match the number of arguments";
+pub const XDELEX_NO_IDS: &str = "ERR IDS option is required";
+pub const XCFGSET_DURATION_TWICE: &str = "ERR IDMP-DURATION specified multiple times";
+pub const XCFGSET_MAXSIZE_TWICE: &str = "ERR IDMP-MAXSIZE specified multiple times";
+pub const XCFGSET_DURATION_RANGE: &str = "ERR IDMP-DURATION must be between 1 and 86400 seconds";
+pub const XCFGSET_MAXSIZE_RANGE: &str = "ERR IDMP-MAXSIZE must be between 1 and 10000 entries";
+pub const XCFGSET_NOTHING: &str = "ERR At least one parameter must be specified";
+pub const XIDMPRECORD_PID: &str = "ERR producer ID must be non-empty";
+pub const XIDMPRECORD_IID: &str = "ERR idempotent ID must be non-empty";
+pub const XIDMPRECORD_NO_ENTRY: &str = "ERR No such message in stream";
+pub const XIDMPRECORD_OTHER_ID: &str = "ERR IID already exists for this producer with a different stream ID";
+pub const XNACK_MODE: &str = "ERR mode must be SILENT, FAIL, or FATAL";
+pub const XNACK_NUMIDS: &str = "ERR numids must be a positive integer";
+pub const XNACK_NUMIDS_MATCH: &str = "ERR number of IDs doesn't match numids";
+pub const XNACK_RETRYCOUNT: &str = "ERR Invalid RETRYCOUNT value, must be >= 0";
+pub const XNACK_NO_IDS: &str = "ERR syntax error, expected IDS keyword";
+pub const XREAD_CLAIM_ONLY: &str = "ERR The CLAIM option is only supported by XREADGROUP. You called XREAD instead.";
+pub const XREADGROUP_CLAIM_NOT_INTEGER: &str = "ERR min-idle-time is not an integer or out of range";
+pub const XREADGROUP_CLAIM_NEGATIVE: &str = "ERR min-idle-time must be a positive integer";
+
+/// XNACK's unknown option.
+pub fn xnack_unrecognized(word: &[u8]) -> Vec<u8> {
+    sanitize_bytes([b"ERR Unrecognized XNACK option '", c_bytes(word), b"'"].concat())
+}
+
 pub fn stream_option_not_implemented(cmd: &str, option: &str) -> String {
     format!("ERR {cmd}'s {option} option is not implemented by fakeredis yet")
 }

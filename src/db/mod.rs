@@ -23,7 +23,10 @@ pub use hash::Hash;
 pub use list::{listpack_entry_size, List};
 pub use scan::{scan_hash, ScanOrder};
 pub use set::{Set, SetEnc};
-pub use stream::{Consumer, Fields, Group, Nack, NodeLimits, Stream, StreamId, Trim, LISTPACK_MAX};
+pub use stream::{
+    Consumer, Fields, Group, Idmp, Nack, NodeLimits, Refs, Stream, StreamId, Trim, IDMP_DEFAULT_DURATION,
+    IDMP_DEFAULT_MAXSIZE, LISTPACK_MAX, MAX_DELIVERIES,
+};
 pub use table::Table;
 pub use value::{try_grow_zeroed, try_zeroed, StrEnc, StrValue, Value};
 pub use zset::{LexBound, ScoreBound, ZSet};

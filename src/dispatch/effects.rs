@@ -271,8 +271,14 @@ fn serve_ready(shared: &Shared, st: &mut State, ready: Vec<(usize, Bytes)>, now:
             let serving = Some(key.1.clone());
             let reply =
                 call_serving(shared, st, &mut sess, &b.argv, (now, now * 1000), Caller::Retry, &mut dirty, &serving);
-            if sess.block.take().is_some() {
-                // Not served after all: it keeps its place.
+            if let Some(again) = sess.block.take() {
+                // Not served after all: it keeps its place (with CLAIM's new retry time).
+                let mut b = b;
+                if again.retry_at != b.retry_at {
+                    st.waiters.remove(id, &b);
+                    b.retry_at = again.retry_at;
+                    st.waiters.add(id, &b);
+                }
                 if let Some(m) = st.clients.get_mut(&id) {
                     m.blocked = Some(b);
                 }
@@ -304,6 +310,7 @@ pub fn block(st: &mut State, sess: &Session, argv: &[Vec<u8>], on: BlockOn, now:
         argv: on.argv.unwrap_or_else(|| argv.to_vec()),
         sess: sess.clone(),
         on_timeout: on.on_timeout,
+        retry_at: on.retry_at,
     };
     st.waiters.add(sess.id, &b);
     if let Some(m) = st.clients.get_mut(&sess.id) {
@@ -321,13 +328,28 @@ pub fn unblock(st: &mut State, id: u64, reply: Option<crate::reply::Reply>) -> b
     true
 }
 
-/// Times out every blocked client whose deadline is at or before `now`.
-pub fn expire_waiters(_shared: &Shared, st: &mut State, now: i64) {
+/// Times out every blocked client whose deadline is past at `now`, then runs again the
+/// commands whose retry time is past (their keys count as ready, as Redis signals them).
+pub fn expire_waiters(shared: &Shared, st: &mut State, now: i64) {
     if st.waiters.is_empty() {
         return;
     }
     for id in st.waiters.due(now) {
         unblock(st, id, None);
+    }
+    let mut ready = Vec::new();
+    for id in st.waiters.retries_due(now) {
+        let Some(b) = st.clients.get_mut(&id).and_then(|m| m.blocked.as_mut()) else { continue };
+        let old = (**b).clone();
+        b.retry_at = None;
+        ready.extend(old.keys.iter().cloned());
+        st.waiters.remove(id, &old);
+        if let Some(b) = st.clients.get(&id).and_then(|m| m.blocked.as_deref()) {
+            st.waiters.add(id, b);
+        }
+    }
+    if !ready.is_empty() {
+        serve_ready(shared, st, ready, now);
     }
 }
 

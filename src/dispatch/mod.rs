@@ -277,7 +277,7 @@ pub fn wait_frame(
             sess.closing = true;
             return Poll::Ready(Err(ClientError::ConnectionDropped));
         }
-        Poll::Until(meta.blocked.as_ref().and_then(|b| b.deadline))
+        Poll::Until(meta.blocked.as_ref().and_then(|b| b.wake_at()))
     })
 }
 

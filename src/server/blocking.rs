@@ -22,6 +22,9 @@ pub struct BlockOn {
     pub on_timeout: Reply,
     /// The command to retry with, when it is not the one sent (XREAD's `$` resolved).
     pub argv: Option<Vec<Vec<u8>>>,
+    /// Server-clock ms after which the command runs again even if no key is ready
+    /// (XREADGROUP CLAIM: when a pending entry gets idle enough).
+    pub retry_at: Option<i64>,
 }
 
 /// A client waiting on keys.
@@ -33,6 +36,19 @@ pub struct Blocked {
     pub argv: Vec<Vec<u8>>,
     pub sess: Session,
     pub on_timeout: Reply,
+    /// See [`BlockOn::retry_at`].
+    pub retry_at: Option<i64>,
+}
+
+impl Blocked {
+    /// When the client must look again (just after it, as both are past when `< now`): its
+    /// deadline or its retry, whichever is first.
+    pub fn wake_at(&self) -> Option<i64> {
+        match (self.deadline, self.retry_at) {
+            (Some(d), Some(r)) => Some(d.min(r)),
+            (d, r) => d.or(r),
+        }
+    }
 }
 
 /// Every waiter, by key and by deadline.
@@ -40,6 +56,7 @@ pub struct Blocked {
 pub struct Waiters {
     by_key: HashMap<(usize, Bytes), VecDeque<u64>>,
     deadlines: BTreeSet<(i64, u64)>,
+    retries: BTreeSet<(i64, u64)>,
 }
 
 impl Waiters {
@@ -53,6 +70,9 @@ impl Waiters {
         }
         if let Some(d) = b.deadline {
             self.deadlines.insert((d, id));
+        }
+        if let Some(r) = b.retry_at {
+            self.retries.insert((r, id));
         }
     }
 
@@ -69,6 +89,9 @@ impl Waiters {
         if let Some(d) = b.deadline {
             self.deadlines.remove(&(d, id));
         }
+        if let Some(r) = b.retry_at {
+            self.retries.remove(&(r, id));
+        }
     }
 
     /// The clients waiting on `key`, first come first.
@@ -81,12 +104,17 @@ impl Waiters {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty() && self.deadlines.is_empty()
+        self.by_key.is_empty() && self.deadlines.is_empty() && self.retries.is_empty()
     }
 
     /// The clients whose deadline is past at `now` (Redis times out `deadline < now`).
     pub fn due(&self, now: i64) -> Vec<u64> {
         self.deadlines.iter().take_while(|(d, _)| *d < now).map(|&(_, id)| id).collect()
+    }
+
+    /// The clients whose retry time is past at `now` (as Redis checks `expire_time < now`).
+    pub fn retries_due(&self, now: i64) -> Vec<u64> {
+        self.retries.iter().take_while(|(r, _)| *r < now).map(|&(_, id)| id).collect()
     }
 
     /// How many distinct keys have waiters (INFO's `total_blocking_keys`).

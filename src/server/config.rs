@@ -104,6 +104,8 @@ static PARAMS: &[Param] = &[
     p("slowlog-max-len", "128", POS),
     p("stream-node-max-bytes", "4096", Kind::Memory(0)),
     p("stream-node-max-entries", "100", POS),
+    ps("stream-idmp-duration", "100", Kind::Int(1, 86400), (8, 6)),
+    ps("stream-idmp-maxsize", "100", Kind::Int(1, 10000), (8, 6)),
     p("tcp-keepalive", "300", INT_POS),
     p("timeout", "0", INT_POS),
     pa("zset-max-listpack-entries", "zset-max-ziplist-entries", "128", POS),

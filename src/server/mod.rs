@@ -549,7 +549,7 @@ impl Ctx<'_> {
         immediate: Reply,
     ) -> CmdResult {
         if matches!(self.caller, crate::dispatch::Caller::Client | crate::dispatch::Caller::Retry) {
-            self.sess.block = Some(blocking::BlockOn { keys, timeout_ms, on_timeout, argv: None });
+            self.sess.block = Some(blocking::BlockOn { keys, timeout_ms, on_timeout, argv: None, retry_at: None });
             return Ok(Reply::NilArray);
         }
         Ok(immediate)

@@ -1,7 +1,7 @@
 //! XADD, XTRIM, XDEL, XLEN, XRANGE, XREVRANGE, XSETID.
 
 use crate::cmd::Look;
-use crate::db::{Stream, StreamId, Trim, Value, LISTPACK_MAX};
+use crate::db::{Refs, Stream, StreamId, Trim, Value, LISTPACK_MAX};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::config::NOTIFY_STREAM;
@@ -10,11 +10,15 @@ use crate::server::Ctx;
 use super::{add_id, entry_reply, id_reply, long, node_limits, range_end, range_start, stream, strict_id};
 
 /// What `streamParseAddOrTrimArgsOrReply` reads: the trim and, for XADD, the ID.
-struct AddTrim {
+struct AddTrim<'w> {
     trim: Option<Trim>,
     approx: bool,
     limit: u64,
     nomkstream: bool,
+    /// KEEPREF, DELREF or ACKED (Redis 8.2).
+    refs: Option<Refs>,
+    /// XADD's IDMP producer and idempotent ID (`None` for IDMPAUTO's, made from the fields).
+    idmp: Option<(&'w [u8], Option<&'w [u8]>)>,
     /// XADD's ID (`None`: `*`) and whether its sequence was given.
     id: Option<(StreamId, bool)>,
     /// Where the fields start.
@@ -23,9 +27,20 @@ struct AddTrim {
 
 /// Reads XADD's or XTRIM's options from `words[1..]`, as Redis: each option as it comes,
 /// then the checks that need them all.
-fn add_trim_args(ctx: &Ctx<'_>, words: &[Vec<u8>], xadd: bool) -> Result<AddTrim, Reply> {
-    let mut a =
-        AddTrim { trim: None, approx: false, limit: 0, nomkstream: false, id: None, fields_at: words.len() + 1 };
+fn add_trim_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xadd: bool) -> Result<AddTrim<'w>, Reply> {
+    let mut a = AddTrim {
+        trim: None,
+        approx: false,
+        limit: 0,
+        nomkstream: false,
+        refs: None,
+        idmp: None,
+        id: None,
+        fields_at: words.len() + 1,
+    };
+    let p = ctx.profile();
+    let redis = p.is(crate::spec::ServerKind::Redis);
+    let (has_refs, has_idmp) = (redis && p.redis_at_least(8, 2), xadd && redis && p.redis_at_least(8, 6));
     let mut limit_given = false;
     let mut i = 1;
     while i < words.len() {
@@ -59,14 +74,27 @@ fn add_trim_args(ctx: &Ctx<'_>, words: &[Vec<u8>], xadd: bool) -> Result<AddTrim
             a.limit = u64::try_from(n).map_err(|_| Reply::err(error::XADD_LIMIT_NEGATIVE))?;
             limit_given = true;
             i += 1;
+        } else if let Some(r) = has_refs.then(|| refs_word(w)).flatten().filter(|_| a.refs.is_none()) {
+            a.refs = Some(r);
         } else if xadd && is(b"nomkstream") {
             a.nomkstream = true;
-        } else if let Some(name) = redis8_option(ctx, w) {
-            let cmd = if xadd { "XADD" } else { "XTRIM" };
-            return Err(Reply::err(error::stream_option_not_implemented(cmd, name)));
+        } else if has_idmp && is(b"idmpauto") && more > 0 {
+            let pid = idmp_once(&a, &words[i + 1], error::XADD_IDMPAUTO_PID)?;
+            a.idmp = Some((pid, None));
+            i += 1;
+        } else if has_idmp && is(b"idmp") && more >= 2 {
+            let pid = idmp_once(&a, &words[i + 1], error::XADD_IDMP_PID)?;
+            if words[i + 2].is_empty() {
+                return Err(Reply::err(error::XADD_IDMP_IID));
+            }
+            a.idmp = Some((pid, Some(&words[i + 2])));
+            i += 2;
         } else if xadd {
             // `ms-*` came with Redis 7.0.
-            a.id = Some(if ctx.profile().redis_at_least(7, 0) { add_id(w)? } else { (strict_id(w)?, true) });
+            a.id = Some(if p.redis_at_least(7, 0) { add_id(w)? } else { (strict_id(w)?, true) });
+            if a.idmp.is_some() {
+                return Err(Reply::err(error::XADD_IDMP_AUTO_ID));
+            }
             a.fields_at = i + 1;
             break;
         } else {
@@ -94,18 +122,23 @@ fn add_trim_args(ctx: &Ctx<'_>, words: &[Vec<u8>], xadd: bool) -> Result<AddTrim
     Ok(a)
 }
 
-/// The Redis 8 options of XADD and XTRIM the pinned server has (the reference policies
-/// from 8.2, idempotent producers from 8.6), which the fake refuses rather than misread.
-fn redis8_option(ctx: &Ctx<'_>, w: &[u8]) -> Option<&'static str> {
-    let p = ctx.profile();
-    if !p.is(crate::spec::ServerKind::Redis) {
-        return None;
+/// Redis 8.2's KEEPREF, DELREF or ACKED.
+pub(crate) fn refs_word(w: &[u8]) -> Option<Refs> {
+    [(&b"KEEPREF"[..], Refs::Keep), (b"DELREF", Refs::Delete), (b"ACKED", Refs::Acked)]
+        .into_iter()
+        .find(|(name, _)| w.eq_ignore_ascii_case(name))
+        .map(|(_, r)| r)
+}
+
+/// IDMP or IDMPAUTO's producer ID: given once, not empty.
+fn idmp_once<'w>(a: &AddTrim<'_>, pid: &'w [u8], empty: &'static str) -> Result<&'w [u8], Reply> {
+    if a.idmp.is_some() {
+        return Err(Reply::err(error::XADD_IDMP_TWICE));
     }
-    let since = [("KEEPREF", (8, 2)), ("DELREF", (8, 2)), ("ACKED", (8, 2)), ("IDMP", (8, 6)), ("IDMPAUTO", (8, 6))];
-    since
-        .iter()
-        .find(|(name, (a, b))| w.eq_ignore_ascii_case(name.as_bytes()) && p.redis_at_least(*a, *b))
-        .map(|(n, _)| *n)
+    if pid.is_empty() {
+        return Err(Reply::err(empty));
+    }
+    Ok(pid)
 }
 
 /// The ID an append gets, as `streamAppendItem` chooses it; `None` when the stream cannot
@@ -136,7 +169,9 @@ fn next_id(s: &Stream, given: Option<(StreamId, bool)>, now: i64) -> Result<Stre
     Ok(id)
 }
 
-/// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value ...
+/// XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [IDMPAUTO pid|IDMP pid iid]
+/// [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value ...: an IDMP duplicate
+/// answers the entry its idempotent ID made, adding nothing.
 pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let a = add_trim_args(ctx, words, true)?;
     let key = &words[0][..];
@@ -157,10 +192,19 @@ pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         if a.nomkstream {
             return Ok(Reply::Nil);
         }
-        ctx.db().set(key, Value::Stream(Box::default()), None, now);
+        let fresh = super::new_stream(ctx);
+        ctx.db().set(key, Value::Stream(Box::new(fresh)), None, now);
     }
     let limits = node_limits(ctx);
     let s = stream(ctx, key, Look::Write)?.ok_or(Reply::err(error::WRONGTYPE))?;
+    let iid = a.idmp.map(|(_, iid)| iid.map_or_else(|| super::idmp::auto_iid(rest), <[u8]>::to_vec));
+    if let (Some((pid, _)), Some(iid)) = (a.idmp, &iid) {
+        s.idmp.expire(now);
+        if let Some(id) = s.idmp.lookup(pid, iid) {
+            s.idmp.duplicates += 1;
+            return Ok(id_reply(id));
+        }
+    }
     if s.last_id == StreamId::MAX {
         return Err(Reply::err(error::XADD_EXHAUSTED));
     }
@@ -177,7 +221,11 @@ pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     }
     let fields = rest.chunks(2).map(|p| (super::bytes(&p[0]), super::bytes(&p[1]))).collect();
     s.append(id, fields, limits);
-    let trimmed = a.trim.is_some_and(|how| s.trim(how, a.approx, a.limit) > 0);
+    if let (Some((pid, _)), Some(iid)) = (a.idmp, &iid) {
+        s.idmp.insert(pid, iid, id);
+    }
+    let refs = a.refs.unwrap_or_default();
+    let trimmed = a.trim.is_some_and(|how| s.trim(how, a.approx, a.limit, refs) > 0);
     ctx.touched(key);
     ctx.notify(NOTIFY_STREAM, "xadd", key);
     if trimmed {
@@ -186,13 +234,14 @@ pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     Ok(id_reply(id))
 }
 
-/// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]: how many entries went.
+/// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] [KEEPREF|DELREF|ACKED]: how many
+/// entries went.
 pub fn xtrim(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let a = add_trim_args(ctx, words, false)?;
     let key = &words[0][..];
     let Some(s) = stream(ctx, key, Look::Write)? else { return Ok(Reply::Int(0)) };
     let Some(how) = a.trim else { return Ok(Reply::Int(0)) };
-    let n = s.trim(how, a.approx, a.limit);
+    let n = s.trim(how, a.approx, a.limit, a.refs.unwrap_or_default());
     if n > 0 {
         ctx.notify(NOTIFY_STREAM, "xtrim", key);
         ctx.touched(key);

@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use crate::cmd::server::help_reply;
 use crate::cmd::Look;
-use crate::db::{Group, Nack, Stream, StreamId, Value};
+use crate::db::{Group, Stream, StreamId, Value, MAX_DELIVERIES};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::config::NOTIFY_STREAM;
@@ -83,7 +83,8 @@ pub fn xgroup_create(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let last = stream(ctx, key, Look::Write)?.map(|s| s.last_id);
     let id = if words[2] == b"$" { last.unwrap_or_default() } else { strict_id(&words[2])? };
     if last.is_none() {
-        ctx.db().set(key, Value::Stream(Box::default()), None, now);
+        let fresh = super::new_stream(ctx);
+        ctx.db().set(key, Value::Stream(Box::new(fresh)), None, now);
         ctx.touched(key);
     }
     let s = stream(ctx, key, Look::Write)?.ok_or(Reply::err(error::WRONGTYPE))?;
@@ -140,13 +141,7 @@ pub fn xgroup_createconsumer(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult 
 pub fn xgroup_delconsumer(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     prelude(ctx, words, "DELCONSUMER")?;
     let (key, group) = (&words[0][..], &words[1][..]);
-    let removed = group_mut(ctx, key, group).and_then(|g| {
-        let c = g.consumers.remove(&words[2][..])?;
-        for id in &c.pel {
-            g.pel.remove(id);
-        }
-        Some(c.pel.len())
-    });
+    let removed = group_mut(ctx, key, group).and_then(|g| g.remove_consumer(&words[2]));
     // 6.2 reports the event for a consumer that was not there too.
     if removed.is_some() || !ctx.profile().redis_at_least(7, 0) {
         ctx.notify(NOTIFY_STREAM, "xgroup-delconsumer", key);
@@ -230,13 +225,15 @@ pub fn xpending(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             break;
         }
         let Some(n) = g.pel.get(&id) else { continue };
-        if min_idle != 0 && now - n.delivery_time < min_idle {
+        // An entry XNACK released has no owner, no idle time, and passes IDLE.
+        if n.consumer.is_some() && min_idle != 0 && now - n.delivery_time < min_idle {
             continue;
         }
+        let idle = if n.consumer.is_some() { (now - n.delivery_time).max(0) } else { -1 };
         out.push(Reply::Array(vec![
             id_reply(id),
-            Reply::Bulk(n.consumer.clone()),
-            Reply::Int((now - n.delivery_time).max(0)),
+            Reply::Bulk(n.consumer.clone().unwrap_or_default()),
+            Reply::Int(idle),
             Reply::Int(n.delivery_count as i64),
         ]));
     }
@@ -272,15 +269,22 @@ fn claimer(ctx: &mut Ctx<'_>, key: &[u8], group: &[u8], name: &[u8]) {
 
 /// Gives pending entry `id` to `name` at `time`, counting a delivery unless `count` says.
 fn claim(g: &mut Group, id: StreamId, name: &Bytes, time: i64, count: Option<u64>, active: Option<i64>) {
-    if let Some(n) = g.pel.get_mut(&id) {
-        n.delivery_time = time;
-        if let Some(c) = count {
-            n.delivery_count = c;
-        }
+    g.retime(id, time);
+    if let (Some(n), Some(c)) = (g.pel.get_mut(&id), count) {
+        n.delivery_count = c;
     }
     g.assign(id, name);
     if let (Some(t), Some(c)) = (active, g.consumers.get_mut(name)) {
         c.active_time = t;
+    }
+}
+
+/// The delivery count after one more delivery (it stays at XNACK FATAL's maximum).
+fn next_delivery(n: u64) -> u64 {
+    if n >= MAX_DELIVERIES {
+        n
+    } else {
+        n + 1
     }
 }
 
@@ -359,8 +363,10 @@ pub fn xclaim(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             continue;
         }
         if fresh {
-            g.pel.insert(id, Nack { delivery_time: now, delivery_count: 1, consumer: name.clone() });
-        } else if min_idle != 0 && g.pel.get(&id).is_some_and(|n| now - n.delivery_time < min_idle) {
+            g.add_pending(id, now, None);
+        } else if min_idle != 0
+            && g.pel.get(&id).is_some_and(|n| n.consumer.is_some() && now - n.delivery_time < min_idle)
+        {
             continue;
         }
         claimer(ctx, key, group, &name);
@@ -369,7 +375,7 @@ pub fn xclaim(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         let delivered = g.pel.get(&id).map_or(0, |n| n.delivery_count);
         let count = match retry {
             Some(r) if r >= 0 => Some(r as u64),
-            _ if !justid => Some(delivered + 1),
+            _ if !justid => Some(next_delivery(delivered)),
             _ => None,
         };
         claim(g, id, &name, time, count, active);
@@ -436,14 +442,14 @@ pub fn xautoclaim(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             count -= 1;
             continue;
         }
-        if min_idle != 0 && now - n.delivery_time < min_idle {
+        if n.consumer.is_some() && min_idle != 0 && now - n.delivery_time < min_idle {
             continue;
         }
         let delivered = n.delivery_count;
         claimer(ctx, key, group, &name);
         let Some(s) = stream(ctx, key, Look::Write)? else { break };
         let Some(g) = s.groups.get_mut(group) else { break };
-        claim(g, id, &name, now, (!justid).then_some(delivered + 1), active);
+        claim(g, id, &name, now, (!justid).then_some(next_delivery(delivered)), active);
         claimed.push(claimed_reply(s, id, justid));
         count -= 1;
     }

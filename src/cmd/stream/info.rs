@@ -1,6 +1,7 @@
 //! XINFO STREAM, GROUPS, CONSUMERS and HELP, with each version's fields: 7.0 added the
 //! stream's first/deleted/added bookkeeping and the groups' entries-read and lag, 7.2 the
-//! consumers' active time.
+//! consumers' active time, Redis 8.6 the stream's idempotency fields, 8.8 the groups'
+//! count of entries XNACK released.
 
 use crate::cmd::server::help_reply;
 use crate::cmd::Look;
@@ -49,7 +50,14 @@ pub fn xinfo_stream(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         }
     }
     let p = ctx.profile();
-    let (seven, active) = (p.redis_at_least(7, 0), p.redis_at_least(7, 2));
+    let redis = p.is(crate::spec::ServerKind::Redis);
+    let v = Version {
+        seven: p.redis_at_least(7, 0),
+        active: p.redis_at_least(7, 2),
+        nacked: redis && p.redis_at_least(8, 8),
+    };
+    let idmp = redis && p.redis_at_least(8, 6);
+    let now = ctx.now;
     let s = stream_of(ctx, &words[0], Look::Write)?;
     let mut m = vec![
         field("length", int(s.len())),
@@ -57,10 +65,20 @@ pub fn xinfo_stream(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         field("radix-tree-nodes", int(s.tree_nodes())),
         field("last-generated-id", id_reply(s.last_id)),
     ];
-    if seven {
+    if v.seven {
         m.push(field("max-deleted-entry-id", id_reply(s.max_deleted)));
         m.push(field("entries-added", int(s.entries_added)));
         m.push(field("recorded-first-entry-id", id_reply(s.first_id)));
+    }
+    if idmp {
+        s.idmp.expire(now);
+        let i = &s.idmp;
+        m.push(field("idmp-duration", int(i.duration)));
+        m.push(field("idmp-maxsize", int(i.maxsize)));
+        m.push(field("pids-tracked", int(i.producers())));
+        m.push(field("iids-tracked", int(i.tracked())));
+        m.push(field("iids-added", int(i.added)));
+        m.push(field("iids-duplicates", int(i.duplicates)));
     }
     if !full {
         m.push(field("groups", int(s.groups.len())));
@@ -73,19 +91,31 @@ pub fn xinfo_stream(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let take = if count == 0 { usize::MAX } else { count as usize };
     let entries = s.range(StreamId::MIN, StreamId::MAX, false).take(take).map(|(id, f)| entry_reply(*id, f)).collect();
     m.push(field("entries", Reply::Array(entries)));
-    let groups = s.groups.iter().map(|(name, g)| full_group(s, name, g, take, seven, active)).collect();
+    let groups = s.groups.iter().map(|(name, g)| full_group(s, name, g, take, v)).collect();
     m.push(field("groups", Reply::Array(groups)));
     Ok(Reply::Map(m))
 }
 
+/// The fields XINFO STREAM FULL's groups have: 7.0's read counter and lag, 7.2's active
+/// time, 8.8's count of released entries.
+#[derive(Clone, Copy)]
+struct Version {
+    seven: bool,
+    active: bool,
+    nacked: bool,
+}
+
 /// One group in XINFO STREAM FULL, its pending lists cut at `take`.
-fn full_group(s: &Stream, name: &bytes::Bytes, g: &Group, take: usize, seven: bool, active: bool) -> Reply {
+fn full_group(s: &Stream, name: &bytes::Bytes, g: &Group, take: usize, v: Version) -> Reply {
     let mut m = vec![field("name", Reply::Bulk(name.clone())), field("last-delivered-id", id_reply(g.last_id))];
-    if seven {
+    if v.seven {
         m.push(field("entries-read", opt_int(g.entries_read)));
         m.push(field("lag", opt_int(s.lag(g))));
     }
     m.push(field("pel-count", int(g.pel.len())));
+    if v.nacked {
+        m.push(field("nacked-count", int(g.released())));
+    }
     let pending = g
         .pel
         .iter()
@@ -93,7 +123,7 @@ fn full_group(s: &Stream, name: &bytes::Bytes, g: &Group, take: usize, seven: bo
         .map(|(id, n)| {
             Reply::Array(vec![
                 id_reply(*id),
-                Reply::Bulk(n.consumer.clone()),
+                Reply::Bulk(n.consumer.clone().unwrap_or_default()),
                 Reply::Int(n.delivery_time),
                 int(n.delivery_count),
             ])
@@ -105,7 +135,7 @@ fn full_group(s: &Stream, name: &bytes::Bytes, g: &Group, take: usize, seven: bo
         .iter()
         .map(|(cname, c)| {
             let mut cm = vec![field("name", Reply::Bulk(cname.clone())), field("seen-time", Reply::Int(c.seen_time))];
-            if active {
+            if v.active {
                 cm.push(field("active-time", Reply::Int(c.active_time)));
             }
             cm.push(field("pel-count", int(c.pel.len())));

@@ -2,21 +2,31 @@
 //! order Redis's t_stream.c does (which error wins depends on it):
 //!
 //! - `add.rs`: XADD, XTRIM, XDEL, XLEN, XRANGE, XREVRANGE, XSETID;
-//! - `read.rs`: XREAD and XREADGROUP, blocking through the waiter registry;
+//! - `read.rs`: XREAD and XREADGROUP (CLAIM from Redis 8.4), blocking through the waiter
+//!   registry;
 //! - `group.rs`: XGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM;
+//! - `delete.rs`: Redis 8.2's XDELEX and XACKDEL, with the reference policies;
+//! - `idmp.rs`: Redis 8.6's idempotent producers: XCFGSET, XIDMPRECORD, IDMPAUTO's IDs;
+//! - `nack.rs`: Redis 8.8's XNACK;
 //! - `info.rs`: XINFO.
+//!
+//! Redis 8's additions follow a recent Redis `t_stream.c` (8.8 era); 8.10's XREAD and
+//! XREADGROUP MAXCOUNT/MAXSIZE are refused as not implemented, no source of them at hand.
 //!
 //! The value type, with its model of Redis's listpack nodes, is `db/stream.rs`.
 
 pub mod add;
+pub mod delete;
 pub mod group;
+pub mod idmp;
 pub mod info;
+pub mod nack;
 pub mod read;
 
 use bytes::Bytes;
 
 use crate::cmd::{typed, Look};
-use crate::db::{Fields, NodeLimits, Stream, StreamId, Value};
+use crate::db::{Fields, Idmp, NodeLimits, Stream, StreamId, Value};
 use crate::error;
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -132,6 +142,15 @@ pub(crate) fn entry_reply(id: StreamId, fields: &Fields) -> Reply {
 
 pub(crate) fn id_reply(id: StreamId) -> Reply {
     Reply::Bulk(id.to_bytes())
+}
+
+/// A new empty stream, with the config's idempotency settings where the profile has them.
+pub(crate) fn new_stream(ctx: &Ctx<'_>) -> Stream {
+    let c = &ctx.st.config;
+    let n = |name| u64::try_from(c.get_i64(name)).unwrap_or(1);
+    let mut s = Stream::default();
+    s.idmp = Idmp::new(n("stream-idmp-duration"), n("stream-idmp-maxsize"));
+    s
 }
 
 /// The node limits of the config.

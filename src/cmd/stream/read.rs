@@ -9,7 +9,7 @@
 use bytes::Bytes;
 
 use crate::cmd::Look;
-use crate::db::{Nack, StreamId};
+use crate::db::StreamId;
 use crate::dispatch::Caller;
 use crate::error;
 use crate::reply::{CmdResult, Reply};
@@ -23,6 +23,8 @@ const BLOCKED_DEFAULT_COUNT: usize = 1000;
 
 struct ReadArgs<'w> {
     count: usize,
+    /// XREADGROUP CLAIM's min-idle-time (Redis 8.4).
+    claim: Option<i64>,
     block: Option<i64>,
     group: Option<(&'w [u8], &'w [u8])>,
     noack: bool,
@@ -31,12 +33,24 @@ struct ReadArgs<'w> {
 }
 
 fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Result<ReadArgs<'w>, Reply> {
-    let mut a = ReadArgs { count: 0, block: None, group: None, noack: false, streams_at: 0 };
+    let mut a = ReadArgs { count: 0, claim: None, block: None, group: None, noack: false, streams_at: 0 };
+    let p = ctx.profile();
+    let has_claim = p.is(crate::spec::ServerKind::Redis) && p.redis_at_least(8, 4);
     let mut i = 0;
     while i < words.len() {
         let more = words.len() - 1 - i;
         let is = |name: &[u8]| words[i].eq_ignore_ascii_case(name);
-        if is(b"BLOCK") && more > 0 {
+        if has_claim && is(b"CLAIM") && more > 0 {
+            if !xreadgroup {
+                return Err(Reply::err(error::XREAD_CLAIM_ONLY));
+            }
+            i += 1;
+            let ms = long_or(&words[i], error::XREADGROUP_CLAIM_NOT_INTEGER)?;
+            if ms < 0 {
+                return Err(Reply::err(error::XREADGROUP_CLAIM_NEGATIVE));
+            }
+            a.claim = Some(ms);
+        } else if is(b"BLOCK") && more > 0 {
             // Until 7.4 a script's BLOCK is an error; from 7.4 it reads without blocking.
             if matches!(ctx.caller, Caller::Script { .. }) && !ctx.profile().has_since((7, 4), Some((8, 0))) {
                 return Err(Reply::err_bytes(error::xread_block_in_script(&ctx.argv[0])));
@@ -65,8 +79,9 @@ fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Resul
             }
             a.group = Some((&words[i + 1], &words[i + 2]));
             i += 2;
-        } else if let Some(name) = redis8_option(ctx, &words[i], xreadgroup) {
-            return Err(Reply::err(error::stream_option_not_implemented("XREADGROUP", name)));
+        } else if let Some(name) = redis810_option(ctx, &words[i]) {
+            let cmd = if xreadgroup { "XREADGROUP" } else { "XREAD" };
+            return Err(Reply::err(error::stream_option_not_implemented(cmd, name)));
         } else if is(b"NOACK") {
             if !xreadgroup {
                 return Err(Reply::err(error::XREAD_NOACK_ONLY));
@@ -86,18 +101,14 @@ fn read_args<'w>(ctx: &Ctx<'_>, words: &'w [Vec<u8>], xreadgroup: bool) -> Resul
     Ok(a)
 }
 
-/// XREADGROUP's Redis 8 options the pinned server has (CLAIM from 8.4, MAXCOUNT and
-/// MAXSIZE from 8.10), which the fake refuses rather than misread.
-fn redis8_option(ctx: &Ctx<'_>, w: &[u8], xreadgroup: bool) -> Option<&'static str> {
+/// XREAD's and XREADGROUP's MAXCOUNT and MAXSIZE (Redis 8.10), which the fake refuses
+/// rather than misread: no source of them was at hand.
+fn redis810_option(ctx: &Ctx<'_>, w: &[u8]) -> Option<&'static str> {
     let p = ctx.profile();
-    if !xreadgroup || !p.is(crate::spec::ServerKind::Redis) {
+    if !p.is(crate::spec::ServerKind::Redis) || !p.redis_at_least(8, 10) {
         return None;
     }
-    let since = [("CLAIM", (8, 4)), ("MAXCOUNT", (8, 10)), ("MAXSIZE", (8, 10))];
-    since
-        .iter()
-        .find(|(name, (a, b))| w.eq_ignore_ascii_case(name.as_bytes()) && p.redis_at_least(*a, *b))
-        .map(|(n, _)| *n)
+    ["MAXCOUNT", "MAXSIZE"].into_iter().find(|name| w.eq_ignore_ascii_case(name.as_bytes()))
 }
 
 /// What to read from one stream: after `Some(id)`, or `None` for XREADGROUP's `>`.
@@ -150,11 +161,12 @@ fn read(ctx: &mut Ctx<'_>, words: &[Vec<u8>], xreadgroup: bool) -> CmdResult {
     }
     let count = if old_retry && a.count == 0 { BLOCKED_DEFAULT_COUNT } else { a.count };
     let mut served = Vec::new();
+    let mut claim = Claim { min_idle: a.claim, oldest: None };
     for (key, after) in keys.iter().zip(&afters) {
         if old_retry && ctx.serving.as_deref() != Some(&key[..]) {
             continue;
         }
-        if let Some(entries) = serve_one(ctx, key, *after, count, &a)? {
+        if let Some(entries) = serve_one(ctx, key, *after, count, &a, &mut claim)? {
             served.push((Reply::Bulk(bytes(key)), entries));
         }
     }
@@ -174,7 +186,21 @@ fn read(ctx: &mut Ctx<'_>, words: &[Vec<u8>], xreadgroup: bool) -> CmdResult {
         }
     }
     let keys = keys.iter().map(|k| bytes(k)).collect();
-    ctx.block_as(keys, timeout, Reply::NilArray, argv)
+    let r = ctx.block_as(keys, timeout, Reply::NilArray, argv)?;
+    // With CLAIM the command runs again when the oldest pending entry can be claimed (or,
+    // with none, after min-idle-time).
+    if let (Some(min_idle), Some(b)) = (claim.min_idle, ctx.sess.block.as_mut()) {
+        b.retry_at = Some(claim.oldest.unwrap_or(ctx.now).saturating_add(min_idle));
+    }
+    Ok(r)
+}
+
+/// XREADGROUP CLAIM over the streams of one call: the min-idle-time (gone once a stream
+/// is read from history, for the streams after it too, as in Redis), and the oldest
+/// delivery time of the pending entries looked at.
+struct Claim {
+    min_idle: Option<i64>,
+    oldest: Option<i64>,
 }
 
 /// A retry up to 7.0: an XREADGROUP whose key went (or holds another type now), or whose
@@ -218,6 +244,7 @@ fn serve_one(
     after: After,
     count: usize,
     a: &ReadArgs<'_>,
+    claim: &mut Claim,
 ) -> Result<Option<Reply>, Reply> {
     let now = ctx.now;
     let p = ctx.profile();
@@ -235,11 +262,27 @@ fn serve_one(
         return Ok(Some(Reply::Array(out)));
     };
     let Some(g) = s.groups.get(gname) else { return Ok(None) };
-    let serve = match after {
+    let mut serve = match after {
         Some(_) => true,
         None if old_retry => s.last_id > g.last_id,
         None => s.last_live().is_some_and(|t| t > g.last_id),
     };
+    let mut claimable = false;
+    if let Some(min_idle) = claim.min_idle {
+        // The oldest pending entry still in the stream says whether anything can be claimed.
+        let oldest = g.by_time().into_iter().find(|id| s.get(*id).is_some()).and_then(|id| g.pel.get(&id));
+        if let Some(n) = oldest {
+            claim.oldest = Some(claim.oldest.map_or(n.delivery_time, |t| t.min(n.delivery_time)));
+            claimable = idle(now, n.delivery_time) >= min_idle as u64;
+        }
+    }
+    let mut claimed_only = false;
+    if after.is_some() {
+        claim.min_idle = None; // history is served as it is
+    } else if !serve && claimable {
+        serve = true;
+        claimed_only = true;
+    }
     let created = p.redis_at_least(7, 2) || serve;
     let mut new_consumer = false;
     if created {
@@ -254,7 +297,7 @@ fn serve_one(
     } else if let Some(start) = after {
         Some(history(ctx, key, gname, cname, start, count))
     } else {
-        Some(new_entries(ctx, key, gname, cname, count, a.noack))
+        Some(new_entries(ctx, key, gname, cname, count, a.noack, claim.min_idle, claimed_only))
     };
     if new_consumer {
         ctx.notify(NOTIFY_STREAM, "xgroup-createconsumer", key);
@@ -280,9 +323,11 @@ fn history(ctx: &mut Ctx<'_>, key: &[u8], gname: &[u8], cname: &[u8], start: Str
         match s.get(id) {
             Some(f) => {
                 out.push(entry_reply(id, f));
-                if let Some(n) = s.groups.get_mut(gname).and_then(|g| g.pel.get_mut(&id)) {
-                    n.delivery_time = now;
-                    n.delivery_count += 1;
+                if let Some(g) = s.groups.get_mut(gname) {
+                    g.retime(id, now);
+                    if let Some(n) = g.pel.get_mut(&id) {
+                        n.bump();
+                    }
                 }
             }
             None => out.push(Reply::Array(vec![super::id_reply(id), Reply::NilArray])),
@@ -291,36 +336,63 @@ fn history(ctx: &mut Ctx<'_>, key: &[u8], gname: &[u8], cname: &[u8], start: Str
     Reply::Array(out)
 }
 
-/// Entries past the group's last-delivered ID, which moves; each goes to the consumer's
-/// pending list unless NOACK.
-fn new_entries(ctx: &mut Ctx<'_>, key: &[u8], gname: &[u8], cname: &[u8], count: usize, noack: bool) -> Reply {
+/// How long ago `time` was, as Redis's unsigned subtraction reads it.
+fn idle(now: i64, time: i64) -> u64 {
+    now.wrapping_sub(time) as u64
+}
+
+/// With CLAIM (`min_idle`), first the pending entries idle that long, oldest first, each
+/// taken over by this consumer and answered with its idle time and delivery count; then,
+/// unless `claimed_only` or COUNT is reached, the entries past the group's last-delivered
+/// ID, which moves (with CLAIM they carry an idle time and count of 0). Each new one goes
+/// to the consumer's pending list unless NOACK.
+#[allow(clippy::too_many_arguments)]
+fn new_entries(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    gname: &[u8],
+    cname: &[u8],
+    count: usize,
+    noack: bool,
+    min_idle: Option<i64>,
+    claimed_only: bool,
+) -> Reply {
     let now = ctx.now;
     let active = ctx.profile().redis_at_least(7, 2);
     let Ok(Some(s)) = super::stream(ctx, key, Look::Write) else { return Reply::Array(Vec::new()) };
-    let Some(last) = s.groups.get(gname).map(|g| g.last_id) else { return Reply::Array(Vec::new()) };
     let take = if count == 0 { usize::MAX } else { count };
-    let start = last.next().unwrap_or_default();
-    let picked: Vec<StreamId> = s.range(start, StreamId::MAX, false).take(take).map(|(id, _)| *id).collect();
     let consumer = Bytes::copy_from_slice(cname);
-    let mut out = Vec::with_capacity(picked.len());
+    let mut out = Vec::new();
+    if let Some(min_idle) = min_idle {
+        claim_idle(s, gname, &consumer, min_idle as u64, take, now, &mut out);
+        if claimed_only || out.len() >= take {
+            return Reply::Array(out);
+        }
+    }
+    let Some(last) = s.groups.get(gname).map(|g| g.last_id) else { return Reply::Array(out) };
+    let start = last.next().unwrap_or_default();
+    let picked: Vec<StreamId> =
+        s.range(start, StreamId::MAX, false).take(take - out.len()).map(|(id, _)| *id).collect();
     for id in picked {
         s.deliver(gname, id);
         if let Some(f) = s.get(id) {
-            out.push(entry_reply(id, f));
+            let e = entry_reply(id, f);
+            out.push(if min_idle.is_some() { with_delivery(e, 0, 0) } else { e });
         }
         if noack {
             continue;
         }
         let Some(g) = s.groups.get_mut(gname) else { continue };
         // An entry already pending (the group's ID was set back) moves to this consumer.
-        let n = g.pel.entry(id).or_insert_with(|| Nack {
-            delivery_time: now,
-            delivery_count: 1,
-            consumer: consumer.clone(),
-        });
-        n.delivery_time = now;
-        n.delivery_count = 1;
-        g.assign(id, &consumer);
+        if g.pel.contains_key(&id) {
+            g.assign(id, &consumer);
+            g.retime(id, now);
+            if let Some(n) = g.pel.get_mut(&id) {
+                n.delivery_count = 1;
+            }
+        } else {
+            g.add_pending(id, now, Some(&consumer));
+        }
         if active {
             if let Some(c) = g.consumers.get_mut(cname) {
                 c.active_time = now;
@@ -328,4 +400,47 @@ fn new_entries(ctx: &mut Ctx<'_>, key: &[u8], gname: &[u8], cname: &[u8], count:
         }
     }
     Reply::Array(out)
+}
+
+/// An entry's reply with CLAIM's idle time and delivery count after it.
+fn with_delivery(entry: Reply, idle: i64, count: u64) -> Reply {
+    let Reply::Array(mut v) = entry else { return entry };
+    v.push(Reply::Int(idle));
+    v.push(Reply::Int(i64::try_from(count).unwrap_or(i64::MAX)));
+    Reply::Array(v)
+}
+
+/// CLAIM's pass over the group's time-ordered pending list: stops at the first entry not
+/// idle for `min_idle`; skips entries no longer in the stream; takes at most `take`.
+fn claim_idle(
+    s: &mut crate::db::Stream,
+    gname: &[u8],
+    consumer: &Bytes,
+    min_idle: u64,
+    take: usize,
+    now: i64,
+    out: &mut Vec<Reply>,
+) {
+    let Some(order) = s.groups.get(gname).map(|g| g.by_time()) else { return };
+    for id in order {
+        let Some(n) = s.groups.get(gname).and_then(|g| g.pel.get(&id)) else { continue };
+        let (waited, delivered) = (idle(now, n.delivery_time), n.delivery_count);
+        if waited < min_idle {
+            break;
+        }
+        let Some(f) = s.get(id) else { continue };
+        out.push(with_delivery(entry_reply(id, f), waited as i64, delivered));
+        let Some(g) = s.groups.get_mut(gname) else { return };
+        g.assign(id, consumer);
+        if let Some(n) = g.pel.get_mut(&id) {
+            n.bump();
+        }
+        g.retime(id, now);
+        if let Some(c) = g.consumers.get_mut(consumer) {
+            c.active_time = now;
+        }
+        if out.len() >= take {
+            break;
+        }
+    }
 }

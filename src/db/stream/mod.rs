@@ -7,9 +7,15 @@
 //! (a deleted one counts), its live and deleted counts, the master entry's fields, and the
 //! listpack's size in bytes, computed from the same element encodings Redis uses.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod groups;
+mod idmp;
+
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
+
+pub use groups::{Consumer, Group, Nack, MAX_DELIVERIES};
+pub use idmp::{Idmp, IDMP_DEFAULT_DURATION, IDMP_DEFAULT_MAXSIZE};
 
 use super::listpack_entry_size;
 
@@ -89,72 +95,6 @@ fn int_size(n: i64) -> usize {
     listpack_entry_size(n.to_string().as_bytes())
 }
 
-/// A pending entry: delivered to a consumer, not acknowledged yet.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Nack {
-    pub delivery_time: i64,
-    pub delivery_count: u64,
-    pub consumer: Bytes,
-}
-
-/// A consumer of a group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Consumer {
-    pub seen_time: i64,
-    /// The last time it read or claimed something (Redis 7.2+), -1 for never.
-    pub active_time: i64,
-    pub pel: BTreeSet<StreamId>,
-}
-
-/// A consumer group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Group {
-    pub last_id: StreamId,
-    /// The logical read counter, `None` when unknown (Redis's -1).
-    pub entries_read: Option<i64>,
-    pub pel: BTreeMap<StreamId, Nack>,
-    pub consumers: BTreeMap<Bytes, Consumer>,
-}
-
-impl Group {
-    pub fn new(last_id: StreamId, entries_read: Option<i64>) -> Group {
-        Group { last_id, entries_read, pel: BTreeMap::new(), consumers: BTreeMap::new() }
-    }
-
-    /// Adds consumer `name` seen at `now` unless it exists; whether it was created.
-    pub fn add_consumer(&mut self, name: &[u8], now: i64) -> bool {
-        if self.consumers.contains_key(name) {
-            return false;
-        }
-        let c = Consumer { seen_time: now, active_time: -1, pel: BTreeSet::new() };
-        self.consumers.insert(Bytes::copy_from_slice(name), c);
-        true
-    }
-
-    /// Removes pending entry `id` from the group and its consumer.
-    pub fn ack(&mut self, id: StreamId) -> bool {
-        let Some(n) = self.pel.remove(&id) else { return false };
-        if let Some(c) = self.consumers.get_mut(&n.consumer) {
-            c.pel.remove(&id);
-        }
-        true
-    }
-
-    /// Gives pending entry `id` (which must exist) to `consumer`.
-    pub fn assign(&mut self, id: StreamId, consumer: &Bytes) {
-        let Some(n) = self.pel.get_mut(&id) else { return };
-        if n.consumer != *consumer {
-            if let Some(c) = self.consumers.get_mut(&n.consumer) {
-                c.pel.remove(&id);
-            }
-            n.consumer = consumer.clone();
-        }
-        if let Some(c) = self.consumers.get_mut(consumer) {
-            c.pel.insert(id);
-        }
-    }
-}
-
 /// How a trim chooses what goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trim {
@@ -167,6 +107,19 @@ pub enum Trim {
 pub struct NodeLimits {
     pub bytes: u64,
     pub entries: u64,
+}
+
+/// What deleting an entry does to the consumer groups' references to it (Redis 8.2's
+/// KEEPREF, DELREF, ACKED).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Refs {
+    /// Delete it; pending entries of it stay pending.
+    #[default]
+    Keep,
+    /// Delete it and its pending entries in every group.
+    Delete,
+    /// Delete it only if no group still needs it (read by all, pending in none).
+    Acked,
 }
 
 /// Listpack sizes are capped at 1 GiB, whatever the config says.
@@ -183,6 +136,8 @@ pub struct Stream {
     pub max_deleted: StreamId,
     pub entries_added: u64,
     pub groups: BTreeMap<Bytes, Group>,
+    /// Idempotent producers (Redis 8.6).
+    pub idmp: Idmp,
 }
 
 impl Stream {
@@ -288,24 +243,26 @@ impl Stream {
 
     /// Trims as `streamTrim`: whole nodes from the head while they fit the strategy, then
     /// (unless `approx`) entries of the next node; `limit` (0: none) caps the entries
-    /// removed. How many went.
-    pub fn trim(&mut self, how: Trim, approx: bool, limit: u64) -> u64 {
+    /// removed. With `refs` other than [`Refs::Keep`] (Redis 8.2) every entry is looked at
+    /// one by one, `approx` notwithstanding: ACKED keeps the ones a group still needs and
+    /// goes on past them, DELREF drops their pending entries. How many went.
+    pub fn trim(&mut self, how: Trim, approx: bool, limit: u64, refs: Refs) -> u64 {
         let mut deleted = 0u64;
-        while let Some((&master, node)) = self.nodes.iter().next() {
+        let mut from = StreamId::MIN;
+        while let Some((&master, node)) = self.nodes.range(from..).next() {
             let len = self.len();
             if matches!(how, Trim::MaxLen(max) if len <= max) {
                 break;
             }
-            let live = node.live;
+            let (live, last) = (node.live, node.last);
             if limit != 0 && deleted + live > limit {
                 break;
             }
             let whole = match how {
                 Trim::MaxLen(max) => len - live >= max,
-                Trim::MinId(min) => node.last < min,
+                Trim::MinId(min) => last < min,
             };
-            if whole {
-                let last = node.last;
+            if whole && refs == Refs::Keep {
                 let ids: Vec<StreamId> = self.entries.range(master..=last).map(|(k, _)| *k).collect();
                 for k in ids {
                     self.entries.remove(&k);
@@ -314,10 +271,9 @@ impl Stream {
                 deleted += live;
                 continue;
             }
-            if approx {
+            if approx && refs == Refs::Keep {
                 break;
             }
-            let last = node.last;
             let mut gone = 0;
             let ids: Vec<StreamId> = self.entries.range(master..=last).map(|(k, _)| *k).collect();
             for k in ids {
@@ -328,15 +284,30 @@ impl Stream {
                 if stop {
                     break;
                 }
+                match refs {
+                    Refs::Acked if self.referenced(k) => continue,
+                    Refs::Delete => self.drop_refs(k),
+                    _ => {}
+                }
                 self.entries.remove(&k);
                 gone += 1;
+            }
+            deleted += gone;
+            if whole && gone == live {
+                self.nodes.remove(&master);
+                continue;
             }
             if let Some(n) = self.nodes.get_mut(&master) {
                 n.live -= gone;
                 n.deleted += gone;
             }
-            deleted += gone;
-            break;
+            if !whole {
+                break;
+            }
+            match master.next() {
+                Some(next) => from = next,
+                None => break,
+            }
         }
         if self.is_empty() {
             self.first_id = StreamId::MIN;
@@ -344,6 +315,20 @@ impl Stream {
             self.refresh_first();
         }
         deleted
+    }
+
+    /// Whether a group still needs entry `id` (`streamEntryIsReferenced`): some group has
+    /// not read that far, or it is pending in one.
+    pub fn referenced(&self, id: StreamId) -> bool {
+        let Some(min) = self.groups.values().map(|g| g.last_id).min() else { return false };
+        min < id || self.groups.values().any(|g| g.pel.contains_key(&id))
+    }
+
+    /// Drops entry `id`'s pending entries in every group (`streamCleanupEntryCGroupRefs`).
+    pub fn drop_refs(&mut self, id: StreamId) {
+        for g in self.groups.values_mut() {
+            g.ack(id);
+        }
     }
 
     /// XINFO STREAM's `radix-tree-keys`: the nodes.
@@ -464,10 +449,10 @@ mod tests {
             s.append(StreamId::new(i, 0), one("v"), limits());
         }
         assert_eq!(s.tree_keys(), 3);
-        assert_eq!(s.trim(Trim::MaxLen(120), true, 10_000), 100);
+        assert_eq!(s.trim(Trim::MaxLen(120), true, 10_000, Refs::Keep), 100);
         assert_eq!(s.len(), 150);
         assert_eq!(s.first_id, StreamId::new(101, 0));
-        assert_eq!(s.trim(Trim::MaxLen(120), false, 0), 30);
+        assert_eq!(s.trim(Trim::MaxLen(120), false, 0, Refs::Keep), 30);
         assert_eq!(s.first_id, StreamId::new(131, 0));
     }
 
