@@ -196,10 +196,11 @@ pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         ctx.db().set(key, Value::Stream(Box::new(fresh)), None, now);
     }
     let limits = node_limits(ctx);
+    let tick = ctx.st.last_active_expire_ms;
     let s = stream(ctx, key, Look::Write)?.ok_or(Reply::err(error::WRONGTYPE))?;
     let iid = a.idmp.map(|(_, iid)| iid.map_or_else(|| super::idmp::auto_iid(rest), <[u8]>::to_vec));
     if let (Some((pid, _)), Some(iid)) = (a.idmp, &iid) {
-        s.idmp.expire(now);
+        s.idmp.expire(tick);
         if let Some(id) = s.idmp.lookup(pid, iid) {
             s.idmp.duplicates += 1;
             return Ok(id_reply(id));
@@ -222,7 +223,7 @@ pub fn xadd(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let fields = rest.chunks(2).map(|p| (super::bytes(&p[0]), super::bytes(&p[1]))).collect();
     s.append(id, fields, limits);
     if let (Some((pid, _)), Some(iid)) = (a.idmp, &iid) {
-        s.idmp.insert(pid, iid, id);
+        s.idmp.insert(pid, iid, id, now);
     }
     let refs = a.refs.unwrap_or_default();
     let trimmed = a.trim.is_some_and(|how| s.trim(how, a.approx, a.limit, refs) > 0);

@@ -82,16 +82,16 @@ pub fn xidmprecord(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     if iid.is_empty() {
         return Err(Reply::err(error::XIDMPRECORD_IID));
     }
-    let now = ctx.now;
+    let (now, tick) = (ctx.now, ctx.st.last_active_expire_ms);
     let s = stream(ctx, key, Look::Write)?.ok_or(Reply::err(error::NO_SUCH_KEY))?;
     if s.get(id).is_none() {
         return Err(Reply::err(error::XIDMPRECORD_NO_ENTRY));
     }
-    s.idmp.expire(now);
+    s.idmp.expire(tick);
     match s.idmp.lookup(pid, iid) {
         Some(had) if had == id => {}
         Some(_) => return Err(Reply::err(error::XIDMPRECORD_OTHER_ID)),
-        None => s.idmp.insert(pid, iid, id),
+        None => s.idmp.insert(pid, iid, id, now),
     }
     Ok(Reply::ok())
 }

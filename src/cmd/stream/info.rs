@@ -57,7 +57,7 @@ pub fn xinfo_stream(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         nacked: redis && p.redis_at_least(8, 8),
     };
     let idmp = redis && p.redis_at_least(8, 6);
-    let now = ctx.now;
+    let tick = ctx.st.last_active_expire_ms;
     let s = stream_of(ctx, &words[0], Look::Write)?;
     let mut m = vec![
         field("length", int(s.len())),
@@ -71,7 +71,7 @@ pub fn xinfo_stream(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         m.push(field("recorded-first-entry-id", id_reply(s.first_id)));
     }
     if idmp {
-        s.idmp.expire(now);
+        s.idmp.expire(tick);
         let i = &s.idmp;
         m.push(field("idmp-duration", int(i.duration)));
         m.push(field("idmp-maxsize", int(i.maxsize)));

@@ -3,7 +3,8 @@
 //! `duration` seconds after the entry's time and at most `maxsize` per producer.
 //!
 //! Redis drops the expired ones from its cron; here [`Idmp::expire`] runs before every
-//! use, as if the cron had just run.
+//! use with the time of the server's last periodic cycle (every 100 ms of server time), so
+//! an ID expires when Redis's cron would have dropped it.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -18,7 +19,8 @@ pub const IDMP_DEFAULT_MAXSIZE: u64 = 100;
 /// One producer's idempotent IDs.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Producer {
-    order: VecDeque<Bytes>,
+    /// Oldest first, with the server time each was recorded at.
+    order: VecDeque<(Bytes, i64)>,
     ids: HashMap<Bytes, StreamId>,
 }
 
@@ -44,17 +46,18 @@ impl Idmp {
         Idmp { duration, maxsize, producers: BTreeMap::new(), added: 0, duplicates: 0 }
     }
 
-    /// Drops the IDs whose entry is `duration` seconds old at `now_ms` (Redis computes the
-    /// cut in unsigned arithmetic: before the clock passes `duration`, everything goes), and
-    /// the producers left with none.
-    pub fn expire(&mut self, now_ms: i64) {
-        let cut = (now_ms as u64).wrapping_sub(self.duration.wrapping_mul(1000));
+    /// What Redis's cron does when it runs at `tick`: drops, oldest first, the IDs whose
+    /// entry is `duration` seconds old (Redis computes the cut in unsigned arithmetic:
+    /// before the clock passes `duration`, everything goes), and the producers left with
+    /// none. IDs recorded at or after `tick` wait for the next run.
+    pub fn expire(&mut self, tick: i64) {
+        let cut = (tick as u64).wrapping_sub(self.duration.wrapping_mul(1000));
         for p in self.producers.values_mut() {
-            while let Some(iid) = p.order.front() {
-                if p.ids.get(iid).is_some_and(|id| id.ms > cut) {
+            while let Some((iid, at)) = p.order.front() {
+                if *at >= tick || p.ids.get(iid).is_some_and(|id| id.ms > cut) {
                     break;
                 }
-                if let Some(iid) = p.order.pop_front() {
+                if let Some((iid, _)) = p.order.pop_front() {
                     p.ids.remove(&iid);
                 }
             }
@@ -67,16 +70,16 @@ impl Idmp {
         self.producers.get(pid)?.ids.get(iid).copied()
     }
 
-    /// Remembers that `pid`'s `iid` made entry `id`, forgetting the producer's oldest past
-    /// `maxsize`.
-    pub fn insert(&mut self, pid: &[u8], iid: &[u8], id: StreamId) {
+    /// Remembers (at server time `now`) that `pid`'s `iid` made entry `id`, forgetting the
+    /// producer's oldest past `maxsize`.
+    pub fn insert(&mut self, pid: &[u8], iid: &[u8], id: StreamId, now: i64) {
         let max = self.maxsize;
         let p = self.producers.entry(Bytes::copy_from_slice(pid)).or_default();
         let iid = Bytes::copy_from_slice(iid);
-        p.order.push_back(iid.clone());
+        p.order.push_back((iid.clone(), now));
         p.ids.insert(iid, id);
         if p.ids.len() as u64 > max {
-            if let Some(old) = p.order.pop_front() {
+            if let Some((old, _)) = p.order.pop_front() {
                 p.ids.remove(&old);
             }
         }
@@ -106,7 +109,7 @@ mod tests {
     fn ids_go_when_old_or_past_the_size() {
         let mut m = Idmp::new(10, 2);
         for (i, iid) in [b"a", b"b", b"c"].iter().enumerate() {
-            m.insert(b"p", *iid, StreamId::new(1000 * (i as u64 + 1), 0));
+            m.insert(b"p", *iid, StreamId::new(1000 * (i as u64 + 1), 0), 0);
         }
         assert_eq!(m.lookup(b"p", b"a"), None);
         assert_eq!(m.lookup(b"p", b"c"), Some(StreamId::new(3000, 0)));
@@ -115,5 +118,10 @@ mod tests {
         assert_eq!((m.lookup(b"p", b"b"), m.tracked()), (None, 1));
         m.expire(13_000);
         assert_eq!(m.producers(), 0);
+        m.insert(b"p", b"d", StreamId::new(1, 0), 20_000); // an old ID waits for the next run
+        m.expire(20_000);
+        assert_eq!(m.tracked(), 1);
+        m.expire(20_100);
+        assert_eq!(m.tracked(), 0);
     }
 }
