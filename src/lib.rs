@@ -35,7 +35,8 @@
 //!   `sort.rs` (SORT, group `generic`), `collection.rs` (random picks and HSCAN/SSCAN/ZSCAN),
 //!   `bitmap.rs` (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP), `bitfield.rs` (BITFIELD, BITFIELD_RO),
 //!   `cmd/stream/` (`mod.rs` IDs and shared parsing, `add.rs` XADD/XTRIM/XDEL/XRANGE/XSETID,
-//!   `read.rs` XREAD/XREADGROUP, `group.rs` XGROUP/XACK/XPENDING/XCLAIM/XAUTOCLAIM, `info.rs`),
+//!   `read.rs` XREAD/XREADGROUP (CLAIM), `group.rs` XGROUP/XACK/XPENDING/XCLAIM/XAUTOCLAIM,
+//!   `delete.rs` XDELEX/XACKDEL, `idmp.rs` XCFGSET/XIDMPRECORD, `nack.rs` XNACK, `info.rs`),
 //!   `hyperloglog.rs` (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST),
 //!   `geo/` (`mod.rs` GEOADD, GEOPOS, GEOHASH, GEODIST and the formats; `search.rs`
 //!   GEOSEARCH[STORE] and GEORADIUS*; `order.rs` Redis's sorts of the results).
@@ -53,8 +54,10 @@
 //!   (strings and the [`db::Value`] enum), `hll.rs` (HyperLogLog strings: Redis's sparse and
 //!   dense layouts, the hash, the estimator), `list.rs`, `hash.rs` (field TTLs), `set.rs`,
 //!   `zset.rs` over `skiplist.rs` (ranks with spans) and `table.rs` (the indexed table behind
-//!   hashes, sets and a sorted set's members), `stream.rs` (entries, consumer groups, and
-//!   the listpack nodes and radix tree Redis keeps them in), `geohash.rs` (a geo set's
+//!   hashes, sets and a sorted set's members), `stream/` (`mod.rs` entries, trimming with
+//!   the reference policies, the listpack nodes and radix tree Redis keeps them in;
+//!   `groups.rs` consumer groups and their time-ordered pending lists; `idmp.rs` idempotent
+//!   producers), `geohash.rs` (a geo set's
 //!   52-bit scores, the search cells and distances). [`resp`]: protocol parser, encoder and
 //!   the TCP output that writes large values by reference.
 //! - [`glob`]: Redis's glob matcher, reading the pattern in place.
