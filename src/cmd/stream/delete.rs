@@ -4,7 +4,7 @@
 //! group still needs it.
 
 use crate::cmd::Look;
-use crate::db::{Refs, StreamId};
+use crate::db::{Refs, Stream, StreamId};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::config::NOTIFY_STREAM;
@@ -57,34 +57,16 @@ pub fn xdelex(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     if !exists {
         return Ok(not_found(id_words.len()));
     }
-    let ids = id_words.iter().map(|w| strict_id(w)).collect::<Result<Vec<_>, _>>()?;
-    let Some(s) = stream(ctx, key, Look::Write)? else { return Ok(not_found(ids.len())) };
-    let mut out = Vec::with_capacity(ids.len());
-    let mut deleted = 0;
-    let first = s.first_id;
-    let mut first_gone = false;
-    for id in ids {
-        let code = match refs {
-            Refs::Acked if s.referenced(id) => STILL_REFERENCED,
-            _ => {
-                if refs == Refs::Delete {
-                    s.drop_refs(id);
-                }
-                if delete_one(s, id) {
-                    first_gone |= id == first;
-                    deleted += 1;
-                    DELETED
-                } else {
-                    NOT_FOUND
-                }
-            }
-        };
-        out.push(Reply::Int(code));
-    }
-    if deleted > 0 {
-        deleted_some(ctx, key, first_gone);
-    }
-    Ok(Reply::Array(out))
+    each_id(ctx, key, id_words, |s, id| {
+        if refs == Refs::Acked && s.referenced(id) {
+            return (STILL_REFERENCED, false);
+        }
+        if refs == Refs::Delete {
+            s.drop_refs(id);
+        }
+        let gone = delete_one(s, id);
+        (if gone { DELETED } else { NOT_FOUND }, gone)
+    })
 }
 
 /// XACKDEL key group [KEEPREF|DELREF|ACKED] IDS numids id [id ...]: acknowledges each ID
@@ -97,16 +79,9 @@ pub fn xackdel(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     if has_group != Some(true) {
         return Ok(not_found(id_words.len()));
     }
-    let ids = id_words.iter().map(|w| strict_id(w)).collect::<Result<Vec<_>, _>>()?;
-    let Some(s) = stream(ctx, key, Look::Write)? else { return Ok(not_found(ids.len())) };
-    let mut out = Vec::with_capacity(ids.len());
-    let mut deleted = 0;
-    let first = s.first_id;
-    let mut first_gone = false;
-    for id in ids {
+    each_id(ctx, key, id_words, |s, id| {
         if !s.groups.get_mut(group).is_some_and(|g| g.ack(id)) {
-            out.push(Reply::Int(NOT_FOUND));
-            continue;
+            return (NOT_FOUND, false);
         }
         let keep = match refs {
             Refs::Acked => s.referenced(id),
@@ -116,34 +91,49 @@ pub fn xackdel(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             }
             Refs::Keep => false,
         };
-        if !keep && delete_one(s, id) {
-            first_gone |= id == first;
-            deleted += 1;
+        // Pending but no longer in the stream counts as deleted too.
+        if keep {
+            (STILL_REFERENCED, false)
+        } else {
+            (DELETED, delete_one(s, id))
         }
-        out.push(Reply::Int(if keep { STILL_REFERENCED } else { DELETED }));
+    })
+}
+
+/// Reads every ID (all of them before any is acted on), then answers `each`'s code for
+/// each (`each` also says whether it deleted the entry).
+fn each_id(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    id_words: &[Vec<u8>],
+    mut each: impl FnMut(&mut Stream, StreamId) -> (i64, bool),
+) -> CmdResult {
+    let ids = id_words.iter().map(|w| strict_id(w)).collect::<Result<Vec<_>, _>>()?;
+    let Some(s) = stream(ctx, key, Look::Write)? else { return Ok(not_found(ids.len())) };
+    let first = s.first_id;
+    let (mut deleted, mut first_gone) = (false, false);
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (code, gone) = each(s, id);
+        deleted |= gone;
+        first_gone |= gone && id == first;
+        out.push(Reply::Int(code));
     }
-    if deleted > 0 {
-        deleted_some(ctx, key, first_gone);
+    if deleted {
+        if s.is_empty() || first_gone {
+            s.refresh_first();
+        }
+        ctx.touched(key);
+        ctx.notify(NOTIFY_STREAM, "xdel", key);
     }
     Ok(Reply::Array(out))
 }
 
 /// Deletes entry `id` (raising the deleted-ID mark); whether it was there.
-fn delete_one(s: &mut crate::db::Stream, id: StreamId) -> bool {
+fn delete_one(s: &mut Stream, id: StreamId) -> bool {
     if !s.delete(id) {
         return false;
     }
     s.max_deleted = s.max_deleted.max(id);
     true
-}
-
-/// After entries went: the recorded first ID, the change, the `xdel` event.
-fn deleted_some(ctx: &mut Ctx<'_>, key: &[u8], first_gone: bool) {
-    if let Ok(Some(s)) = stream(ctx, key, Look::Write) {
-        if s.is_empty() || first_gone {
-            s.refresh_first();
-        }
-    }
-    ctx.touched(key);
-    ctx.notify(NOTIFY_STREAM, "xdel", key);
 }
