@@ -270,7 +270,7 @@ fn serve_one(
     let mut claimable = false;
     if let Some(min_idle) = claim.min_idle {
         // The oldest pending entry still in the stream says whether anything can be claimed.
-        let oldest = g.by_time().into_iter().find(|id| s.get(*id).is_some()).and_then(|id| g.pel.get(&id));
+        let oldest = g.by_time().find(|id| s.get(*id).is_some()).and_then(|id| g.pel.get(&id));
         if let Some(n) = oldest {
             claim.oldest = Some(claim.oldest.map_or(n.delivery_time, |t| t.min(n.delivery_time)));
             claimable = idle(now, n.delivery_time) >= min_idle as u64;
@@ -421,8 +421,9 @@ fn claim_idle(
     now: i64,
     out: &mut Vec<Reply>,
 ) {
-    let Some(order) = s.groups.get(gname).map(|g| g.by_time()) else { return };
-    for id in order {
+    let Some(since) = s.groups.get(gname).map(|g| g.stamp_now()) else { return };
+    let mut cursor = None;
+    while let Some(id) = s.groups.get(gname).and_then(|g| g.next_by_time(&mut cursor, since)) {
         let Some(n) = s.groups.get(gname).and_then(|g| g.pel.get(&id)) else { continue };
         let (waited, delivered) = (idle(now, n.delivery_time), n.delivery_count);
         if waited < min_idle {

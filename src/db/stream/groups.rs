@@ -4,7 +4,9 @@
 //! delivery time (XREADGROUP CLAIM takes the oldest first), and 8.8's XNACK releases
 //! entries to a zone at the head of that list, owned by no consumer. Each entry here
 //! carries its place in that order (`order`, a stamp taken whenever Redis would move it in
-//! the list, and `nacked`), and [`Group::by_time`] sorts on it.
+//! the list, and `nacked`), and the group keeps an index in that order
+//! ([`Group::by_time`]), so the oldest pending entry is found without a scan, as Redis's
+//! list head is.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,7 +30,15 @@ pub struct Nack {
     nacked: bool,
 }
 
+/// A pending entry's place in the time order: the released zone first (in the order they
+/// were released), then by delivery time, ties in the order they got it.
+pub type TimeKey = (bool, i64, u64, StreamId);
+
 impl Nack {
+    fn time_key(&self, id: StreamId) -> TimeKey {
+        (!self.nacked, self.delivery_time, self.order, id)
+    }
+
     /// One more delivery (saturating at [`MAX_DELIVERIES`]).
     pub fn bump(&mut self) {
         if self.delivery_count < MAX_DELIVERIES {
@@ -54,13 +64,22 @@ pub struct Group {
     pub entries_read: Option<i64>,
     pub pel: BTreeMap<StreamId, Nack>,
     pub consumers: BTreeMap<Bytes, Consumer>,
-    /// The next stamp for the time-ordered list.
+    /// The last stamp given for the time-ordered list.
     stamps: u64,
+    /// The pending entries in time order.
+    times: BTreeSet<TimeKey>,
 }
 
 impl Group {
     pub fn new(last_id: StreamId, entries_read: Option<i64>) -> Group {
-        Group { last_id, entries_read, pel: BTreeMap::new(), consumers: BTreeMap::new(), stamps: 0 }
+        Group {
+            last_id,
+            entries_read,
+            pel: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            stamps: 0,
+            times: BTreeSet::new(),
+        }
     }
 
     fn stamp(&mut self) -> u64 {
@@ -83,7 +102,10 @@ impl Group {
     pub fn add_pending(&mut self, id: StreamId, time: i64, consumer: Option<&Bytes>) {
         let order = self.stamp();
         let n = Nack { delivery_time: time, delivery_count: 1, consumer: consumer.cloned(), order, nacked: false };
-        self.pel.insert(id, n);
+        self.times.insert(n.time_key(id));
+        if let Some(old) = self.pel.insert(id, n) {
+            self.times.remove(&old.time_key(id));
+        }
         if let Some(c) = consumer.and_then(|name| self.consumers.get_mut(name)) {
             c.pel.insert(id);
         }
@@ -94,9 +116,11 @@ impl Group {
     pub fn retime(&mut self, id: StreamId, time: i64) {
         let order = self.stamp();
         if let Some(n) = self.pel.get_mut(&id) {
+            self.times.remove(&n.time_key(id));
             n.delivery_time = time;
             n.order = order;
             n.nacked = false;
+            self.times.insert(n.time_key(id));
         }
     }
 
@@ -108,18 +132,36 @@ impl Group {
         if let Some(c) = n.consumer.take().and_then(|name| self.consumers.get_mut(&name)) {
             c.pel.remove(&id);
         }
+        self.times.remove(&n.time_key(id));
         n.delivery_time = 0;
         n.order = order;
         n.nacked = true;
+        self.times.insert(n.time_key(id));
     }
 
     /// The pending IDs in the time-ordered list's order: the released zone first (in the
     /// order they were released), then by delivery time, ties in the order they got it.
-    pub fn by_time(&self) -> Vec<StreamId> {
-        let mut v: Vec<(bool, i64, u64, StreamId)> =
-            self.pel.iter().map(|(id, n)| (!n.nacked, n.delivery_time, n.order, *id)).collect();
-        v.sort_unstable();
-        v.into_iter().map(|(.., id)| id).collect()
+    pub fn by_time(&self) -> impl Iterator<Item = StreamId> + '_ {
+        self.times.iter().map(|k| k.3)
+    }
+
+    /// A walk of the time order that may move entries as it goes (a claim puts the entry
+    /// at the tail): the next entry after `cursor` that was placed no later than stamp
+    /// `since` ([`Group::stamp_now`] when the walk began).
+    pub fn next_by_time(&self, cursor: &mut Option<TimeKey>, since: u64) -> Option<StreamId> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let lower = cursor.map_or(Unbounded, Excluded);
+        let k = *self.times.range((lower, Unbounded)).next()?;
+        if k.2 > since {
+            return None;
+        }
+        *cursor = Some(k);
+        Some(k.3)
+    }
+
+    /// The last stamp given: entries placed later have a larger one.
+    pub fn stamp_now(&self) -> u64 {
+        self.stamps
     }
 
     /// How many entries the released zone holds.
@@ -130,6 +172,7 @@ impl Group {
     /// Removes pending entry `id` from the group and its consumer.
     pub fn ack(&mut self, id: StreamId) -> bool {
         let Some(n) = self.pel.remove(&id) else { return false };
+        self.times.remove(&n.time_key(id));
         if let Some(c) = n.consumer.and_then(|name| self.consumers.get_mut(&name)) {
             c.pel.remove(&id);
         }
@@ -154,7 +197,9 @@ impl Group {
     pub fn remove_consumer(&mut self, name: &[u8]) -> Option<usize> {
         let c = self.consumers.remove(name)?;
         for id in &c.pel {
-            self.pel.remove(id);
+            if let Some(n) = self.pel.remove(id) {
+                self.times.remove(&n.time_key(*id));
+            }
         }
         Some(c.pel.len())
     }
@@ -173,14 +218,14 @@ mod tests {
             g.add_pending(StreamId::new(i, 0), t, Some(&alice));
         }
         g.retime(StreamId::new(3, 0), 10); // ties go after the entry already there
-        assert_eq!(g.by_time(), [2, 3, 1].map(|i| StreamId::new(i, 0)));
+        assert_eq!(g.by_time().collect::<Vec<_>>(), [2, 3, 1].map(|i| StreamId::new(i, 0)));
         g.release(StreamId::new(1, 0));
         g.release(StreamId::new(3, 0));
-        assert_eq!(g.by_time(), [1, 3, 2].map(|i| StreamId::new(i, 0)));
+        assert_eq!(g.by_time().collect::<Vec<_>>(), [1, 3, 2].map(|i| StreamId::new(i, 0)));
         assert_eq!(g.released(), 2);
         assert_eq!(g.consumers[&alice].pel.len(), 1);
         g.retime(StreamId::new(1, 0), 0); // a new delivery time leaves the zone
-        assert_eq!(g.by_time(), [3, 1, 2].map(|i| StreamId::new(i, 0)));
+        assert_eq!(g.by_time().collect::<Vec<_>>(), [3, 1, 2].map(|i| StreamId::new(i, 0)));
         assert_eq!(g.released(), 1);
     }
 }
