@@ -463,4 +463,56 @@ mod tests {
         s.append(StreamId::new(5, 0), one("v"), limits());
         assert_eq!(s.tree_nodes(), 2);
     }
+
+    /// The reference policies against a model: after a trim, ACKED has deleted no entry a
+    /// group needed and every entry it kept below the cut is needed; DELREF leaves no
+    /// pending entry of a deleted one; KEEPREF leaves the pending lists alone.
+    #[test]
+    fn trims_keep_what_the_policy_says() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..200 {
+            let mut s = Stream::default();
+            let n = 1 + rnd(300);
+            for i in 1..=n {
+                s.append(StreamId::new(i, 0), one("v"), NodeLimits { bytes: 4096, entries: 1 + rnd(20) });
+            }
+            let c = Bytes::from_static(b"c");
+            for g in 0..rnd(3) {
+                let mut grp = Group::new(StreamId::new(rnd(n + 1), 0), None);
+                grp.add_consumer(b"c", 0);
+                for _ in 0..rnd(20) {
+                    let id = StreamId::new(1 + rnd(grp.last_id.ms.max(1)), 0);
+                    if id <= grp.last_id && !grp.pel.contains_key(&id) {
+                        grp.add_pending(id, 0, Some(&c));
+                    }
+                }
+                s.groups.insert(Bytes::from(format!("g{g}")), grp);
+            }
+            let refs = [Refs::Keep, Refs::Delete, Refs::Acked][round % 3];
+            let cut = StreamId::new(rnd(n + 2), 0);
+            let before: Vec<(StreamId, bool)> = s.entries.keys().map(|id| (*id, s.referenced(*id))).collect();
+            let pending_before: usize = s.groups.values().map(|g| g.pel.len()).sum();
+            let gone = s.trim(Trim::MinId(cut), rnd(2) == 0, 0, refs);
+            assert_eq!(gone as usize, before.len() - s.entries.len());
+            for (id, needed) in before {
+                let kept = s.entries.contains_key(&id);
+                match refs {
+                    Refs::Acked if id < cut => assert_eq!(kept, needed, "round {round}: {id:?}"),
+                    Refs::Delete if id < cut => assert!(!kept && s.groups.values().all(|g| !g.pel.contains_key(&id))),
+                    Refs::Keep if id < cut => {} // `~` may keep whole nodes' worth
+                    _ => assert!(kept),
+                }
+            }
+            if refs == Refs::Keep {
+                assert_eq!(pending_before, s.groups.values().map(|g| g.pel.len()).sum::<usize>());
+            }
+            assert_eq!(s.first_id, s.entries.keys().next().copied().unwrap_or_default());
+        }
+    }
 }
