@@ -87,6 +87,7 @@ pub const EXACT_DESPITE_TIPS: &[(&str, &str)] = &[
         "its running script is null on both sides: the driver waits for each reply, so no script runs meanwhile",
     ),
     ("object|encoding", "the encoding follows from the value and the configured thresholds"),
+    ("memory|doctor", "the campaign's data stays far under the 5 MB below which both servers report an empty instance"),
     ("latency|graph", "no latency event is recorded on either side: the campaign's commands are fast"),
     ("latency|history", "no latency event is recorded on either side: the campaign's commands are fast"),
     ("latency|latest", "no latency event is recorded on either side: the campaign's commands are fast"),

@@ -80,7 +80,7 @@ fn human(n: u64) -> String {
 }
 
 /// What the fake's data costs, as INFO's memory figures (an estimate that grows with it).
-fn used_memory(ctx: &Ctx<'_>) -> (u64, u64) {
+pub(crate) fn used_memory(ctx: &Ctx<'_>) -> (u64, u64) {
     const STARTUP: u64 = 866_000;
     let keys: usize = ctx.st.dbs.iter().map(|d| d.len()).sum();
     let clients = ctx.st.clients.len() as u64;

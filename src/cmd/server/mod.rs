@@ -5,6 +5,7 @@
 pub mod command;
 mod info;
 pub mod latency;
+pub mod memory;
 pub mod slowlog;
 pub(crate) mod standalone;
 
