@@ -815,3 +815,14 @@ pub const LATENCY_DOCTOR_QUIET: &str = "Dave, no latency spike was observed duri
 pub fn latency_no_samples(event: &[u8]) -> Vec<u8> {
     sanitize_bytes([b"ERR No samples available for event '", c_bytes(event), b"'"].concat())
 }
+
+pub const BUSYKEY: &str = "BUSYKEY Target key name already exists.";
+pub const RESTORE_BAD_DATA: &str = "ERR Bad data format";
+pub const RESTORE_TTL_NEGATIVE: &str = "ERR Invalid TTL value, must be >= 0";
+pub const RESTORE_IDLETIME_NEGATIVE: &str = "ERR Invalid IDLETIME value, must be >= 0";
+pub const RESTORE_FREQ_RANGE: &str = "ERR Invalid FREQ value, must be >= 0 and <= 255";
+
+/// DUMP of a value the fake cannot serialize yet (`what`: "streams").
+pub fn dump_not_implemented(what: &str) -> String {
+    format!("ERR DUMP of {what} is not implemented by fakeredis yet")
+}

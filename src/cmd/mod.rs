@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod clients;
 pub(crate) mod collection;
 pub mod connection;
+pub mod dump;
 pub mod generic;
 pub mod geo;
 pub mod hash;

@@ -54,7 +54,7 @@ fn node_limit(fill: i64) -> (Option<usize>, Option<usize>) {
 }
 
 /// Redis's `quicklistNodeExceedsLimit`: a count limit also caps a node at 8 KiB.
-fn exceeds(fill: i64, bytes: usize, count: usize) -> bool {
+pub fn node_exceeds(fill: i64, bytes: usize, count: usize) -> bool {
     match node_limit(fill) {
         (Some(sz), _) => bytes > sz,
         (None, Some(n)) => bytes > 8192 || count > n,
@@ -104,7 +104,7 @@ impl List {
             bytes += v.len();
             count += 1;
         }
-        if exceeds(fill, bytes, count) {
+        if node_exceeds(fill, bytes, count) {
             self.listpack = false;
         }
     }
@@ -124,7 +124,7 @@ impl List {
 
     /// A list built whole (LMOVE's new destination, SORT STORE): the encoding that fits.
     pub fn settle_new(&mut self, fill: i64, small: bool) {
-        self.listpack = small && !exceeds(fill, self.lp_bytes, self.items.len());
+        self.listpack = small && !node_exceeds(fill, self.lp_bytes, self.items.len());
     }
 
     pub fn push_front(&mut self, v: Bytes) {

@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 use bytes::Bytes;
 
 pub use hash::Hash;
-pub use list::{listpack_entry_size, List};
+pub use list::{listpack_entry_size, node_exceeds, List};
 pub use scan::{scan_hash, ScanOrder};
 pub use set::{Set, SetEnc};
 pub use stream::{

@@ -15,6 +15,7 @@
 //! | [`Norm::Scan`] | SCAN, SSCAN, HSCAN and ZSCAN (with values or scores: pairs) | cursors depend on the hash seed: a call from cursor 0 that both finish (cursor 0) returns the same set of keys; any other call returns a well-formed reply (cursor, distinct keys) on both |
 //! | [`Norm::Time`] | TIME | two bulk integers; seconds within 2 |
 //! | [`Norm::Shape`] | CLIENT ID, OBJECT FREQ | ids count connections, LFU counters are probabilistic: the same reply type |
+//! | [`Norm::Payload`] | DUMP | byte for byte, except a hashtable set or hash (RDB types 2 and 4), whose elements come in hash order: then the same type and length |
 //! | [`Norm::ClientFields`] | CLIENT LIST, CLIENT INFO | `id addr laddr fd age idle qbuf qbuf-free argv-mem multi-mem obl oll omem tot-mem rbs rbp` masked; every other field exact |
 //! | [`Norm::Hello`] | HELLO | the `id` value masked |
 //! | [`Norm::Info`] | INFO | values are each server's own (pid, ports, memory, uptime): section headers and field names (sorted within a section: commandstats come in hash order) |
@@ -48,6 +49,7 @@ pub enum Norm {
     SortBy,
     Idle,
     Clocked,
+    Payload,
 }
 
 /// The normalisation for a command, by its full name (`client|list`).
@@ -74,6 +76,7 @@ pub fn for_command(fullname: &str) -> Norm {
         "randomkey" => Norm::RandomKey,
         "xpending" | "xinfo|consumers" | "xinfo|stream" => Norm::Idle,
         "xadd" | "xclaim" | "xautoclaim" => Norm::Clocked,
+        "dump" => Norm::Payload,
         _ => Norm::Exact,
     }
 }
@@ -403,6 +406,11 @@ pub fn compare(norm: Norm, argv: &[Vec<u8>], oracle: &[u8], fake: &[u8]) -> Verd
             _ => false,
         },
         Norm::Shape => same_kind(&a, &b),
+        // A hashtable set or hash (type 2 or 4) lists its elements in hash order.
+        Norm::Payload => match (text_of(&a), text_of(&b)) {
+            (Some(x), Some(y)) => x.len() == y.len() && x.first() == y.first() && matches!(x.first(), Some(2 | 4)),
+            _ => false,
+        },
         Norm::ClientFields => match (text_of(&a), text_of(&b)) {
             (Some(x), Some(y)) => same_kind(&a, &b) && mask_client_fields(x) == mask_client_fields(y),
             _ => false,

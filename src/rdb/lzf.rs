@@ -19,7 +19,7 @@ fn next(v: u32, p: &[u8], i: usize) -> u32 {
 }
 
 fn idx(h: u32) -> usize {
-    ((h >> (3 * 8 - HLOG)).wrapping_sub(h) as usize) & (HSIZE - 1)
+    ((h >> (3 * 8 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
 /// One more literal byte; a run that reaches 32 bytes is closed (its length byte written
@@ -180,7 +180,15 @@ mod tests {
     fn round_trips_and_shrinks_repetitive_text() {
         let text = b"#!lua name=mylib\nredis.register_function('f', function() return 'f f f f f f' end)".to_vec();
         let repeated: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 13) as u8 + b'a').collect();
-        let noise: Vec<u8> = (0..3000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..3000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
+            .collect();
         for (c, shrinks) in [(text, true), (vec![b'a'; 68], true), (repeated, true), (noise, false)] {
             match compress(&c, c.len() - 4) {
                 Some(z) => {

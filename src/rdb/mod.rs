@@ -1,10 +1,13 @@
 //! The RDB serialization that DUMP-style payloads use: length and string encodings
 //! (integers, LZF where Redis compresses), and the payload's footer (the RDB version, two
 //! bytes little-endian, then the CRC-64 of everything before it). FUNCTION DUMP/RESTORE
-//! use it now; key DUMP/RESTORE will add the value types.
+//! and key DUMP/RESTORE use it; [`object`] holds the value types, [`packed`] the
+//! listpacks, ziplists and intsets inside them.
 
 mod crc64;
 mod lzf;
+pub mod object;
+pub mod packed;
 
 pub use crc64::crc64;
 
@@ -120,7 +123,12 @@ impl<'a> Reader<'a> {
         Some(b)
     }
 
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    /// Bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.data.len().saturating_sub(self.pos)
+    }
+
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let s = self.data.get(self.pos..self.pos.checked_add(n)?)?;
         self.pos += n;
         Some(s)
@@ -139,6 +147,17 @@ impl<'a> Reader<'a> {
             },
             _ => (true, u64::from(b & 0x3f)),
         })
+    }
+
+    /// A double as text (`rdbLoadDoubleValue`: a length byte, 253-255 for NaN and the
+    /// infinities).
+    pub fn double(&mut self) -> Option<f64> {
+        match self.byte()? {
+            253 => Some(f64::NAN),
+            254 => Some(f64::INFINITY),
+            255 => Some(f64::NEG_INFINITY),
+            n => crate::spec::grammar::parse_f64(self.take(usize::from(n))?),
+        }
     }
 
     /// A string in any of the encodings `save_string` writes.
