@@ -103,3 +103,8 @@ fn model_ops_smoke() {
 fn model_collections_smoke() {
     run("model_collections", 0x5eed_0006, 2_000, 256, None, fuzzing::model_collections);
 }
+
+#[test]
+fn restore_payload_smoke() {
+    run("restore_payload", 0x5eed_0007, 3_000, 256, None, fuzzing::restore_payload);
+}

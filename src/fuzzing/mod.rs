@@ -11,6 +11,7 @@
 //! - [`model_ops`]: string and keyspace operations over three colliding keys in two
 //!   databases, with a frozen clock moved by hand, checked reply by reply against a small
 //!   model of Redis.
+//! - [`restore_payload`] (`restore.rs`): RESTORE of damaged but correctly sealed payloads.
 //! - [`model_collections`] (`collections.rs`): list, hash (field TTLs included), set and
 //!   sorted-set operations over the same keys, WRONGTYPE across types, checked against a
 //!   model built on the standard collections.
@@ -20,11 +21,13 @@
 //! answers zero, so generation always ends.
 
 mod collections;
+mod restore;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub use collections::model_collections;
+pub use restore::restore_payload;
 
 use crate::dispatch;
 use crate::error;
