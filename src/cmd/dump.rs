@@ -1,7 +1,7 @@
 //! DUMP and RESTORE (spec group `generic`): a key's value as an RDB payload of the pinned
 //! version ([`crate::rdb::object`]) and back.
 
-use crate::db::Entry;
+use crate::db::{Entry, Value};
 use crate::error;
 use crate::rdb::object::{self, Format, Unsupported};
 use crate::rdb::Reader;
@@ -27,7 +27,9 @@ pub fn dump(ctx: &mut Ctx<'_>, a: Dump<'_>) -> CmdResult {
     ctx.st.stats.keyspace_hits += 1;
     match body {
         Ok(body) => Ok(Reply::bulk(crate::rdb::seal(body, f.version))),
-        Err(Unsupported::Stream) => Err(Reply::err(error::dump_not_implemented("streams"))),
+        Err(Unsupported::Stream) => {
+            Err(Reply::err(error::dump_not_implemented("streams with idempotent producers or released entries")))
+        }
         Err(Unsupported::FieldTtls) => Err(Reply::err(error::dump_not_implemented("hash field TTLs on this server"))),
     }
 }
@@ -77,7 +79,10 @@ pub fn restore(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     // Redis reads the value from the whole argument, footer included: a body that runs
     // short reads on into the footer, and bytes left over are ignored.
     let enc = ctx.enc();
-    let value = object::load(&mut Reader::new(payload), f, &enc).ok_or(Reply::err(error::RESTORE_BAD_DATA))?;
+    let mut value = object::load(&mut Reader::new(payload), f, &enc).ok_or(Reply::err(error::RESTORE_BAD_DATA))?;
+    if let Value::Stream(s) = &mut value {
+        s.idmp = crate::cmd::stream::new_stream(ctx).idmp;
+    }
     let now = ctx.now;
     let deleted = replace && ctx.db().remove(key).is_some();
     let expire_at = match ttl {

@@ -24,7 +24,7 @@ pub use list::{listpack_entry_size, node_exceeds, List};
 pub use scan::{scan_hash, ScanOrder};
 pub use set::{Set, SetEnc};
 pub use stream::{
-    Consumer, Fields, Group, Idmp, Nack, NodeLimits, Refs, Stream, StreamId, Trim, IDMP_DEFAULT_DURATION,
+    Consumer, Fields, Group, Idmp, LoadedNode, Nack, NodeLimits, Refs, Stream, StreamId, Trim, IDMP_DEFAULT_DURATION,
     IDMP_DEFAULT_MAXSIZE, LISTPACK_MAX, MAX_DELIVERIES,
 };
 pub use table::Table;

@@ -8,6 +8,7 @@ mod crc64;
 mod lzf;
 pub mod object;
 pub mod packed;
+pub mod stream;
 
 pub use crc64::crc64;
 

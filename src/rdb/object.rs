@@ -1,4 +1,4 @@
-//! One value in RDB form, as DUMP writes it and RESTORE reads it: the type byte, then the
+//! One value in RDB form, as DUMP writes it and RESTORE reads it (streams: [`super::stream`]): the type byte, then the
 //! value in the encoding the pinned server would hold it in. Small collections are the
 //! packed blob Redis keeps in memory (ziplist up to 6.2, listpack from 7.0, intset), big
 //! ones element by element; the blob bytes match Redis's for elements appended in order.
@@ -62,13 +62,13 @@ impl Format {
         (12..80).contains(&self.version)
     }
 
-    /// Whether `ty` is a value type this version reads (`rdbIsObjectType`); modules and
-    /// streams are not (no modules here; streams are not serialized yet).
+    /// Whether `ty` is a value type this version reads (`rdbIsObjectType`; modules are
+    /// not, as no module is loaded here).
     fn reads(self, ty: u8) -> bool {
         match ty {
-            0..=5 | 9..=14 => true,
-            16..=18 => self.version >= 10,
-            20 => self.version >= 11,
+            0..=5 | 9..=15 => true,
+            16..=19 => self.version >= 10,
+            20 | 21 => self.version >= 11,
             24 | 25 => self.field_ttls(),
             _ => false,
         }
@@ -78,6 +78,7 @@ impl Format {
 /// Why a value was not written: a kind this version of the fake cannot serialize yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unsupported {
+    /// A stream with idempotent-producer state (8.6) or pending entries of no consumer (8.8).
     Stream,
     /// Hash field TTLs in a format other than Redis 7.4's.
     FieldTtls,
@@ -96,6 +97,7 @@ pub fn save(v: &Value, f: Format, enc: &Encodings, score_text: &dyn Fn(f64) -> S
         Value::Set(s) => save_set(&mut out, s, f),
         Value::Zset(z) => save_zset(&mut out, z, f, score_text),
         Value::Hash(h) => save_hash(&mut out, h, f)?,
+        Value::Stream(s) if super::stream::writable(s) => super::stream::save(&mut out, s, f.version),
         Value::Stream(_) => return Err(Unsupported::Stream),
     }
     Ok(out)
@@ -260,6 +262,7 @@ pub fn load(r: &mut Reader<'_>, f: Format, enc: &Encodings) -> Option<Value> {
         LIST | LIST_QUICKLIST | LIST_QUICKLIST_2 | LIST_ZIPLIST => Value::List(Box::new(load_list(r, ty, enc)?)),
         SET | SET_INTSET | SET_LISTPACK => Value::Set(Box::new(load_set(r, ty, enc)?)),
         ZSET | ZSET_2 | ZSET_ZIPLIST | ZSET_LISTPACK => Value::Zset(Box::new(load_zset(r, ty, enc)?)),
+        15 | 19 | 21 => Value::Stream(Box::new(super::stream::load(r, ty)?)),
         _ => Value::Hash(Box::new(load_hash(r, ty, enc)?)),
     })
 }

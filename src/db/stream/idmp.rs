@@ -46,6 +46,11 @@ impl Idmp {
         Idmp { duration, maxsize, producers: BTreeMap::new(), added: 0, duplicates: 0 }
     }
 
+    /// Whether no producer has an idempotent ID recorded.
+    pub fn is_empty(&self) -> bool {
+        self.producers.is_empty()
+    }
+
     /// What Redis's cron does when it runs at `tick`: drops, oldest first, the IDs whose
     /// entry is `duration` seconds old (Redis computes the cut in unsigned arithmetic:
     /// before the clock passes `duration`, everything goes), and the producers left with

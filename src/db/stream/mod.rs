@@ -73,6 +73,12 @@ impl StreamId {
 /// An entry's field-value pairs.
 pub type Fields = Vec<(Bytes, Bytes)>;
 
+/// A node as RDB writes it: its key (master ID), master fields and live entries.
+pub type NodeView<'s> = (StreamId, &'s [Bytes], Vec<(StreamId, &'s Fields)>);
+
+/// A node as RDB reads it: master fields, then each entry with whether it is deleted.
+pub type LoadedNode = (Vec<Bytes>, Vec<(StreamId, Fields, bool)>);
+
 /// A listpack node of the radix tree.
 #[derive(Debug, Clone, PartialEq)]
 struct Node {
@@ -218,6 +224,49 @@ impl Stream {
         if self.entries.len() == 1 {
             self.first_id = id;
         }
+    }
+
+    /// The nodes as RDB writes them: each node's key (its master ID), master fields and
+    /// live entries (the entries deleted inside a node are not kept, so they are not there).
+    pub fn node_view(&self) -> Vec<NodeView<'_>> {
+        self.nodes
+            .iter()
+            .map(|(&m, n)| {
+                (m, n.master_fields.as_slice(), self.entries.range(m..=n.last).map(|(&id, f)| (id, f)).collect())
+            })
+            .collect()
+    }
+
+    /// Adds a node read from an RDB payload: its key, master fields, entries (`deleted`
+    /// marks the tombstones, whose fields are dropped) and the listpack's size in bytes.
+    /// Whether it fitted (keys beyond every node so far, IDs ascending, one live at least).
+    pub fn push_loaded_node(
+        &mut self,
+        master: StreamId,
+        (master_fields, entries): LoadedNode,
+        lp_bytes: usize,
+    ) -> bool {
+        let floor = self.nodes.values().next_back().map(|n| n.last);
+        if floor.is_some_and(|f| master <= f) || entries.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return false;
+        }
+        let Some(last) = entries.last().map(|e| e.0) else { return false };
+        if entries.first().is_some_and(|e| e.0 < master) || self.nodes.contains_key(&master) {
+            return false;
+        }
+        let deleted = entries.iter().filter(|e| e.2).count() as u64;
+        let live = entries.len() as u64 - deleted;
+        if live == 0 {
+            return false;
+        }
+        let bytes = lp_bytes.saturating_sub(int_size(live as i64) + int_size(deleted as i64));
+        self.nodes.insert(master, Node { last, live, deleted, master_fields, bytes });
+        for (id, fields, gone) in entries {
+            if !gone {
+                self.entries.insert(id, fields);
+            }
+        }
+        true
     }
 
     /// Marks entry `id` deleted (a node left with no live entry goes); whether it existed.
