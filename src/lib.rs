@@ -75,13 +75,16 @@
 //!   checks on commands, keys and channels (`check.rs`), the rules rendered back
 //!   (`describe.rs`), SHA-256 for passwords (`sha256.rs`); the commands are `cmd/acl.rs`,
 //!   AUTH and HELLO AUTH `cmd/connection.rs`; the dispatcher checks every command.
-//! - [`rdb`]: RDB serialization for DUMP-style payloads (lengths, strings with LZF as Redis
-//!   compresses them, the version and CRC-64 footer): FUNCTION DUMP/RESTORE.
+//! - [`rdb`]: RDB serialization for DUMP-style payloads (`mod.rs`: lengths, strings with
+//!   LZF as Redis compresses them (`lzf.rs`), the version and CRC-64 footer), the values
+//!   (`object.rs`), listpacks, ziplists and intsets (`packed.rs`) and streams (`stream.rs`):
+//!   FUNCTION DUMP/RESTORE and DUMP/RESTORE (`cmd/dump.rs`).
 //! - `net` (feature `tcp`): the tokio TCP server. `redis_rs` (feature `redis-rs`): the
 //!   `redis::ConnectionLike` adapters.
 //! - `examples/hostile_input.rs`: the hostile-input figures (KEYS, SCAN, MGET, big keys).
 //! - `fuzzing` (hidden): generators and oracles of the fuzz targets (`fuzz/`;
-//!   `fuzzing/collections.rs` is the collections' model). `difffuzz`
+//!   `fuzzing/collections.rs` is the collections' model, `fuzzing/restore.rs` damages
+//!   DUMP payloads for RESTORE). `difffuzz`
 //!   (hidden; binary `difffuzz`, feature `difffuzz`): the differential driver against a live
 //!   redis-server: `endpoint.rs` (the two sides), `gen.rs` (sequences), `norm.rs`
 //!   (comparisons), `known.rs` (`fuzz/difffuzz-known.txt`), `shrink.rs` (minimisation into
