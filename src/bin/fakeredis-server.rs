@@ -7,51 +7,54 @@ use std::process::ExitCode;
 use fakeredis::{Profile, Server};
 
 const USAGE: &str = "\
-usage: fakeredis-server [options]
+usage: fakeredis-server [/path/to/redis.conf] [options]
 
-options:
-  --port P            TCP port to listen on (default 6379; 0 picks a free port)
-  --bind ADDR         address to bind (default 127.0.0.1)
+As redis-server: a config file (or - for stdin), then any parameter as --name value
+(--port 7000, --requirepass pw, --cluster-enabled yes, --save \"\" ...). And:
   --server-type T     redis | valkey | keydb | dragonfly (default redis)
   --version X.Y.Z     server version to emulate (default: the type's default, e.g. redis 7.4.2)
-  --requirepass PW    require AUTH with this password
-  --help              print this help";
+  --help              print this help
 
-#[derive(Debug)]
+Without a bind parameter it listens on 127.0.0.1; --port 0 picks a free port.";
+
+#[derive(Debug, Default)]
 struct Options {
-    port: u16,
-    bind: String,
     server_type: String,
     version: Option<String>,
-    requirepass: Option<String>,
+    config_file: Option<String>,
+    /// The rest of the command line, for the config (`--name value ...`).
+    args: Vec<String>,
 }
 
 /// `Ok(None)`: help was asked for.
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
-    let mut o =
-        Options { port: 6379, bind: "127.0.0.1".into(), server_type: "redis".into(), version: None, requirepass: None };
-    let mut args = args.into_iter();
+    let mut o = Options { server_type: "redis".into(), ..Options::default() };
+    let mut args = args.into_iter().peekable();
+    if let Some(first) = args.next_if(|a| !a.starts_with("--") || a == "-") {
+        o.config_file = Some(first);
+    }
     while let Some(arg) = args.next() {
-        if arg == "--help" || arg == "-h" {
-            return Ok(None);
-        }
         let (name, inline) = match arg.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        if !matches!(name.as_str(), "--port" | "--bind" | "--server-type" | "--version" | "--requirepass") {
-            return Err(format!("unknown option '{arg}'"));
-        }
-        let value = match inline {
-            Some(v) => v,
-            None => args.next().ok_or_else(|| format!("option '{name}' needs a value"))?,
-        };
         match name.as_str() {
-            "--port" => o.port = value.parse().map_err(|_| format!("bad port '{value}' (expected 0-65535)"))?,
-            "--bind" => o.bind = value,
-            "--server-type" => o.server_type = value,
-            "--version" => o.version = Some(value),
-            _ => o.requirepass = Some(value),
+            "--help" | "-h" => return Ok(None),
+            "--server-type" | "--version" => {
+                let value = match inline {
+                    Some(v) => v,
+                    None => args.next().ok_or_else(|| format!("option '{name}' needs a value"))?,
+                };
+                if name == "--version" {
+                    o.version = Some(value);
+                } else {
+                    o.server_type = value;
+                }
+            }
+            _ => {
+                o.args.push(name);
+                o.args.extend(inline);
+            }
         }
     }
     Ok(Some(o))
@@ -64,25 +67,46 @@ fn profile(o: &Options) -> Result<Profile, String> {
     }
 }
 
+/// The address to listen on: the first of `bind` (`*` is every IPv4 address, a leading
+/// `-` marks an optional one), or loopback when no bind parameter was given.
+fn listen_addr(server: &Server, bind_given: bool) -> Result<(String, u16), String> {
+    let (bind, port) = server.with_state(|st| (st.config.get("bind").to_string(), st.config.get("port").to_string()));
+    let port = port.parse::<u16>().map_err(|_| format!("bad port '{port}'"))?;
+    if !bind_given {
+        server.set_startup_config("bind", "127.0.0.1")?;
+        return Ok(("127.0.0.1".into(), port));
+    }
+    let first = bind.split_whitespace().next().unwrap_or("*").trim_start_matches('-');
+    Ok((if first == "*" { "0.0.0.0".into() } else { first.to_string() }, port))
+}
+
 fn run(o: Options) -> Result<(), String> {
     let profile = profile(&o)?;
     let server = Server::with_profile(profile);
+    let text = match o.config_file.as_deref() {
+        None => String::new(),
+        Some("-") => std::io::read_to_string(std::io::stdin()).map_err(|e| format!("cannot read stdin: {e}"))?,
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|e| format!("Fatal error, can't open config file '{path}': {e}"))?
+        }
+    };
+    server.load_config(&text, &o.args)?;
+    let bind_given = o.args.iter().any(|a| a.eq_ignore_ascii_case("--bind"))
+        || text.lines().any(|l| l.trim_start().get(..5).is_some_and(|w| w.eq_ignore_ascii_case("bind ")));
+    let (bind, port) = listen_addr(&server, bind_given)?;
     // The log goes to stdout, as redis-server's does without a logfile.
     let pid = std::process::id();
     server.set_log(Some(Box::new(move |line| {
         let _ = writeln!(std::io::stdout(), "{}", line.redis_format(pid));
     })));
-    if let Some(pw) = &o.requirepass {
-        server.set_config("requirepass", pw)?;
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind((o.bind.as_str(), o.port))
+        let listener = tokio::net::TcpListener::bind((bind.as_str(), port))
             .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", o.bind, o.port))?;
+            .map_err(|e| format!("cannot listen on {bind}:{port}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let _ = writeln!(std::io::stdout(), "fakeredis listening on {addr} ({profile})");
         fakeredis::net::serve(server, listener, async {
@@ -129,17 +153,28 @@ mod tests {
     #[test]
     fn defaults() {
         let o = parse(&[]).unwrap().unwrap();
-        assert_eq!((o.port, o.bind.as_str()), (6379, "127.0.0.1"));
+        assert_eq!((o.config_file.as_deref(), o.args.len()), (None, 0));
         assert_eq!(profile(&o).unwrap(), Profile::default());
     }
 
     #[test]
-    fn options_with_spaces_or_equals() {
-        let o =
-            parse(&["--port", "0", "--bind=::1", "--server-type", "valkey", "--version=8.0.1", "--requirepass", "a=b"])
-                .unwrap()
-                .unwrap();
-        assert_eq!((o.port, o.bind.as_str(), o.requirepass.as_deref()), (0, "::1", Some("a=b")));
+    fn a_config_file_then_parameters_and_the_emulation() {
+        let o = parse(&[
+            "./redis.conf",
+            "--port",
+            "0",
+            "--bind=::1",
+            "--server-type",
+            "valkey",
+            "--version=8.0.1",
+            "--save",
+            "900",
+            "1",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.config_file.as_deref(), Some("./redis.conf"));
+        assert_eq!(o.args, ["--port", "0", "--bind", "::1", "--save", "900", "1"]);
         assert_eq!(profile(&o).unwrap(), Profile::valkey(8, 0, 1));
         let o = parse(&["--version", "6.2.14"]).unwrap().unwrap();
         assert_eq!(profile(&o).unwrap(), Profile::redis(6, 2, 14));
@@ -148,10 +183,28 @@ mod tests {
     #[test]
     fn help_and_errors() {
         assert!(parse(&["--port", "1", "--help"]).unwrap().is_none());
-        assert_eq!(parse(&["--port"]).unwrap_err(), "option '--port' needs a value");
-        assert_eq!(parse(&["--port", "x"]).unwrap_err(), "bad port 'x' (expected 0-65535)");
-        assert_eq!(parse(&["6379"]).unwrap_err(), "unknown option '6379'");
+        assert_eq!(parse(&["--version"]).unwrap_err(), "option '--version' needs a value");
         let o = parse(&["--server-type", "memcached"]).unwrap().unwrap();
         assert!(profile(&o).unwrap_err().contains("unknown server type 'memcached'"));
+    }
+
+    #[test]
+    fn parameters_reach_the_config_and_bad_ones_stop_the_server() {
+        let server = Server::with_profile(Profile::redis(7, 0, 15));
+        let args: Vec<String> = ["--port", "0", "--enable-debug-command", "yes", "--save", "--maxmemory", "1mb"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        server.load_config("# a file\nhz 20\nuser alice on >pw ~* +@all\n", &args).unwrap();
+        let get = |n: &str| server.with_state(|st| st.config.get(n).to_string());
+        assert_eq!(
+            (get("hz"), get("enable-debug-command"), get("save"), get("maxmemory")),
+            ("20".into(), "yes".into(), "".into(), "1048576".into())
+        );
+        assert_eq!(listen_addr(&server, false).unwrap(), ("127.0.0.1".into(), 0));
+        let e = server.load_config("maxmemory abc\n", &[]).unwrap_err();
+        assert_eq!(e, "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 1\n>>> 'maxmemory abc'\nargument must be a memory value");
+        let e = server.load_config("", &["--nosuch".into(), "1".into()]).unwrap_err();
+        assert!(e.ends_with(">>> 'nosuch \"1\"'\nBad directive or wrong number of arguments"), "{e}");
     }
 }

@@ -23,29 +23,38 @@ use crate::spec::{self, ArgKind, ArgSpec, CommandSpec, Profile};
 
 /// Parameters campaigns never set, and why: they move the server off its address, write
 /// files or fork, or act on the wall clock and the accept loop (which the in-process fake
-/// does not have).
+/// does not have). Immutable and protected parameters are never set by a client anyway.
 pub const UNSAFE_PARAMS: &[(&str, &str)] = &[
     ("port", "moves the oracle off its address"),
     ("bind", "moves the oracle off its address"),
-    ("dbfilename", "writes files"),
     ("save", "starts background saves on the wall clock"),
     ("appendonly", "starts an AOF rewrite (fork, files)"),
     ("appendfsync", "AOF only"),
     ("maxmemory", "eviction is not modelled yet (issue 12)"),
     ("timeout", "closes idle connections on the wall clock"),
     ("maxclients", "refuses connections in the TCP accept loop, which the in-process fake has not"),
-    ("daemonize", "immutable"),
-    ("aclfile", "immutable"),
-    ("enable-debug-command", "immutable"),
-    ("enable-module-command", "immutable"),
-    ("enable-protected-configs", "immutable"),
-    ("databases", "immutable"),
-    ("io-threads", "immutable"),
+    ("client-output-buffer-limit", "disconnects the driver's own clients on the oracle"),
+    ("maxmemory-clients", "evicts the driver's own clients on the oracle"),
+    ("oom-score-adj", "changes the oracle process's OOM score"),
+    ("oom-score-adj-values", "changes the oracle process's OOM score"),
+    ("latency-tracking-info-percentiles", "only INFO latencystats shows it"),
+];
+
+/// Families of parameters campaigns never set: TLS and the cluster bus are served by
+/// neither side here; replication parameters act on replicas there are none of.
+pub const UNSAFE_PREFIXES: &[(&str, &str)] = &[
+    ("tls-", "no TLS listener"),
+    ("cluster-", "no cluster bus"),
+    ("repl-", "no replicas"),
+    ("replica-", "no replicas"),
 ];
 
 /// The parameters a campaign may set (and resets to their start values every round).
 pub fn settable_params() -> Vec<&'static str> {
-    crate::server::config::names().filter(|n| !UNSAFE_PARAMS.iter().any(|(u, _)| u == n)).collect()
+    crate::server::config::runtime_names()
+        .filter(|n| !UNSAFE_PARAMS.iter().any(|(u, _)| u == n))
+        .filter(|n| !UNSAFE_PREFIXES.iter().any(|(u, _)| n.starts_with(u)))
+        .collect()
 }
 
 const KEYS: &[&str] = &["a", "b", "c", "{a}b", ""];

@@ -391,10 +391,107 @@ impl Server {
         self.shared.lock_unless_busy().map(|mut st| f(&mut st))
     }
 
-    /// Sets a configuration parameter as CONFIG SET would.
+    /// Sets a configuration parameter as CONFIG SET from a local client would.
     pub fn set_config(&self, name: &str, value: &str) -> Result<(), String> {
+        self.configure(name, value, config::Setter::Client { local: true })
+    }
+
+    /// Sets a parameter as the server's startup does (a config file line, `--name value`):
+    /// immutable and protected parameters too (`cluster-enabled`, `enable-debug-command`).
+    pub fn set_startup_config(&self, name: &str, value: &str) -> Result<(), String> {
+        self.configure(name, value, config::Setter::Startup)
+    }
+
+    /// Applies a redis.conf text, then `--name value` arguments (`args`, as redis-server's
+    /// command line after the file), as redis-server does at startup; the first bad line
+    /// answers Redis's fatal report. `user` lines define ACL users; `include` reads a file.
+    pub fn load_config(&self, text: &str, args: &[String]) -> Result<(), String> {
+        let version = self.shared.profile.version.to_string();
+        let fatal = |d: &config::file::Directive, why: &str| config::file::fatal(&version, d.line, &d.text, why);
+        let mut directives = Vec::new();
+        let mut next_line = 1;
+        for t in [text.to_string(), config::file::from_args(args)] {
+            let mut stack = vec![(t, 0usize)];
+            while let Some((t, depth)) = stack.pop() {
+                let parsed = config::file::parse(&t, next_line)
+                    .map_err(|(n, l, why)| config::file::fatal(&version, n, &l, &why))?;
+                next_line += t.lines().count();
+                for d in parsed {
+                    if d.args[0] == "include" {
+                        let path = d.args.get(1).filter(|_| d.args.len() == 2 && depth < 10);
+                        let Some(path) = path else {
+                            return Err(fatal(&d, "Bad directive or wrong number of arguments"));
+                        };
+                        let inner = std::fs::read_to_string(path)
+                            .map_err(|e| fatal(&d, &format!("Fatal error, can't open config file '{path}': {e}")))?;
+                        stack.push((inner, depth + 1));
+                        continue;
+                    }
+                    directives.push(d);
+                }
+            }
+        }
+        let mut saves: Option<Vec<String>> = None;
+        for d in &directives {
+            let (name, values) = (d.args[0].as_str(), &d.args[1..]);
+            match name {
+                "user" => {
+                    let mut c = self.client();
+                    let mut argv: Vec<Vec<u8>> = vec![b"ACL".to_vec(), b"SETUSER".to_vec()];
+                    argv.extend(values.iter().map(|v| v.as_bytes().to_vec()));
+                    let r = c.execute(&argv).map_err(|e| fatal(d, &e.to_string()))?;
+                    if let Some(e) = r.error_text() {
+                        return Err(fatal(
+                            d,
+                            &format!(
+                                "Error in user declaration '{}': {}",
+                                values.first().map_or("", |s| s),
+                                e.trim_start_matches("ERR ")
+                            ),
+                        ));
+                    }
+                }
+                "rename-command" | "loadmodule" | "sentinel" => {
+                    return Err(fatal(d, &format!("'{name}' is not implemented by fakeredis yet")));
+                }
+                "save" => {
+                    let s = saves.get_or_insert_with(Vec::new);
+                    if values.len() == 1 && values[0].is_empty() {
+                        s.clear();
+                    } else if values.len() % 2 == 0 && !values.is_empty() {
+                        s.extend(values.iter().cloned());
+                    } else {
+                        return Err(fatal(d, "Invalid save parameters"));
+                    }
+                }
+                _ => {
+                    let multi = matches!(
+                        name,
+                        "bind"
+                            | "client-output-buffer-limit"
+                            | "oom-score-adj-values"
+                            | "latency-tracking-info-percentiles"
+                    );
+                    if !config::known(name, &self.shared.profile) {
+                        return Err(fatal(d, "Bad directive or wrong number of arguments"));
+                    }
+                    if values.is_empty() || (values.len() > 1 && !multi) {
+                        return Err(fatal(d, "wrong number of arguments"));
+                    }
+                    self.set_startup_config(name, &values.join(" "))
+                        .map_err(|e| fatal(d, e.rsplit(" - ").next().unwrap_or(&e)))?;
+                }
+            }
+        }
+        if let Some(s) = saves {
+            self.set_startup_config("save", &s.join(" ")).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn configure(&self, name: &str, value: &str, by: config::Setter) -> Result<(), String> {
         let mut st = self.shared.lock();
-        config::set_many(&mut st.config, &self.shared.profile, &[(name.as_bytes(), value.as_bytes())])
+        config::set_many(&mut st.config, &self.shared.profile, &[(name.as_bytes(), value.as_bytes())], by)
             .map_err(|e| e.error_text().unwrap_or("ERR").to_string())?;
         crate::dispatch::effects::config_changed(&mut st, &self.shared.profile, &[name.as_bytes()]);
         Ok(())

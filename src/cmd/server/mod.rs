@@ -107,7 +107,8 @@ pub fn config_set(ctx: &mut Ctx<'_>, a: ConfigSet<'_>) -> CmdResult {
         return Err(Reply::err(error::wrong_arity(&p, "config|set", Some(b"SET"))));
     }
     let pairs: Vec<(&[u8], &[u8])> = a.data.iter().map(|d| (d.parameter, d.value)).collect();
-    config::set_many(&mut ctx.st.config, &p, &pairs)?;
+    let local = ["127.", "[::1]", "::1"].iter().any(|l| ctx.sess.addr.starts_with(l));
+    config::set_many(&mut ctx.st.config, &p, &pairs, config::Setter::Client { local })?;
     let names: Vec<&[u8]> = pairs.iter().map(|(n, _)| *n).collect();
     crate::dispatch::effects::config_changed(ctx.st, &p, &names);
     Ok(Reply::OK)

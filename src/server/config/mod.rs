@@ -1,116 +1,20 @@
-//! CONFIG parameters: the ones a test suite touches, with Redis's validation and error texts.
+//! CONFIG parameters: every one of the pinned version ([`params`]), with Redis's validation and
+//! error texts; the ones the engine acts on are typed once in [`ConfigLimits`].
 
 use crate::error;
 use crate::reply::Reply;
 use crate::spec::Profile;
 
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Bool,
-    Int(i64, i64),
-    Memory(i64),
-    Enum(&'static [&'static str]),
-    Str,
-    Events,
-    /// `loglevel`: `nothing` only from 7.2.
-    LogLevel,
-    /// `hz`: any int accepted, then capped to 1..=500 (Redis's `updateHZ`).
-    Hz,
-    Immutable,
+pub mod file;
+mod params;
+
+use params::{Kind, PARAMS};
+
+/// The canonical names of the parameters a client may CONFIG SET (neither immutable nor
+/// protected; every version's).
+pub fn runtime_names() -> impl Iterator<Item = &'static str> {
+    PARAMS.iter().filter(|p| !matches!(p.kind, Kind::Immutable | Kind::Protected)).map(|p| p.name)
 }
-
-struct Param {
-    name: &'static str,
-    alias: Option<&'static str>,
-    default: &'static str,
-    kind: Kind,
-    /// First Redis API version that has the parameter.
-    since: (u16, u16),
-}
-
-const POLICIES: &[&str] = &[
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-    "noeviction",
-];
-
-const fn p(name: &'static str, default: &'static str, kind: Kind) -> Param {
-    Param { name, alias: None, default, kind, since: (0, 0) }
-}
-
-const fn pa(name: &'static str, alias: &'static str, default: &'static str, kind: Kind) -> Param {
-    Param { name, alias: Some(alias), default, kind, since: (0, 0) }
-}
-
-const fn ps(name: &'static str, default: &'static str, kind: Kind, since: (u16, u16)) -> Param {
-    Param { name, alias: None, default, kind, since }
-}
-
-const POS: Kind = Kind::Int(0, i64::MAX);
-const INT_POS: Kind = Kind::Int(0, i32::MAX as i64);
-
-static PARAMS: &[Param] = &[
-    p("aclfile", "", Kind::Immutable),
-    p("acllog-max-len", "128", POS),
-    p("activerehashing", "yes", Kind::Bool),
-    p("active-expire-effort", "1", Kind::Int(1, 10)),
-    p("appendfsync", "everysec", Kind::Enum(&["always", "everysec", "no"])),
-    p("appendonly", "no", Kind::Bool),
-    p("bind", "* -::*", Kind::Str),
-    pa("busy-reply-threshold", "lua-time-limit", "5000", POS),
-    p("client-query-buffer-limit", "1073741824", Kind::Memory(1024 * 1024)),
-    p("daemonize", "no", Kind::Immutable),
-    p("databases", "16", Kind::Immutable),
-    ps("enable-debug-command", "no", Kind::Immutable, (7, 0)),
-    ps("enable-module-command", "no", Kind::Immutable, (7, 0)),
-    ps("enable-protected-configs", "no", Kind::Immutable, (7, 0)),
-    p("dbfilename", "dump.rdb", Kind::Str),
-    p("dynamic-hz", "yes", Kind::Bool),
-    pa("hash-max-listpack-entries", "hash-max-ziplist-entries", "512", POS),
-    pa("hash-max-listpack-value", "hash-max-ziplist-value", "64", Kind::Memory(0)),
-    p("hll-sparse-max-bytes", "3000", Kind::Memory(0)),
-    p("hz", "10", Kind::Hz),
-    p("io-threads", "1", Kind::Immutable),
-    p("latency-monitor-threshold", "0", POS),
-    p("latency-tracking", "yes", Kind::Bool),
-    p("lazyfree-lazy-expire", "no", Kind::Bool),
-    p("lazyfree-lazy-user-del", "no", Kind::Bool),
-    p("lazyfree-lazy-user-flush", "no", Kind::Bool),
-    p("lfu-decay-time", "1", INT_POS),
-    p("lfu-log-factor", "10", INT_POS),
-    p("list-compress-depth", "0", INT_POS),
-    pa("list-max-listpack-size", "list-max-ziplist-size", "-2", Kind::Int(i32::MIN as i64, i32::MAX as i64)),
-    p("loglevel", "notice", Kind::LogLevel),
-    p("masterauth", "", Kind::Str),
-    p("maxclients", "10000", Kind::Int(1, i32::MAX as i64)),
-    p("maxmemory", "0", Kind::Memory(0)),
-    p("maxmemory-policy", "noeviction", Kind::Enum(POLICIES)),
-    p("maxmemory-samples", "5", Kind::Int(1, i32::MAX as i64)),
-    p("notify-keyspace-events", "", Kind::Events),
-    p("port", "6379", Kind::Int(0, 65535)),
-    p("protected-mode", "yes", Kind::Bool),
-    p("proto-max-bulk-len", "536870912", Kind::Memory(1024 * 1024)),
-    p("requirepass", "", Kind::Str),
-    p("save", "3600 1 300 100 60 10000", Kind::Str),
-    ps("set-max-intset-entries", "512", POS, (0, 0)),
-    ps("set-max-listpack-entries", "128", POS, (7, 2)),
-    ps("set-max-listpack-value", "64", Kind::Memory(0), (7, 2)),
-    p("slowlog-log-slower-than", "10000", Kind::Int(-1, i64::MAX)),
-    p("slowlog-max-len", "128", POS),
-    p("stream-node-max-bytes", "4096", Kind::Memory(0)),
-    p("stream-node-max-entries", "100", POS),
-    ps("stream-idmp-duration", "100", Kind::Int(1, 86400), (8, 6)),
-    ps("stream-idmp-maxsize", "100", Kind::Int(1, 10000), (8, 6)),
-    p("tcp-keepalive", "300", INT_POS),
-    p("timeout", "0", INT_POS),
-    pa("zset-max-listpack-entries", "zset-max-ziplist-entries", "128", POS),
-    pa("zset-max-listpack-value", "zset-max-ziplist-value", "64", Kind::Memory(0)),
-];
 
 /// The canonical names of the parameters the fake models (every version's).
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -153,17 +57,28 @@ impl Default for Config {
             notify: 0,
             enc: crate::db::Encodings::default(),
         };
-        let mut c = Config { values: PARAMS.iter().map(|p| p.default.to_string()).collect(), limits: unset };
+        let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
+        let value = |p: &params::Param| if p.name == "dir" { cwd.clone() } else { p.default.to_string() };
+        let mut c = Config { values: PARAMS.iter().map(value).collect(), limits: unset };
         c.limits = c.typed();
         c
     }
+}
+
+fn exists(p: &params::Param, profile: &Profile) -> bool {
+    profile.redis_at_least(p.since.0, p.since.1) && p.until.is_none_or(|(m, n)| !profile.redis_at_least(m, n))
+}
+
+/// Whether the pinned version has a parameter of this name (or alias).
+pub fn known(name: &str, profile: &Profile) -> bool {
+    find(name.as_bytes(), profile).is_some()
 }
 
 fn find(name: &[u8], profile: &Profile) -> Option<usize> {
     PARAMS.iter().position(|p| {
         (p.name.as_bytes().eq_ignore_ascii_case(name)
             || p.alias.is_some_and(|a| a.as_bytes().eq_ignore_ascii_case(name)))
-            && profile.redis_at_least(p.since.0, p.since.1)
+            && exists(p, profile)
     })
 }
 
@@ -247,7 +162,7 @@ impl Config {
                 continue;
             }
             for (i, p) in PARAMS.iter().enumerate() {
-                if !profile.redis_at_least(p.since.0, p.since.1) {
+                if !exists(p, profile) {
                     continue;
                 }
                 if crate::glob::matches(pat, p.name.as_bytes(), true) {
@@ -265,6 +180,15 @@ impl Config {
 }
 
 const IMMUTABLE: &str = "can't set immutable config";
+const PROTECTED: &str = "can't set protected config";
+
+/// Who sets: CONFIG SET (from a loopback address or not), or the server's startup (a
+/// config file, `--name value`), which may set everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setter {
+    Client { local: bool },
+    Startup,
+}
 
 fn set_failed(name: &[u8], why: &str) -> Reply {
     Reply::err_bytes(error::config_set_failed(name, why))
@@ -274,14 +198,24 @@ fn set_failed(name: &[u8], why: &str) -> Reply {
 /// first every name is looked up, and the first unknown, immutable or repeated one (as
 /// typed) fails the command; then the values are checked in order, a bad one reported
 /// under the parameter's name in lower case (the alias's, when typed as the alias).
-pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])]) -> Result<(), Reply> {
+pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])], by: Setter) -> Result<(), Reply> {
     let mut seen: Vec<(usize, bool)> = Vec::with_capacity(pairs.len());
+    let protected_ok = match by {
+        Setter::Startup => true,
+        Setter::Client { local } => match cfg.get("enable-protected-configs") {
+            "yes" => true,
+            "local" => local,
+            _ => false,
+        },
+    };
     for (name, _) in pairs {
         let Some(i) = find(name, profile) else {
             return Err(Reply::err_bytes(error::config_set_unknown(name)));
         };
-        if matches!(PARAMS[i].kind, Kind::Immutable) {
-            return Err(set_failed(name, IMMUTABLE));
+        match PARAMS[i].kind {
+            Kind::Immutable if by != Setter::Startup => return Err(set_failed(name, IMMUTABLE)),
+            Kind::Protected if !protected_ok => return Err(set_failed(name, PROTECTED)),
+            _ => {}
         }
         // Redis registers an alias as a config of its own: a name and its alias are no
         // duplicate of each other (the later one wins).
@@ -317,9 +251,26 @@ fn normalize(kind: Kind, v: &str, profile: &Profile) -> Result<String, String> {
             };
             normalize(Kind::Enum(levels), v, profile)
         }
-        // (set_many refuses these by name before it reads any value.)
-        Kind::Immutable => Err(IMMUTABLE.into()),
-        Kind::Str => Ok(v.to_string()),
+        // Set at startup only (set_many refuses them to clients by name first).
+        Kind::Immutable | Kind::Protected | Kind::Str => Ok(v.to_string()),
+        Kind::Save => {
+            let words: Vec<&str> = v.split_whitespace().collect();
+            let numbers = words.iter().all(|w| crate::spec::grammar::parse_i64(w.as_bytes()).is_some_and(|n| n >= 0));
+            if !words.len().is_multiple_of(2) || !numbers {
+                return Err("Invalid save parameters".into());
+            }
+            Ok(words.join(" "))
+        }
+        Kind::MemoryOrPercent => match v.strip_suffix('%') {
+            Some(pct) => match crate::spec::grammar::parse_i64(pct.as_bytes()) {
+                Some(n) if (0..=100).contains(&n) => Ok(v.to_string()),
+                Some(n) if n > 100 => Err("percentage argument must be less or equal to 100".into()),
+                _ => Err("argument must be a memory or percent value".into()),
+            },
+            None => parse_memory(v)
+                .map(|n| n.to_string())
+                .ok_or_else(|| "argument must be a memory or percent value".into()),
+        },
         Kind::Bool => match v.to_ascii_lowercase().as_str() {
             "yes" => Ok("yes".into()),
             "no" => Ok("no".into()),

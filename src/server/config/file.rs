@@ -1,0 +1,211 @@
+//! redis.conf and `--name value` arguments, read as redis-server reads them: one directive
+//! per line, arguments split as `sdssplitargs` splits them (double quotes with escapes,
+//! single quotes), names case-insensitive, `save` lines adding up, `include` reading another
+//! file, and the first bad line stopping the server with Redis's fatal report.
+
+/// One directive: where it was and its words (the name first, lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    pub line: usize,
+    pub text: String,
+    pub args: Vec<String>,
+}
+
+/// Splits a line as Redis's `sdssplitargs`; `None` for unbalanced quotes.
+pub fn split_args(line: &str) -> Option<Vec<String>> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Some(out);
+        }
+        let mut cur = Vec::new();
+        let (mut dq, mut sq) = (false, false);
+        loop {
+            let c = b.get(i).copied();
+            if dq {
+                match c? {
+                    b'\\'
+                        if b.get(i + 1) == Some(&b'x')
+                            && hex(b.get(i + 2)).is_some()
+                            && hex(b.get(i + 3)).is_some() =>
+                    {
+                        cur.push(hex(b.get(i + 2))? * 16 + hex(b.get(i + 3))?);
+                        i += 3;
+                    }
+                    b'\\' if i + 1 < b.len() => {
+                        i += 1;
+                        cur.push(match b[i] {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 8,
+                            b'a' => 7,
+                            other => other,
+                        });
+                    }
+                    b'"' => {
+                        // A closing quote must be followed by a space or the end.
+                        if b.get(i + 1).is_some_and(|n| !n.is_ascii_whitespace()) {
+                            return None;
+                        }
+                        dq = false;
+                        i += 1;
+                        break;
+                    }
+                    other => cur.push(other),
+                }
+            } else if sq {
+                match c? {
+                    b'\\' if b.get(i + 1) == Some(&b'\'') => {
+                        i += 1;
+                        cur.push(b'\'');
+                    }
+                    b'\'' => {
+                        if b.get(i + 1).is_some_and(|n| !n.is_ascii_whitespace()) {
+                            return None;
+                        }
+                        sq = false;
+                        i += 1;
+                        break;
+                    }
+                    other => cur.push(other),
+                }
+            } else {
+                match c {
+                    None => break,
+                    Some(c) if c.is_ascii_whitespace() => break,
+                    Some(b'"') => dq = true,
+                    Some(b'\'') => sq = true,
+                    Some(other) => cur.push(other),
+                }
+            }
+            i += 1;
+        }
+        let _ = (dq, sq);
+        out.push(String::from_utf8_lossy(&cur).into_owned());
+    }
+}
+
+fn hex(c: Option<&u8>) -> Option<u8> {
+    (*c? as char).to_digit(16).map(|d| d as u8)
+}
+
+/// The directives of a config text (comments and blank lines dropped), or the line that
+/// cannot be split: `(line number, line, why)`.
+pub fn parse(text: &str, first_line: usize) -> Result<Vec<Directive>, (usize, String, String)> {
+    let mut out = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some(mut args) = split_args(line) else {
+            return Err((first_line + n, line.to_string(), "Unbalanced quotes in configuration line".into()));
+        };
+        if let Some(name) = args.first_mut() {
+            *name = name.to_ascii_lowercase();
+        }
+        out.push(Directive { line: first_line + n, text: line.to_string(), args });
+    }
+    Ok(out)
+}
+
+/// The config text redis-server builds from its command line after the config file:
+/// each `--name` starts a directive, the words after it are its arguments (quoted as
+/// needed), and a `--save` with nothing after it means `save ""`.
+pub fn from_args(args: &[String]) -> String {
+    let mut text = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if let Some(name) = a.strip_prefix("--") {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(name);
+            text.push(' ');
+            let next_is_option = args.get(i + 1).is_none_or(|n| n.starts_with("--"));
+            if name == "save" && next_is_option {
+                text.push_str("\"\" ");
+            }
+        } else {
+            text.push_str(&quote(a));
+            text.push(' ');
+        }
+    }
+    text
+}
+
+/// An argument as `sdscatrepr` writes it: double-quoted, with escapes.
+fn quote(s: &str) -> String {
+    let mut q = String::from("\"");
+    for b in s.bytes() {
+        match b {
+            b'\\' => q.push_str("\\\\"),
+            b'"' => q.push_str("\\\""),
+            b'\n' => q.push_str("\\n"),
+            b'\r' => q.push_str("\\r"),
+            b'\t' => q.push_str("\\t"),
+            0x20..=0x7e => q.push(b as char),
+            _ => q.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    q.push('"');
+    q
+}
+
+/// Redis's report for a bad config line (it then exits with status 1).
+pub fn fatal(version: &str, line: usize, text: &str, why: &str) -> String {
+    format!(
+        "\n*** FATAL CONFIG FILE ERROR (Redis {version}) ***\nReading the configuration file, at line {line}\n>>> '{text}'\n{why}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_split_as_redis_splits_them() {
+        assert_eq!(split_args("save 900 1").unwrap(), ["save", "900", "1"]);
+        assert_eq!(split_args(r#"requirepass "a b\x41\n" 'it\'s'"#).unwrap(), ["requirepass", "a bA\n", "it's"]);
+        assert_eq!(split_args(r#"save """#).unwrap(), ["save", ""]);
+        assert_eq!(split_args(r#"x "unbalanced"#), None);
+        assert_eq!(split_args(r#"x "a"b"#), None);
+    }
+
+    #[test]
+    fn command_lines_become_directives() {
+        let args: Vec<String> = [
+            "--port",
+            "7000",
+            "--save",
+            "--loglevel",
+            "warning",
+            "--client-output-buffer-limit",
+            "normal",
+            "0",
+            "0",
+            "0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let d = parse(&from_args(&args), 1).unwrap();
+        let words: Vec<Vec<String>> = d.into_iter().map(|d| d.args).collect();
+        assert_eq!(words[0], ["port", "7000"]);
+        assert_eq!(words[1], ["save", ""]);
+        assert_eq!(words[2], ["loglevel", "warning"]);
+        assert_eq!(words[3], ["client-output-buffer-limit", "normal", "0", "0", "0"]);
+    }
+
+    #[test]
+    fn comments_and_blank_lines_are_skipped_and_lines_counted() {
+        let d = parse("# a comment\n\n  Port 7000\n", 1).unwrap();
+        assert_eq!(d, [Directive { line: 3, text: "Port 7000".into(), args: vec!["port".into(), "7000".into()] }]);
+        assert_eq!(parse("x \"y\n", 1).unwrap_err().0, 1);
+    }
+}
