@@ -826,3 +826,31 @@ pub const RESTORE_FREQ_RANGE: &str = "ERR Invalid FREQ value, must be >= 0 and <
 pub fn dump_not_implemented(what: &str) -> String {
     format!("ERR DUMP of {what} is not implemented by fakeredis yet")
 }
+
+pub const CROSSSLOT: &str = "CROSSSLOT Keys in request don't hash to the same slot";
+pub const CLUSTER_SELECT: &str = "ERR SELECT is not allowed in cluster mode";
+pub const CLUSTER_MOVE: &str = "ERR MOVE is not allowed in cluster mode";
+pub const CLUSTER_COPY_DB: &str = "ERR Copying to another database is not allowed in cluster mode";
+pub const CLUSTER_SWAPDB: &str = "ERR SWAPDB is not allowed in cluster mode";
+pub const CLUSTER_BAD_SLOT: &str = "ERR Invalid or out of range slot";
+pub const CLUSTER_INVALID_SLOT: &str = "ERR Invalid slot";
+pub const CLUSTER_INVALID_SLOT_OR_COUNT: &str = "ERR Invalid slot or number of keys";
+pub const CLUSTER_FORGET_MYSELF: &str = "ERR I tried hard but I can't forget myself...";
+pub const CLUSTER_REPLICATE_MYSELF: &str = "ERR Can't replicate myself";
+pub const CLUSTER_EPOCH_SET: &str = "ERR Node config epoch is already non-zero";
+
+pub fn cluster_unknown_node(id: &[u8]) -> Vec<u8> {
+    [b"ERR Unknown node ", c_bytes(id)].concat()
+}
+
+pub fn cluster_slot_busy(slot: i64) -> String {
+    format!("ERR Slot {slot} is already busy")
+}
+
+pub fn cluster_range_reversed(start: i64, end: i64) -> String {
+    format!("ERR start slot number {start} is greater than end slot number {end}")
+}
+
+pub fn cluster_bad_epoch(word: &[u8]) -> Vec<u8> {
+    [b"ERR Invalid config epoch specified: ", c_bytes(word)].concat()
+}

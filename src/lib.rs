@@ -39,7 +39,8 @@
 //!   `delete.rs` XDELEX/XACKDEL, `idmp.rs` XCFGSET/XIDMPRECORD, `nack.rs` XNACK, `info.rs`),
 //!   `hyperloglog.rs` (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST),
 //!   `geo/` (`mod.rs` GEOADD, GEOPOS, GEOHASH, GEODIST and the formats; `search.rs`
-//!   GEOSEARCH[STORE] and GEORADIUS*; `order.rs` Redis's sorts of the results).
+//!   GEOSEARCH[STORE] and GEORADIUS*; `order.rs` Redis's sorts of the results),
+//!   `dump.rs` (DUMP, RESTORE), `cluster.rs` (CLUSTER in cluster mode).
 //!   Between clients: `transactions.rs`, `pubsub.rs`, `blocking.rs` (BLPOP and the other
 //!   blocking pops), `clients.rs` (CLIENT KILL/PAUSE/REPLY/UNBLOCK..., MONITOR),
 //!   `tracking.rs` (CLIENT TRACKING and friends).
@@ -48,7 +49,9 @@
 //!   the signal that wakes its owner, output-buffer limits), `pubsub.rs`, `blocking.rs` (the waiter registry),
 //!   `watch.rs`, `notify.rs` (keyspace notifications), `tracking.rs` (client-side caching);
 //!   `log.rs`, the server's log (levels, redis-server's line format, the sink
-//!   [`Server::set_log`] sets).
+//!   [`Server::set_log`] sets); `config/` (`mod.rs` CONFIG's store and validation,
+//!   `params.rs` every parameter per version, `file.rs` redis.conf and `--name value`);
+//!   `cluster.rs` (cluster mode's hash slots and the CROSSSLOT check).
 //! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
 //!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
 //!   (strings and the [`db::Value`] enum), `hll.rs` (HyperLogLog strings: Redis's sparse and

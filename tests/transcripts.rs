@@ -67,6 +67,8 @@ struct Transcript {
     path: PathBuf,
     profile: Profile,
     fake_only: bool,
+    /// `@cluster`: the server runs in cluster mode, one node serving all 16384 slots.
+    cluster: bool,
     steps: Vec<Step>,
 }
 
@@ -91,8 +93,13 @@ fn is_expected_line(line: &str) -> bool {
 fn parse_transcript(path: &Path) -> Transcript {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let lines: Vec<&str> = text.lines().collect();
-    let mut t =
-        Transcript { path: path.to_path_buf(), profile: Profile::redis(7, 0, 15), fake_only: false, steps: vec![] };
+    let mut t = Transcript {
+        path: path.to_path_buf(),
+        profile: Profile::redis(7, 0, 15),
+        fake_only: false,
+        cluster: false,
+        steps: vec![],
+    };
     let mut pending = Directives::default();
     let mut i = 0;
     while i < lines.len() {
@@ -111,6 +118,7 @@ fn parse_transcript(path: &Path) -> Transcript {
                     assert!(!rest.trim().is_empty(), "{at}: @fake-only needs a reason");
                     t.fake_only = true;
                 }
+                "cluster" => t.cluster = true,
                 other => panic!("{at}: unknown header @{other}"),
             }
             i += 1;
@@ -505,6 +513,9 @@ fn transcripts_against_the_fake() {
             // TTLs read back exactly what was set.
             let server = Server::with_profile(t.profile);
             server.clock().freeze();
+            if t.cluster {
+                server.set_startup_config("cluster-enabled", "yes").expect("cluster mode");
+            }
             let mut fake = Fake { server, clients: BTreeMap::new() };
             let (n, f) = run(t, &mut fake);
             (file_name(t), n, f)
@@ -521,7 +532,11 @@ fn transcripts_against_redis_server() {
         .filter(|t| !t.fake_only)
         .enumerate()
         .map(|(n, t)| {
-            let real = common::start(&bin, &format!("transcript-{n}"));
+            let real = if t.cluster {
+                common::start_cluster(&bin, &format!("transcript-{n}"))
+            } else {
+                common::start(&bin, &format!("transcript-{n}"))
+            };
             let mut target = Real { port: real.port, clients: BTreeMap::new() };
             let (c, f) = run(t, &mut target);
             (file_name(t), c, f)

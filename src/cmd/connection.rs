@@ -26,6 +26,9 @@ pub fn echo(_ctx: &mut Ctx<'_>, a: Echo<'_>) -> CmdResult {
 
 /// SELECT index (its ranges, `int` then the databases, are in the overlay).
 pub fn select(ctx: &mut Ctx<'_>, a: Select) -> CmdResult {
+    if ctx.st.config.limits().cluster && a.index != 0 {
+        return Err(Reply::err(error::CLUSTER_SELECT));
+    }
     ctx.sess.db = crate::cmd::db_index(a.index)?;
     Ok(Reply::OK)
 }
@@ -33,6 +36,9 @@ pub fn select(ctx: &mut Ctx<'_>, a: Select) -> CmdResult {
 /// SWAPDB index1 index2: swaps the contents; clients keep their selected index. Both
 /// indexes are read as `int`s (overlay ranges) before either is checked against the databases.
 pub fn swapdb(ctx: &mut Ctx<'_>, a: Swapdb) -> CmdResult {
+    if ctx.st.config.limits().cluster {
+        return Err(Reply::err(error::CLUSTER_SWAPDB));
+    }
     let (x, y) = (crate::cmd::db_index(a.index1)?, crate::cmd::db_index(a.index2)?);
     if x != y {
         crate::dispatch::effects::touch_watched_in_db(ctx.st, x, Some(y));

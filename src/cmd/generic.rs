@@ -155,6 +155,9 @@ pub fn renamenx(ctx: &mut Ctx<'_>, a: Renamenx<'_>) -> CmdResult {
 /// COPY source destination [DB db] [REPLACE]: the copy keeps the TTL.
 pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
     let src_db = ctx.sess.db;
+    if ctx.st.config.limits().cluster && (src_db != 0 || a.destination_db.is_some_and(|n| n != 0)) {
+        return Err(Reply::err(error::CLUSTER_COPY_DB));
+    }
     let dst_db = match a.destination_db {
         Some(n) => crate::cmd::db_index(n)?,
         None => src_db,
@@ -180,6 +183,9 @@ pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
 
 /// MOVE key db.
 pub fn move_(ctx: &mut Ctx<'_>, a: Move<'_>) -> CmdResult {
+    if ctx.st.config.limits().cluster {
+        return Err(Reply::err(error::CLUSTER_MOVE));
+    }
     let dst_db = crate::cmd::db_index(a.db)?;
     if dst_db == ctx.sess.db {
         return Err(Reply::err(error::SAME_OBJECT));

@@ -7,6 +7,7 @@ pub mod bitfield;
 pub mod bitmap;
 pub mod blocking;
 pub mod clients;
+pub mod cluster;
 pub(crate) mod collection;
 pub mod connection;
 pub mod dump;

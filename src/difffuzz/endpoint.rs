@@ -209,6 +209,11 @@ impl RedisProcess {
     /// Starts `bin` without persistence on a free loopback port; `tag` keeps the
     /// directories of parallel starts apart. Waits (bounded) until it answers PING.
     pub fn start(bin: &Path, tag: &str) -> Result<RedisProcess, String> {
+        RedisProcess::start_with(bin, tag, &[])
+    }
+
+    /// [`RedisProcess::start`] with more `--name value` arguments (`--cluster-enabled yes`).
+    pub fn start_with(bin: &Path, tag: &str, extra: &[&str]) -> Result<RedisProcess, String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port: {e}"))?
@@ -218,6 +223,7 @@ impl RedisProcess {
         let child = Command::new(bin)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
             .arg(&dir)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -389,6 +389,17 @@ pub(crate) fn call_serving(
                 let e = Reply::err_bytes(error::noperm(&p, d, sess.user.as_bytes(), cmd.fullname));
                 return Err(multi::reject(&p, st, sess, cmd, e));
             }
+            if st.config.limits().cluster && cluster_crossed(sess, cmd, argv, &p) {
+                if cmd.fullname == "exec" {
+                    // Redirected, not rejected: the transaction goes, the error is as is.
+                    sess.multi = None;
+                    if let Some(me) = st.clients.get_mut(&sess.id) {
+                        st.watches.unwatch_all(me);
+                    }
+                    return Err(Reply::err(error::CROSSSLOT));
+                }
+                return Err(multi::flag(sess, Reply::err(error::CROSSSLOT)));
+            }
             if sess.resp == 2 && !cmd.allowed_subscribed() && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) {
                 let e = Reply::err(error::only_subscribe_commands(&p, cmd.fullname));
                 return Err(multi::reject(&p, st, sess, cmd, e));
@@ -505,6 +516,18 @@ fn log_if_slow(st: &mut State, sess: &Session, argv: &[Vec<u8>], caller: Caller,
     let script = matches!(caller, Caller::Script { .. });
     let (peer, name) = if script { ("?:0", &[][..]) } else { (sess.addr.as_str(), sess.name.as_slice()) };
     crate::cmd::server::slowlog::record(st, argv, us, peer, name, now);
+}
+
+/// Cluster mode: whether the keys of `argv` (of EXEC: of the queued commands) are in
+/// more than one slot (Redis's `getNodeByQuery`).
+fn cluster_crossed(sess: &Session, cmd: &CommandSpec, argv: &[Vec<u8>], p: &Profile) -> bool {
+    if cmd.fullname == "exec" {
+        return sess
+            .multi
+            .as_ref()
+            .is_some_and(|m| crate::server::cluster::cross_slot(p, m.queue.iter().map(Vec::as_slice)));
+    }
+    crate::server::cluster::cross_slot(p, [argv])
 }
 
 /// DEBUG and MODULE LOAD/UNLOAD (flag PROTECTED, 7.0+) while `enable-debug-command` or

@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod busy;
 pub mod clients;
 mod clock;
+pub mod cluster;
 pub mod config;
 pub mod log;
 pub mod notify;
@@ -131,6 +132,8 @@ pub struct State {
     pub slowlog: crate::cmd::server::slowlog::SlowLog,
     /// Unix seconds of the last SAVE/BGSAVE (None: the server's start).
     pub last_save_s: Option<i64>,
+    /// Cluster mode's current epoch and this node's config epoch.
+    pub cluster_epochs: (u64, u64),
     /// The ACL users and log, made on first use (until then: the untouched default user).
     pub acl: Option<Box<crate::acl::Acl>>,
     /// The Lua state and its scripts, made on the first script command.
@@ -160,6 +163,7 @@ impl State {
             hll_simd: true,
             slowlog: Default::default(),
             last_save_s: None,
+            cluster_epochs: (0, 0),
             acl: None,
             #[cfg(feature = "lua")]
             scripts: None,
@@ -226,6 +230,9 @@ pub struct Shared {
     next_client_id: AtomicU64,
     pub started_ms: i64,
     pub run_id: String,
+    /// Cluster mode's node and shard IDs.
+    pub node_id: String,
+    pub shard_id: String,
     pub port: AtomicU64,
     /// The script running now, for the clients answered while it is busy.
     pub busy: busy::Busy,
@@ -330,6 +337,8 @@ impl Server {
                 next_client_id: AtomicU64::new(1),
                 started_ms,
                 run_id,
+                node_id: cluster::hex_id(seed, 1),
+                shard_id: cluster::hex_id(seed, 2),
                 port: AtomicU64::new(0),
                 busy: busy::Busy::default(),
                 log: parking_lot::RwLock::new(None),

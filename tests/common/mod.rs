@@ -41,6 +41,22 @@ pub fn start(bin: &Path, tag: &str) -> Oracle {
     RedisProcess::start(bin, tag).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// [`start`] in cluster mode: the node takes all 16384 slots and is polled (bounded) until
+/// its cluster state is `ok` (a new node waits two seconds before it serves writes).
+pub fn start_cluster(bin: &Path, tag: &str) -> Oracle {
+    let o = RedisProcess::start_with(bin, tag, &["--cluster-enabled", "yes"]).unwrap_or_else(|e| panic!("{e}"));
+    let mut c = Conn::open(o.port);
+    c.call(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
+    for _ in 0..200 {
+        let info = c.call(&["CLUSTER", "INFO"]);
+        if info.as_bytes().is_some_and(|b| b.starts_with(b"cluster_state:ok")) {
+            return o;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("redis-server in cluster mode never reached cluster_state:ok");
+}
+
 /// One connection to the oracle that sends commands and reads their replies.
 pub struct Conn {
     stream: TcpStream,

@@ -23,6 +23,8 @@ Parsing rules this tool uses (the Rust harness should agree):
   * Every command reads exactly one reply, except one whose expected line is `(blocked)`:
     its reply is left unread; or `(no reply)`: the server sends none. `N<` reads client N's next frame (a push, a blocked reply).
 
+A file with the header `@cluster` runs on a server in cluster mode that serves all 16384 slots.
+
 With --start, a fresh `redis-server --port <free> --save '' --appendonly no` is launched in a
 temporary directory for each file and killed afterwards. With --port, the given server is used
 and (unless --no-flush) FLUSHALL is sent before each file.
@@ -411,13 +413,14 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary):
+    def __init__(self, binary, cluster=False):
         self.dir = tempfile.mkdtemp(prefix='fakeredis-record-')
         self.port = free_port()
+        extra = ['--cluster-enabled', 'yes'] if cluster else []
         self.proc = subprocess.Popen(
             [binary, '--port', str(self.port), '--bind', '127.0.0.1', '--save', '',
              '--appendonly', 'no', '--dir', self.dir, '--daemonize', 'no',
-             '--logfile', os.path.join(self.dir, 'redis.log')],
+             '--logfile', os.path.join(self.dir, 'redis.log')] + extra,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir)
         deadline = time.time() + 10
         while True:
@@ -507,8 +510,19 @@ def run_file(path, args):
 
     server = None
     if args.start:
-        server = Server(args.redis_server)
+        server = Server(args.redis_server, cluster='cluster' in headers)
         port = server.port
+        if 'cluster' in headers:
+            # One node with every slot; a new node serves writes only after two seconds.
+            c = Conn('127.0.0.1', port, args.timeout)
+            c.send([b'CLUSTER', b'ADDSLOTSRANGE', b'0', b'16383'])
+            c.read()
+            for _ in range(200):
+                c.send([b'CLUSTER', b'INFO'])
+                if (c.read().value or b'').startswith(b'cluster_state:ok'):
+                    break
+                time.sleep(0.05)
+            c.close()
     else:
         port = args.port
         if not args.no_flush:

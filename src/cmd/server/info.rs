@@ -413,9 +413,9 @@ fn latencystats(ctx: &Ctx<'_>, _v: V) -> String {
     s.out
 }
 
-fn cluster(_ctx: &Ctx<'_>, _v: V) -> String {
+fn cluster(ctx: &Ctx<'_>, _v: V) -> String {
     let mut s = Sec::new("Cluster");
-    s.f("cluster_enabled", 0);
+    s.f("cluster_enabled", i32::from(ctx.st.config.limits().cluster));
     s.out
 }
 

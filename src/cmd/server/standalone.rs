@@ -1,7 +1,7 @@
 //! What a standalone master without replicas, AOF or modules answers: persistence
 //! (SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE: nothing is written, the save time is kept),
 //! replication (ROLE, REPLICAOF/SLAVEOF NO ONE, WAIT, WAITAOF, FAILOVER), MODULE LIST and
-//! HELP, and the cluster-only READONLY/READWRITE/ASKING refused. Each walks its words in
+//! HELP, and the cluster-only READONLY/READWRITE/ASKING (refused outside cluster mode). Each walks its words in
 //! the order of Redis's checks.
 
 use super::help_reply;
@@ -163,15 +163,24 @@ pub fn module_help(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
     Ok(help_reply("MODULE", &lines))
 }
 
-/// READONLY, READWRITE, ASKING: cluster mode only.
-pub fn readonly(_ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
-    Err(Reply::err(error::CLUSTER_DISABLED))
+/// READONLY, READWRITE, ASKING: cluster mode only (a master alone serves every read and
+/// every slot, so they change nothing there).
+fn cluster_only(ctx: &Ctx<'_>) -> CmdResult {
+    if ctx.st.config.limits().cluster {
+        Ok(Reply::OK)
+    } else {
+        Err(Reply::err(error::CLUSTER_DISABLED))
+    }
 }
 
-pub fn readwrite(_ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
-    Err(Reply::err(error::CLUSTER_DISABLED))
+pub fn readonly(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
+    cluster_only(ctx)
 }
 
-pub fn asking(_ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
-    Err(Reply::err(error::CLUSTER_DISABLED))
+pub fn readwrite(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
+    cluster_only(ctx)
+}
+
+pub fn asking(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
+    cluster_only(ctx)
 }

@@ -44,6 +44,8 @@ pub struct ConfigLimits {
     pub notify: u32,
     /// The encoding thresholds (the profile's flags are filled in by `Ctx::enc`).
     pub enc: crate::db::Encodings,
+    /// `cluster-enabled` (set at startup only).
+    pub cluster: bool,
 }
 
 impl Default for Config {
@@ -56,6 +58,7 @@ impl Default for Config {
             requirepass_set: false,
             notify: 0,
             enc: crate::db::Encodings::default(),
+            cluster: false,
         };
         let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
         let value = |p: &params::Param| if p.name == "dir" { cwd.clone() } else { p.default.to_string() };
@@ -132,6 +135,7 @@ impl Config {
             requirepass_set: self.limits.requirepass_set,
             notify: parse_events(self.get("notify-keyspace-events")).unwrap_or(0),
             enc: self.encodings(),
+            cluster: self.get("cluster-enabled") == "yes",
         }
     }
 
