@@ -854,3 +854,5 @@ pub fn cluster_range_reversed(start: i64, end: i64) -> String {
 pub fn cluster_bad_epoch(word: &[u8]) -> Vec<u8> {
     [b"ERR Invalid config epoch specified: ", c_bytes(word)].concat()
 }
+
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";

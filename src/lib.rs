@@ -51,7 +51,9 @@
 //!   `log.rs`, the server's log (levels, redis-server's line format, the sink
 //!   [`Server::set_log`] sets); `config/` (`mod.rs` CONFIG's store and validation,
 //!   `params.rs` every parameter per version, `file.rs` redis.conf and `--name value`);
-//!   `cluster.rs` (cluster mode's hash slots and the CROSSSLOT check).
+//!   `cluster.rs` (cluster mode's hash slots and the CROSSSLOT check); `evict.rs`
+//!   (maxmemory: the used-memory figure and the eviction policies; a key's size is
+//!   `db/memory.rs`, MEMORY USAGE's).
 //! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
 //!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
 //!   (strings and the [`db::Value`] enum), `hll.rs` (HyperLogLog strings: Redis's sparse and

@@ -99,3 +99,34 @@ fn output_keeps_large_values_by_reference_and_encodes_the_same_bytes() {
         assert!(out.is_empty());
     }
 }
+
+/// maxmemory with allkeys-lru, as a cache test uses it: writes go on past the limit, the
+/// used memory stays under it, old keys are evicted, and a key read after every write stays.
+#[test]
+fn allkeys_lru_keeps_a_cache_under_maxmemory() {
+    let server = fakeredis::Server::with_profile(fakeredis::Profile::redis(7, 0, 15));
+    server.clock().freeze();
+    let mut c = server.client();
+    let ok = |r: fakeredis::Reply| assert_eq!(r, fakeredis::Reply::OK);
+    ok(c.cmd(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]).unwrap());
+    ok(c.cmd(["CONFIG", "SET", "maxmemory", "2mb"]).unwrap());
+    ok(c.cmd(["SET", "hot", "keep me"]).unwrap());
+    let value = "v".repeat(100);
+    for i in 0..20_000 {
+        server.advance(std::time::Duration::from_millis(1));
+        ok(c.cmd(["SET", &format!("key:{i}"), &value]).unwrap());
+        c.cmd(["GET", "hot"]).unwrap();
+    }
+    let info = c.cmd(["INFO", "memory"]).unwrap();
+    let text = info.as_str().unwrap().into_owned();
+    let used: u64 = text.lines().find_map(|l| l.strip_prefix("used_memory:")).unwrap().trim().parse().unwrap();
+    assert!(used <= 2 * 1024 * 1024, "used_memory {used} over maxmemory");
+    let keys = c.cmd(["DBSIZE"]).unwrap();
+    let fakeredis::Reply::Int(n) = keys else { panic!("{keys:?}") };
+    assert!((1000..20_000).contains(&n), "{n} keys left");
+    assert_eq!(c.cmd(["GET", "hot"]).unwrap(), fakeredis::Reply::bulk("keep me"));
+    assert_eq!(c.cmd(["EXISTS", "key:0"]).unwrap(), fakeredis::Reply::Int(0), "the oldest went first");
+    let stats = c.cmd(["INFO", "stats"]).unwrap().as_str().unwrap().into_owned();
+    let evicted: i64 = stats.lines().find_map(|l| l.strip_prefix("evicted_keys:")).unwrap().trim().parse().unwrap();
+    assert_eq!(evicted, 20_001 - n);
+}

@@ -122,6 +122,28 @@ impl List {
         }
     }
 
+    /// The listpack sizes of the quicklist nodes Redis fills by appending these elements in
+    /// order (`_quicklistNodeAllowInsert`: the node's bytes, the element's and 8 bytes).
+    pub fn node_sizes(&self, fill: i64) -> Vec<usize> {
+        let mut out = Vec::new();
+        let (mut bytes, mut count) = (0usize, 0usize);
+        for v in &self.items {
+            if count > 0 && node_exceeds(fill, bytes + v.len() + 8, count + 1) {
+                out.push(bytes);
+                count = 0;
+            }
+            if count == 0 {
+                bytes = LP_OVERHEAD;
+            }
+            bytes += listpack_entry_size(v);
+            count += 1;
+        }
+        if count > 0 {
+            out.push(bytes);
+        }
+        out
+    }
+
     /// A list built whole (LMOVE's new destination, SORT STORE): the encoding that fits.
     pub fn settle_new(&mut self, fill: i64, small: bool) {
         self.listpack = small && !node_exceeds(fill, self.lp_bytes, self.items.len());

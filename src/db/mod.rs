@@ -7,6 +7,7 @@ pub mod geohash;
 mod hash;
 pub mod hll;
 mod list;
+pub mod memory;
 mod scan;
 mod set;
 mod skiplist;
@@ -87,6 +88,18 @@ pub struct Db {
     pub log_new: bool,
     /// While a CLIENT NO-TOUCH client's command runs: lookups leave access times alone.
     pub no_touch: bool,
+    /// Each key's MEMORY USAGE and their sum, kept while `maxmemory` is set (nothing is
+    /// measured otherwise).
+    mem: Option<Box<MemBook>>,
+}
+
+/// The maxmemory accounting of a database.
+#[derive(Debug, Default, Clone)]
+struct MemBook {
+    sizes: HashMap<Bytes, usize>,
+    total: usize,
+    list_fill: i64,
+    stream_node_bytes: usize,
 }
 
 /// A change [`Db`] makes on its own (see `Db::take_log`).
@@ -169,6 +182,11 @@ impl Db {
         self.map.get(key).filter(|e| !Self::is_expired(e, now))
     }
 
+    /// The entry of `key`, expired or not (Redis's `dbFind`).
+    pub fn find(&self, key: &[u8]) -> Option<&Entry> {
+        self.map.get(key)
+    }
+
     /// Whether `key` is stored, expired or not.
     pub fn holds(&self, key: &[u8]) -> bool {
         self.map.contains_key(key)
@@ -208,6 +226,7 @@ impl Db {
                 self.expiry.insert((t, k));
             }
         }
+        self.remeasure(key);
     }
 
     /// The key as stored (a cheap handle to its bytes), for the indexes.
@@ -269,7 +288,8 @@ impl Db {
         if let Some(o) = &mut self.scan {
             o.insert(&k);
         }
-        self.map.insert(k, entry);
+        self.map.insert(k.clone(), entry);
+        self.remeasure(&k);
     }
 
     /// Replaces the value of an existing key, keeping its TTL; inserts it without TTL if absent.
@@ -278,13 +298,83 @@ impl Db {
             Some(e) => {
                 e.value = value;
                 e.accessed_ms = now;
+                self.remeasure(key);
             }
             None => self.set(key, value, None, now),
         }
     }
 
+    /// Starts (with the parameters sizes depend on: `list-max-listpack-size`,
+    /// `stream-node-max-bytes`), restarts or (None) stops the maxmemory accounting.
+    pub fn account(&mut self, on: Option<(i64, usize)>) {
+        let Some((list_fill, stream_node_bytes)) = on else {
+            self.mem = None;
+            return;
+        };
+        let mut book = MemBook { list_fill, stream_node_bytes, ..MemBook::default() };
+        for (k, e) in &self.map {
+            let n = memory::usage(k, e, 5, list_fill, stream_node_bytes);
+            book.sizes.insert(k.clone(), n);
+            book.total += n;
+        }
+        self.mem = Some(Box::new(book));
+    }
+
+    /// The accounted memory of the keys, if accounting is on.
+    pub fn mem_total(&self) -> Option<usize> {
+        self.mem.as_ref().map(|m| m.total)
+    }
+
+    /// Measures `key` again after a write (or forgets it once it is gone).
+    pub fn remeasure(&mut self, key: &[u8]) {
+        let Some(book) = &mut self.mem else { return };
+        let Some((k, e)) = self.map.get_key_value(key) else {
+            if let Some(old) = book.sizes.remove(key) {
+                book.total -= old;
+            }
+            return;
+        };
+        let n = memory::usage(k, e, 5, book.list_fill, book.stream_node_bytes);
+        let old = book.sizes.insert(k.clone(), n).unwrap_or(0);
+        book.total = book.total + n - old;
+    }
+
+    fn unmeasure(&mut self, key: &[u8]) {
+        if let Some(book) = &mut self.mem {
+            if let Some(old) = book.sizes.remove(key) {
+                book.total -= old;
+            }
+        }
+    }
+
+    /// Up to `n` keys picked at random (with TTLs only when `volatile`), for eviction.
+    pub fn sample(&mut self, n: usize, volatile: bool, seed: u64) -> Vec<(Bytes, &Entry)> {
+        if !volatile && self.scan.is_none() {
+            self.scan = Some(ScanOrder::build(self.map.keys()));
+        }
+        let mut out = Vec::new();
+        let mut x = seed | 1;
+        for _ in 0..n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = if volatile {
+                let (Some(lo), Some(hi)) = (self.expiry.first(), self.expiry.last()) else { break };
+                let t = lo.0 + (x % ((hi.0 - lo.0) as u64 + 1)) as i64;
+                self.expiry.range((t, Bytes::new())..).next().map(|(_, k)| k.clone())
+            } else {
+                self.scan.as_ref().and_then(|o| o.key_from(x)).cloned()
+            };
+            if let Some((k, e)) = k.and_then(|k| self.map.get_key_value(&k)) {
+                out.push((k.clone(), e));
+            }
+        }
+        out
+    }
+
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let (k, e) = self.map.remove_entry(key)?;
+        self.unmeasure(&k);
         if let Some(t) = e.expire_at {
             self.expiry.remove(&(t, k));
         }
@@ -323,6 +413,7 @@ impl Db {
             }
             if let Some((_, k)) = self.expiry.pop_first() {
                 self.map.remove(&k);
+                self.unmeasure(&k);
                 if let Some(o) = &mut self.scan {
                     o.remove(&k);
                 }
@@ -353,6 +444,10 @@ impl Db {
     }
 
     pub fn clear(&mut self) {
+        if let Some(m) = &mut self.mem {
+            m.sizes.clear();
+            m.total = 0;
+        }
         self.map.clear();
         self.expiry.clear();
         self.field_ttls.clear();

@@ -90,6 +90,16 @@ impl ScanOrder {
         }
     }
 
+    /// The first key whose position is at or after `h` (wrapping round): a key drawn at
+    /// random when `h` is, as the positions are hashes.
+    pub fn key_from(&self, h: u64) -> Option<&Bytes> {
+        let g = self.groups.range(h..).next().or_else(|| self.groups.iter().next())?.1;
+        match g {
+            Group::One(k) => Some(k),
+            Group::Many(ks) => ks.first(),
+        }
+    }
+
     /// From `cursor` on, whole groups until at least `count` keys: the keys and the next
     /// cursor (0 when the walk is complete).
     pub fn scan(&self, cursor: u64, count: usize) -> (u64, Vec<Bytes>) {

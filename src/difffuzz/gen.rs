@@ -30,7 +30,7 @@ pub const UNSAFE_PARAMS: &[(&str, &str)] = &[
     ("save", "starts background saves on the wall clock"),
     ("appendonly", "starts an AOF rewrite (fork, files)"),
     ("appendfsync", "AOF only"),
-    ("maxmemory", "eviction is not modelled yet (issue 12)"),
+    ("maxmemory", "used memory is the fake's estimate: OOM and evictions start at other sizes than on redis-server"),
     ("timeout", "closes idle connections on the wall clock"),
     ("maxclients", "refuses connections in the TCP accept loop, which the in-process fake has not"),
     ("client-output-buffer-limit", "disconnects the driver's own clients on the oracle"),

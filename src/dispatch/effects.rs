@@ -173,6 +173,11 @@ pub fn active_expire(shared: &Shared, st: &mut State, now: i64) {
 pub fn after_command(shared: &Shared, st: &mut State, dirty: &mut Vec<(usize, Vec<u8>)>, now: i64) {
     st.stats.changes_since_save += dirty.len() as u64;
     collect_logs(st);
+    if st.config.limits().maxmemory {
+        for (db, key) in dirty.iter() {
+            st.dbs[*db].remeasure(key);
+        }
+    }
     let signaled = std::mem::take(&mut st.signaled);
     if dirty.is_empty() {
         if !signaled.is_empty() {
@@ -241,6 +246,10 @@ pub fn config_changed(st: &mut State, p: &crate::spec::Profile, names: &[&[u8]])
         let pass = st.config.get("requirepass").as_bytes().to_vec();
         st.acl_mut(p).set_requirepass(&pass);
         acl_changed(st);
+    }
+    let sizing = [&b"maxmemory"[..], b"list-max-listpack-size", b"list-max-ziplist-size", b"stream-node-max-bytes"];
+    if names.iter().any(|n| sizing.iter().any(|s| n.eq_ignore_ascii_case(s))) {
+        crate::server::evict::configure(st);
     }
     let on = st.config.notify_flags() & crate::server::config::NOTIFY_NEW != 0 && notify::enabled(st);
     for db in &mut st.dbs {

@@ -400,6 +400,10 @@ pub(crate) fn call_serving(
                 }
                 return Err(multi::flag(sess, Reply::err(error::CROSSSLOT)));
             }
+            if st.config.limits().maxmemory && !crate::server::evict::perform(st, dirty) && grows_memory(sess, cmd, &p)
+            {
+                return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::OOM)));
+            }
             if sess.resp == 2 && !cmd.allowed_subscribed() && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) {
                 let e = Reply::err(error::only_subscribe_commands(&p, cmd.fullname));
                 return Err(multi::reject(&p, st, sess, cmd, e));
@@ -516,6 +520,21 @@ fn log_if_slow(st: &mut State, sess: &Session, argv: &[Vec<u8>], caller: Caller,
     let script = matches!(caller, Caller::Script { .. });
     let (peer, name) = if script { ("?:0", &[][..]) } else { (sess.addr.as_str(), sess.name.as_slice()) };
     crate::cmd::server::slowlog::record(st, argv, us, peer, name, now);
+}
+
+/// Whether a command may grow memory, for the OOM refusal: DENYOOM, EXEC of a transaction
+/// holding one, or any command queued in MULTI (but DISCARD, QUIT and RESET).
+fn grows_memory(sess: &Session, cmd: &CommandSpec, p: &Profile) -> bool {
+    if sess.multi.is_some() && !matches!(cmd.fullname, "exec" | "discard" | "quit" | "reset") {
+        return true;
+    }
+    if cmd.fullname == "exec" {
+        return sess
+            .multi
+            .as_ref()
+            .is_some_and(|m| m.queue.iter().any(|argv| resolve(p, argv).is_ok_and(|c| c.has_flag("DENYOOM"))));
+    }
+    cmd.has_flag("DENYOOM")
 }
 
 /// Cluster mode: whether the keys of `argv` (of EXEC: of the queued commands) are in

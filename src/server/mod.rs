@@ -11,6 +11,7 @@ pub mod clients;
 mod clock;
 pub mod cluster;
 pub mod config;
+pub mod evict;
 pub mod log;
 pub mod notify;
 pub mod pubsub;
@@ -37,6 +38,8 @@ pub const DATABASES: usize = 16;
 /// Server-wide counters reported by INFO.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
+    /// Keys evicted for `maxmemory`.
+    pub evicted_keys: u64,
     /// INFO's `acl_access_denied_*`, in [`crate::acl::Reason`]'s order (cmd, key, auth, channel).
     pub acl_denied: [u64; 4],
     pub commands_processed: u64,

@@ -81,11 +81,7 @@ fn human(n: u64) -> String {
 
 /// What the fake's data costs, as INFO's memory figures (an estimate that grows with it).
 pub(crate) fn used_memory(ctx: &Ctx<'_>) -> (u64, u64) {
-    const STARTUP: u64 = 866_000;
-    let keys: usize = ctx.st.dbs.iter().map(|d| d.len()).sum();
-    let clients = ctx.st.clients.len() as u64;
-    let dataset = keys as u64 * 64;
-    (STARTUP + clients * 22_000 + dataset, dataset)
+    crate::server::evict::used_memory(ctx.st)
 }
 
 fn server(ctx: &Ctx<'_>, v: V) -> String {
@@ -104,7 +100,8 @@ fn server(ctx: &Ctx<'_>, v: V) -> String {
         s.when(v.valkey(8, 1), "valkey_release_stage", "ga");
     }
     s.f("redis_git_sha1", "00000000").f("redis_git_dirty", 0).f("redis_build_id", "0");
-    s.f(if v.valkey(8, 0) { "server_mode" } else { "redis_mode" }, "standalone");
+    let mode = if ctx.st.config.limits().cluster { "cluster" } else { "standalone" };
+    s.f(if v.valkey(8, 0) { "server_mode" } else { "redis_mode" }, mode);
     s.f("os", "Linux fakeredis x86_64").f("arch_bits", 64);
     s.when(!v.keydb(), "monotonic_clock", "POSIX clock_gettime");
     s.f("multiplexing_api", "epoll");
@@ -264,7 +261,9 @@ fn stats(ctx: &Ctx<'_>, v: V) -> String {
     s.when(v.redis(8, 6), "expired_keys_active", 0).when(v.valkey(9, 0), "expired_fields", st.expired_subkeys);
     s.f("expired_stale_perc", "0.00");
     s.when(v.valkey(9, 0), "expired_keys_with_volatile_items_stale_perc", "0.00");
-    s.f("expired_time_cap_reached_count", 0).f("expire_cycle_cpu_milliseconds", 0).f("evicted_keys", 0);
+    s.f("expired_time_cap_reached_count", 0)
+        .f("expire_cycle_cpu_milliseconds", 0)
+        .f("evicted_keys", ctx.st.stats.evicted_keys);
     if v.r(7, 0) {
         s.f("evicted_clients", 0);
         s.when(v.redis(7, 4) || v.valkey(8, 0), "evicted_scripts", 0);

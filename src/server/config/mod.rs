@@ -46,6 +46,8 @@ pub struct ConfigLimits {
     pub enc: crate::db::Encodings,
     /// `cluster-enabled` (set at startup only).
     pub cluster: bool,
+    /// `maxmemory` is set: keys are accounted and evicted.
+    pub maxmemory: bool,
 }
 
 impl Default for Config {
@@ -59,6 +61,7 @@ impl Default for Config {
             notify: 0,
             enc: crate::db::Encodings::default(),
             cluster: false,
+            maxmemory: false,
         };
         let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
         let value = |p: &params::Param| if p.name == "dir" { cwd.clone() } else { p.default.to_string() };
@@ -136,6 +139,7 @@ impl Config {
             notify: parse_events(self.get("notify-keyspace-events")).unwrap_or(0),
             enc: self.encodings(),
             cluster: self.get("cluster-enabled") == "yes",
+            maxmemory: self.get_i64("maxmemory") > 0,
         }
     }
 

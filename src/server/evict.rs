@@ -1,0 +1,83 @@
+//! `maxmemory`: the memory figure eviction compares with it and Redis's `performEvictions`.
+//! While `maxmemory` is set every key's MEMORY USAGE is accounted ([`crate::db::Db::account`],
+//! kept up to date by the dispatcher after each command), so the figure grows with the data
+//! as Redis's does. Before a client's command, keys are evicted by the policy until the
+//! figure is under the limit; when nothing more can go, commands that may grow memory
+//! (`DENYOOM`) are refused with Redis's OOM error.
+//!
+//! Candidates are drawn as Redis draws them: `maxmemory-samples` keys from each database
+//! (from the keys with a TTL for the `volatile-*` policies), the best of them evicted: the
+//! least recently used for LRU, the soonest to expire for TTL, any for random. The fake
+//! keeps no LFU counters, so the LFU policies rank by recency as LRU does.
+
+use super::{notify, State};
+use crate::server::config::NOTIFY_EVICTED;
+
+/// The startup figure of INFO's `used_memory` (an empty redis-server 7.0).
+pub const STARTUP: u64 = 866_000;
+/// What a connected client adds (its buffers).
+pub const PER_CLIENT: u64 = 22_000;
+
+/// INFO's `used_memory` and `used_memory_dataset`: the accounted keys while `maxmemory`
+/// is set, else a cheap estimate by key count.
+pub fn used_memory(st: &State) -> (u64, u64) {
+    let clients = st.clients.len() as u64;
+    let accounted: Option<usize> = st.dbs.iter().map(|d| d.mem_total()).sum();
+    let dataset = match accounted {
+        Some(n) => n as u64,
+        None => st.dbs.iter().map(|d| d.len() as u64).sum::<u64>() * 64,
+    };
+    (STARTUP + clients * PER_CLIENT + dataset, dataset)
+}
+
+/// After CONFIG SET (or startup): accounting on exactly while `maxmemory` is set.
+pub fn configure(st: &mut State) {
+    let on = (st.config.get_i64("maxmemory") > 0).then(|| {
+        let fill = st.config.get_i64("list-max-listpack-size");
+        (fill, usize::try_from(st.config.get_i64("stream-node-max-bytes")).unwrap_or(4096))
+    });
+    for db in &mut st.dbs {
+        db.account(on);
+    }
+}
+
+/// `performEvictions`: evicts until under `maxmemory`; false when still over with nothing
+/// (more) to evict, or under `noeviction`. The evicted keys are added to `dirty`.
+pub fn perform(st: &mut State, dirty: &mut Vec<(usize, Vec<u8>)>) -> bool {
+    let max = st.config.get_i64("maxmemory");
+    if max <= 0 {
+        return true;
+    }
+    let policy = st.config.get("maxmemory-policy").to_string();
+    let samples = usize::try_from(st.config.get_i64("maxmemory-samples")).unwrap_or(5).max(1);
+    loop {
+        if used_memory(st).0 <= max as u64 {
+            return true;
+        }
+        if policy == "noeviction" {
+            return false;
+        }
+        let volatile = policy.starts_with("volatile");
+        let seed = st.next_random();
+        let mut best: Option<(i64, usize, bytes::Bytes)> = None;
+        for (i, db) in st.dbs.iter_mut().enumerate() {
+            for (k, e) in db.sample(samples, volatile, seed ^ (i as u64).wrapping_mul(0x9e37_79b9)) {
+                let score = if policy.ends_with("ttl") {
+                    e.expire_at.unwrap_or(i64::MAX)
+                } else if policy.ends_with("random") {
+                    0
+                } else {
+                    e.accessed_ms
+                };
+                if best.as_ref().is_none_or(|b| score < b.0) {
+                    best = Some((score, i, k));
+                }
+            }
+        }
+        let Some((_, db, key)) = best else { return false };
+        st.dbs[db].remove(&key);
+        st.stats.evicted_keys += 1;
+        notify::publish(st, db, NOTIFY_EVICTED, "evicted", &key);
+        dirty.push((db, key.to_vec()));
+    }
+}
