@@ -856,3 +856,8 @@ pub fn cluster_bad_epoch(word: &[u8]) -> Vec<u8> {
 }
 
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+pub const DEBUG_PACKED_THRESHOLD: &str = "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
+pub const DEBUG_RELOAD_OPTIONS: &str = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+pub const DEBUG_PUSH_RESP2: &str = "ERR RESP2 is not supported by this command";
+pub const DEBUG_PROTOCOL_TYPE: &str = "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";

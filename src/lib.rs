@@ -28,7 +28,7 @@
 //! - [`cmd`]: handwritten handlers, one module per spec group (`cmd/server/` is a folder:
 //!   `mod.rs` for CONFIG and friends, `info.rs` for INFO's sections per server and version,
 //!   `standalone.rs` for a standalone master's persistence, replication, MODULE and
-//!   cluster-only answers, `slowlog.rs` for SLOWLOG, `latency.rs` for LATENCY, `memory.rs` for MEMORY,
+//!   cluster-only answers, `slowlog.rs` for SLOWLOG, `latency.rs` for LATENCY, `memory.rs` for MEMORY, `debug.rs` for DEBUG,
 //!   `command.rs` for COMMAND, `command/dragonfly.rs` for Dragonfly's own COMMAND replies;
 //!   `cmd/sorted_set/` too: `mod.rs` for ZADD and the reads, `range.rs`, `store.rs`,
 //!   `pop.rs`). `list.rs`, `hash.rs` (+ `hash_ttl.rs`: field expiration), `set.rs`,

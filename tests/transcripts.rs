@@ -69,6 +69,8 @@ struct Transcript {
     fake_only: bool,
     /// `@cluster`: the server runs in cluster mode, one node serving all 16384 slots.
     cluster: bool,
+    /// `@config name value`: startup parameters (redis-server's `--name value`).
+    config: Vec<(String, String)>,
     steps: Vec<Step>,
 }
 
@@ -98,6 +100,7 @@ fn parse_transcript(path: &Path) -> Transcript {
         profile: Profile::redis(7, 0, 15),
         fake_only: false,
         cluster: false,
+        config: vec![],
         steps: vec![],
     };
     let mut pending = Directives::default();
@@ -119,6 +122,10 @@ fn parse_transcript(path: &Path) -> Transcript {
                     t.fake_only = true;
                 }
                 "cluster" => t.cluster = true,
+                "config" => {
+                    let (n, v) = rest.trim().split_once(' ').unwrap_or_else(|| panic!("{at}: @config name value"));
+                    t.config.push((n.to_string(), v.trim().to_string()));
+                }
                 other => panic!("{at}: unknown header @{other}"),
             }
             i += 1;
@@ -516,6 +523,9 @@ fn transcripts_against_the_fake() {
             if t.cluster {
                 server.set_startup_config("cluster-enabled", "yes").expect("cluster mode");
             }
+            for (n, v) in &t.config {
+                server.set_startup_config(n, v).unwrap_or_else(|e| panic!("@config {n} {v}: {e}"));
+            }
             let mut fake = Fake { server, clients: BTreeMap::new() };
             let (n, f) = run(t, &mut fake);
             (file_name(t), n, f)
@@ -532,10 +542,11 @@ fn transcripts_against_redis_server() {
         .filter(|t| !t.fake_only)
         .enumerate()
         .map(|(n, t)| {
+            let extra: Vec<String> = t.config.iter().flat_map(|(n, v)| [format!("--{n}"), v.clone()]).collect();
             let real = if t.cluster {
                 common::start_cluster(&bin, &format!("transcript-{n}"))
             } else {
-                common::start(&bin, &format!("transcript-{n}"))
+                common::start_with(&bin, &format!("transcript-{n}"), &extra)
             };
             let mut target = Real { port: real.port, clients: BTreeMap::new() };
             let (c, f) = run(t, &mut target);

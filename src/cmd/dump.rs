@@ -75,7 +75,8 @@ pub fn restore(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         return Err(Reply::err(error::RESTORE_TTL_NEGATIVE));
     }
     let f = format(ctx);
-    crate::rdb::unseal(payload, f.version).ok_or(Reply::err(error::DUMP_PAYLOAD_BAD))?;
+    let verify = !ctx.st.skip_checksum;
+    crate::rdb::unseal_with(payload, f.version, verify).ok_or(Reply::err(error::DUMP_PAYLOAD_BAD))?;
     // Redis reads the value from the whole argument, footer included: a body that runs
     // short reads on into the footer, and bytes left over are ignored.
     let enc = ctx.enc();

@@ -137,6 +137,11 @@ pub struct State {
     pub last_save_s: Option<i64>,
     /// Cluster mode's current epoch and this node's config epoch.
     pub cluster_epochs: (u64, u64),
+    /// DEBUG SET-ACTIVE-EXPIRE and PAUSE-CRON: whether the active expiry cycle runs.
+    pub active_expire_enabled: bool,
+    pub cron_paused: bool,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE takes any checksum.
+    pub skip_checksum: bool,
     /// The ACL users and log, made on first use (until then: the untouched default user).
     pub acl: Option<Box<crate::acl::Acl>>,
     /// The Lua state and its scripts, made on the first script command.
@@ -167,6 +172,9 @@ impl State {
             slowlog: Default::default(),
             last_save_s: None,
             cluster_epochs: (0, 0),
+            active_expire_enabled: true,
+            cron_paused: false,
+            skip_checksum: false,
             acl: None,
             #[cfg(feature = "lua")]
             scripts: None,
@@ -216,7 +224,8 @@ impl State {
     /// (`dispatch::effects`).
     pub fn active_expire(&mut self, now: i64) {
         let mut fields = 0;
-        for db in &mut self.dbs {
+        let on = self.active_expire_enabled && !self.cron_paused;
+        for db in self.dbs.iter_mut().filter(|_| on) {
             db.purge_expired(now);
             fields += db.purge_expired_fields(now);
         }

@@ -41,6 +41,13 @@ pub fn start(bin: &Path, tag: &str) -> Oracle {
     RedisProcess::start(bin, tag).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// [`start`] with startup parameters (`--name value` words).
+#[allow(dead_code)]
+pub fn start_with(bin: &Path, tag: &str, extra: &[String]) -> Oracle {
+    let words: Vec<&str> = extra.iter().map(String::as_str).collect();
+    RedisProcess::start_with(bin, tag, &words).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// [`start`] in cluster mode: the node takes all 16384 slots and is polled (bounded) until
 /// its cluster state is `ok` (a new node waits two seconds before it serves writes).
 pub fn start_cluster(bin: &Path, tag: &str) -> Oracle {

@@ -23,7 +23,8 @@ Parsing rules this tool uses (the Rust harness should agree):
   * Every command reads exactly one reply, except one whose expected line is `(blocked)`:
     its reply is left unread; or `(no reply)`: the server sends none. `N<` reads client N's next frame (a push, a blocked reply).
 
-A file with the header `@cluster` runs on a server in cluster mode that serves all 16384 slots.
+A file with the header `@cluster` runs on a server in cluster mode that serves all 16384 slots;
+`@config name value` headers start the server with `--name value`.
 
 With --start, a fresh `redis-server --port <free> --save '' --appendonly no` is launched in a
 temporary directory for each file and killed afterwards. With --port, the given server is used
@@ -348,6 +349,8 @@ def parse_transcript(path, lines):
                 raise TranscriptError("%s:%d: header after the first command" % (path, i + 1))
             name, _, rest = s[1:].partition(' ')
             headers[name] = rest.strip()
+            if name == 'config':
+                headers.setdefault('config-lines', []).append(rest.strip())
             i += 1
             continue
         m = DIRECTIVE_RE.match(s)
@@ -413,10 +416,13 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, cluster=False):
+    def __init__(self, binary, cluster=False, config=()):
         self.dir = tempfile.mkdtemp(prefix='fakeredis-record-')
         self.port = free_port()
         extra = ['--cluster-enabled', 'yes'] if cluster else []
+        for line in config:
+            name, value = line.split(' ', 1)
+            extra += ['--' + name, value.strip()]
         self.proc = subprocess.Popen(
             [binary, '--port', str(self.port), '--bind', '127.0.0.1', '--save', '',
              '--appendonly', 'no', '--dir', self.dir, '--daemonize', 'no',
@@ -510,7 +516,8 @@ def run_file(path, args):
 
     server = None
     if args.start:
-        server = Server(args.redis_server, cluster='cluster' in headers)
+        server = Server(args.redis_server, cluster='cluster' in headers,
+                        config=headers.get('config-lines', []))
         port = server.port
         if 'cluster' in headers:
             # One node with every slot; a new node serves writes only after two seconds.

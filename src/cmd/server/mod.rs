@@ -3,6 +3,7 @@
 //! `info.rs`.
 
 pub mod command;
+pub mod debug;
 mod info;
 pub mod latency;
 pub mod memory;
