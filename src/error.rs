@@ -861,3 +861,5 @@ pub const DEBUG_PACKED_THRESHOLD: &str = "ERR argument must be a memory value bi
 pub const DEBUG_RELOAD_OPTIONS: &str = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
 pub const DEBUG_PUSH_RESP2: &str = "ERR RESP2 is not supported by this command";
 pub const DEBUG_PROTOCOL_TYPE: &str = "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
+
+pub const NO_SHUTDOWN_IN_PROGRESS: &str = "ERR No shutdown in progress.";

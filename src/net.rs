@@ -151,9 +151,15 @@ where
     server.shared.port.store(port, Ordering::Relaxed);
     let mut conns = JoinSet::new();
     tokio::pin!(shutdown);
+    // SHUTDOWN is looked for between accepts (the connections close on their own).
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
     loop {
+        if server.is_stopped() {
+            break;
+        }
         tokio::select! {
             () = &mut shutdown => break,
+            _ = tick.tick() => {}
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     conns.spawn(connection(server.clone(), stream, peer));

@@ -398,3 +398,39 @@ fn idle_timeout_closes_on_the_virtual_clock() {
     server.advance(Duration::from_millis(2500));
     assert_eq!(read_to_close(&mut s), b"");
 }
+
+/// SHUTDOWN: no reply, the connection closes, the other clients are dropped and the port
+/// stops listening, as when redis-server exits; ABORT and bad options first answer errors.
+#[test]
+fn shutdown_stops_the_server() {
+    let (server, tcp) = start();
+    let mut a = connect(&tcp);
+    let mut b = connect(&tcp);
+    b.write_all(&cmd(&["PING"])).unwrap();
+    expect_bytes(&mut b, b"+PONG\r\n");
+    a.write_all(&cmd(&["SHUTDOWN", "ABORT"])).unwrap();
+    expect_bytes(&mut a, b"-ERR No shutdown in progress.\r\n");
+    a.write_all(&cmd(&["SHUTDOWN", "SAVE", "NOSAVE"])).unwrap();
+    expect_bytes(&mut a, b"-ERR syntax error\r\n");
+    a.write_all(&cmd(&["SHUTDOWN", "NOSAVE"])).unwrap();
+    let mut rest = Vec::new();
+    a.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "no reply: {:?}", String::from_utf8_lossy(&rest));
+    // The other connection is closed; once the listener is gone, nothing connects.
+    let _ = b.write_all(&cmd(&["PING"]));
+    let mut got = Vec::new();
+    let _ = b.read_to_end(&mut got);
+    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+    assert!(server.is_stopped());
+    let mut refused = false;
+    for _ in 0..200 {
+        if TcpStream::connect(tcp.local_addr()).is_err() {
+            refused = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(refused, "the port still accepts connections");
+    let mut embedded = server.client();
+    assert!(embedded.execute(&[b"PING".to_vec()]).is_err(), "an embedded client is dropped too");
+}

@@ -90,6 +90,11 @@ pub fn submit(
     let mut dirty = Vec::new();
     st.current = sess.id;
     let reply = call(shared, st, sess, argv, (now, now_us), Caller::Client, &mut dirty);
+    if shared.is_stopped() {
+        // SHUTDOWN: no reply, the connection goes as the server does.
+        sess.closing = true;
+        return Err(ClientError::ConnectionDropped);
+    }
     let block = sess.block.take();
     effects::after_command(shared, st, &mut dirty, now);
     st.current = 0;

@@ -239,6 +239,7 @@ pub struct Shared {
     pub clock: Clock,
     state: parking_lot::Mutex<State>,
     failing: AtomicBool,
+    stopped: AtomicBool,
     next_client_id: AtomicU64,
     pub started_ms: i64,
     pub run_id: String,
@@ -296,8 +297,22 @@ impl Shared {
         }
     }
 
+    /// The failure switch is on, or SHUTDOWN stopped the server: clients are dropped.
     pub fn is_failing(&self) -> bool {
-        self.failing.load(Ordering::Relaxed)
+        self.failing.load(Ordering::Relaxed) || self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// SHUTDOWN ran: the server serves no one any more (the TCP server stops listening).
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// SHUTDOWN: stops the server for good and wakes every waiting client to find out.
+    pub fn stop(&self, st: &State) {
+        self.stopped.store(true, Ordering::Relaxed);
+        for c in st.clients.values() {
+            c.signal.notify();
+        }
     }
 
     pub fn next_client_id(&self) -> u64 {
@@ -346,6 +361,7 @@ impl Server {
                 clock,
                 state: parking_lot::Mutex::new(State::new()),
                 failing: AtomicBool::new(false),
+                stopped: AtomicBool::new(false),
                 next_client_id: AtomicU64::new(1),
                 started_ms,
                 run_id,
@@ -394,6 +410,11 @@ impl Server {
 
     pub fn is_failing(&self) -> bool {
         self.shared.is_failing()
+    }
+
+    /// Whether SHUTDOWN stopped the server (embedded: every client call fails from then on).
+    pub fn is_stopped(&self) -> bool {
+        self.shared.is_stopped()
     }
 
     /// Opens a new embedded client (a new connection, as far as the server can tell).

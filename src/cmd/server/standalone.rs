@@ -184,3 +184,41 @@ pub fn readwrite(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
 pub fn asking(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
     cluster_only(ctx)
 }
+
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (overlay `walk`; 6.2: one of NOSAVE|SAVE):
+/// the server stops (nothing to save and no replica to wait for), the connection goes
+/// without a reply, and every other client is dropped; ABORT has no shutdown to abort.
+pub fn shutdown(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let p = ctx.profile();
+    let (mut save, mut nosave, mut abort, mut other) = (false, false, false, false);
+    if !p.redis_at_least(7, 0) && words.len() > 1 {
+        return Err(Reply::err(error::SYNTAX));
+    }
+    for w in words {
+        match w.to_ascii_lowercase().as_slice() {
+            b"nosave" => nosave = true,
+            b"save" => save = true,
+            b"now" | b"force" if p.redis_at_least(7, 0) => other = true,
+            b"abort" if p.redis_at_least(7, 0) => abort = true,
+            _ => return Err(Reply::err(error::SYNTAX)),
+        }
+    }
+    if (abort && (save || nosave || other)) || (save && nosave) {
+        return Err(Reply::err(error::SYNTAX));
+    }
+    if abort {
+        return Err(Reply::err(error::NO_SHUTDOWN_IN_PROGRESS));
+    }
+    let saving = save || (!nosave && !ctx.st.config.get("save").is_empty());
+    let name = if p.is(crate::spec::ServerKind::Valkey) { "Valkey" } else { "Redis" };
+    let level = ctx.st.config.get("loglevel").to_string();
+    let log = |m: &str| ctx.shared.log(&level, crate::server::log::LogLevel::Warning, m.as_bytes());
+    log("User requested shutdown...");
+    if saving {
+        log("Saving the final RDB snapshot before exiting.");
+        log("DB saved on disk");
+    }
+    log(&format!("{name} is now ready to exit, bye bye..."));
+    ctx.shared.stop(ctx.st);
+    Ok(Reply::OK)
+}
