@@ -386,7 +386,7 @@ pub fn object_idletime(ctx: &mut Ctx<'_>, a: ObjectIdletime<'_>) -> CmdResult {
     Ok(Reply::Int((now - last).max(0) / 1000))
 }
 
-/// OBJECT FREQ key: only under an LFU policy.
+/// OBJECT FREQ key: only under an LFU policy; the key's logarithmic counter, decayed.
 pub fn object_freq(ctx: &mut Ctx<'_>, a: ObjectFreq<'_>) -> CmdResult {
     let now = ctx.now;
     if ctx.db().peek(a.key, now).is_none() {
@@ -395,7 +395,8 @@ pub fn object_freq(ctx: &mut Ctx<'_>, a: ObjectFreq<'_>) -> CmdResult {
     if !lfu_policy(ctx) {
         return Err(Reply::err(error::LFU_NOT_SELECTED));
     }
-    Ok(Reply::Int(5))
+    let now = ctx.now;
+    Ok(Reply::Int(i64::from(ctx.db().lfu_freq(a.key, now).unwrap_or(crate::db::LFU_INIT))))
 }
 
 /// OBJECT HELP.

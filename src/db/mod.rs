@@ -91,6 +91,57 @@ pub struct Db {
     /// Each key's MEMORY USAGE and their sum, kept while `maxmemory` is set (nothing is
     /// measured otherwise).
     mem: Option<Box<MemBook>>,
+    /// Each key's LFU counter, kept while the maxmemory policy is an LFU one.
+    lfu: Option<Box<Lfu>>,
+}
+
+/// Redis's LFU counters (8 bits, logarithmic, decaying by the minute since the last access).
+#[derive(Debug, Default, Clone)]
+struct Lfu {
+    counters: HashMap<Bytes, u8>,
+    log_factor: u32,
+    decay_minutes: u32,
+    rng: u64,
+}
+
+/// A key drawn for eviction and what the policies rank it by.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub key: Bytes,
+    pub accessed_ms: i64,
+    pub expire_at: Option<i64>,
+    pub freq: u8,
+}
+
+/// A new key's LFU counter (`LFU_INIT_VAL`).
+pub const LFU_INIT: u8 = 5;
+
+impl Lfu {
+    /// `LFUDecrAndReturn`: the counter less one per `lfu-decay-time` minutes since `last_ms`.
+    fn decayed(&self, counter: u8, last_ms: i64, now: i64) -> u8 {
+        let minutes = |ms: i64| (ms.max(0) / 60_000) & 0xffff;
+        let (now_m, last_m) = (minutes(now), minutes(last_ms));
+        let elapsed = if now_m >= last_m { now_m - last_m } else { 65535 - last_m + now_m };
+        let periods = if self.decay_minutes > 0 { elapsed / i64::from(self.decay_minutes) } else { 0 };
+        u8::try_from(i64::from(counter) - periods).unwrap_or(0)
+    }
+
+    /// `LFULogIncr`: up by one with probability 1 / ((counter - 5) * log_factor + 1).
+    fn incremented(&mut self, counter: u8) -> u8 {
+        if counter == 255 {
+            return 255;
+        }
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let r = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
+        let base = f64::from(counter.saturating_sub(LFU_INIT));
+        if r < 1.0 / (base * f64::from(self.log_factor) + 1.0) {
+            counter + 1
+        } else {
+            counter
+        }
+    }
 }
 
 /// The maxmemory accounting of a database.
@@ -163,6 +214,14 @@ impl Db {
         let e = self.map.get_mut(key)?;
         if self.no_touch {
             return Some(e);
+        }
+        if let Some(l) = &mut self.lfu {
+            let c = l.counters.get(key).copied().unwrap_or(LFU_INIT);
+            let c = l.decayed(c, e.accessed_ms, now);
+            let c = l.incremented(c);
+            if let Some(slot) = l.counters.get_mut(key) {
+                *slot = c;
+            }
         }
         e.accessed_ms = now;
         if let Some(n) = e.value.shared_int() {
@@ -288,6 +347,9 @@ impl Db {
         if let Some(o) = &mut self.scan {
             o.insert(&k);
         }
+        if let Some(l) = &mut self.lfu {
+            l.counters.insert(k.clone(), LFU_INIT);
+        }
         self.map.insert(k.clone(), entry);
         self.remeasure(&k);
     }
@@ -320,6 +382,28 @@ impl Db {
         self.mem = Some(Box::new(book));
     }
 
+    /// Starts (every key at the initial counter), retunes or (None) stops the LFU counters,
+    /// with `lfu-log-factor` and `lfu-decay-time`.
+    pub fn set_lfu(&mut self, on: Option<(u32, u32)>) {
+        let Some((log_factor, decay_minutes)) = on else {
+            self.lfu = None;
+            return;
+        };
+        if let Some(l) = &mut self.lfu {
+            (l.log_factor, l.decay_minutes) = (log_factor, decay_minutes);
+            return;
+        }
+        let counters = self.map.keys().map(|k| (k.clone(), LFU_INIT)).collect();
+        self.lfu = Some(Box::new(Lfu { counters, log_factor, decay_minutes, rng: 0x9e37_79b9_7f4a_7c15 }));
+    }
+
+    /// OBJECT FREQ: the key's LFU counter decayed to `now`, while the counters are kept.
+    pub fn lfu_freq(&self, key: &[u8], now: i64) -> Option<u8> {
+        let l = self.lfu.as_ref()?;
+        let e = self.map.get(key)?;
+        Some(l.decayed(l.counters.get(key).copied().unwrap_or(LFU_INIT), e.accessed_ms, now))
+    }
+
     /// The accounted memory of the keys, if accounting is on.
     pub fn mem_total(&self) -> Option<usize> {
         self.mem.as_ref().map(|m| m.total)
@@ -340,6 +424,9 @@ impl Db {
     }
 
     fn unmeasure(&mut self, key: &[u8]) {
+        if let Some(l) = &mut self.lfu {
+            l.counters.remove(key);
+        }
         if let Some(book) = &mut self.mem {
             if let Some(old) = book.sizes.remove(key) {
                 book.total -= old;
@@ -347,8 +434,9 @@ impl Db {
         }
     }
 
-    /// Up to `n` keys picked at random (with TTLs only when `volatile`), for eviction.
-    pub fn sample(&mut self, n: usize, volatile: bool, seed: u64) -> Vec<(Bytes, &Entry)> {
+    /// Up to `n` keys picked at random (with TTLs only when `volatile`), for eviction, with
+    /// what the policies rank them by.
+    pub fn sample(&mut self, n: usize, volatile: bool, seed: u64, now: i64) -> Vec<Candidate> {
         if !volatile && self.scan.is_none() {
             self.scan = Some(ScanOrder::build(self.map.keys()));
         }
@@ -366,7 +454,8 @@ impl Db {
                 self.scan.as_ref().and_then(|o| o.key_from(x)).cloned()
             };
             if let Some((k, e)) = k.and_then(|k| self.map.get_key_value(&k)) {
-                out.push((k.clone(), e));
+                let freq = self.lfu_freq(k, now).unwrap_or(LFU_INIT);
+                out.push(Candidate { key: k.clone(), accessed_ms: e.accessed_ms, expire_at: e.expire_at, freq });
             }
         }
         out
@@ -444,6 +533,9 @@ impl Db {
     }
 
     pub fn clear(&mut self) {
+        if let Some(l) = &mut self.lfu {
+            l.counters.clear();
+        }
         if let Some(m) = &mut self.mem {
             m.sizes.clear();
             m.total = 0;

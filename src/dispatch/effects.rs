@@ -251,6 +251,10 @@ pub fn config_changed(st: &mut State, p: &crate::spec::Profile, names: &[&[u8]])
     if names.iter().any(|n| sizing.iter().any(|s| n.eq_ignore_ascii_case(s))) {
         crate::server::evict::configure(st);
     }
+    let lfu = [&b"maxmemory-policy"[..], b"lfu-log-factor", b"lfu-decay-time"];
+    if names.iter().any(|n| lfu.iter().any(|s| n.eq_ignore_ascii_case(s))) {
+        crate::server::evict::configure_lfu(st);
+    }
     let on = st.config.notify_flags() & crate::server::config::NOTIFY_NEW != 0 && notify::enabled(st);
     for db in &mut st.dbs {
         db.log_new = on;

@@ -405,7 +405,9 @@ pub(crate) fn call_serving(
                 }
                 return Err(multi::flag(sess, Reply::err(error::CROSSSLOT)));
             }
-            if st.config.limits().maxmemory && !crate::server::evict::perform(st, dirty) && grows_memory(sess, cmd, &p)
+            if st.config.limits().maxmemory
+                && !crate::server::evict::perform(st, now, dirty)
+                && grows_memory(sess, cmd, &p)
             {
                 return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::OOM)));
             }

@@ -7,8 +7,9 @@
 //!
 //! Candidates are drawn as Redis draws them: `maxmemory-samples` keys from each database
 //! (from the keys with a TTL for the `volatile-*` policies), the best of them evicted: the
-//! least recently used for LRU, the soonest to expire for TTL, any for random. The fake
-//! keeps no LFU counters, so the LFU policies rank by recency as LRU does.
+//! least recently used for LRU, the least frequently used for LFU (Redis's logarithmic,
+//! decaying counters, kept while an LFU policy is set), the soonest to expire for TTL,
+//! any for random.
 
 use super::{notify, State};
 use crate::server::config::NOTIFY_EVICTED;
@@ -30,6 +31,17 @@ pub fn used_memory(st: &State) -> (u64, u64) {
     (STARTUP + clients * PER_CLIENT + dataset, dataset)
 }
 
+/// After CONFIG SET (or startup): LFU counters exactly while the policy is an LFU one.
+pub fn configure_lfu(st: &mut State) {
+    let on = st.config.get("maxmemory-policy").ends_with("lfu").then(|| {
+        let n = |name| u32::try_from(st.config.get_i64(name)).unwrap_or(0);
+        (n("lfu-log-factor"), n("lfu-decay-time"))
+    });
+    for db in &mut st.dbs {
+        db.set_lfu(on);
+    }
+}
+
 /// After CONFIG SET (or startup): accounting on exactly while `maxmemory` is set.
 pub fn configure(st: &mut State) {
     let on = (st.config.get_i64("maxmemory") > 0).then(|| {
@@ -43,7 +55,7 @@ pub fn configure(st: &mut State) {
 
 /// `performEvictions`: evicts until under `maxmemory`; false when still over with nothing
 /// (more) to evict, or under `noeviction`. The evicted keys are added to `dirty`.
-pub fn perform(st: &mut State, dirty: &mut Vec<(usize, Vec<u8>)>) -> bool {
+pub fn perform(st: &mut State, now: i64, dirty: &mut Vec<(usize, Vec<u8>)>) -> bool {
     let max = st.config.get_i64("maxmemory");
     if max <= 0 {
         return true;
@@ -61,16 +73,19 @@ pub fn perform(st: &mut State, dirty: &mut Vec<(usize, Vec<u8>)>) -> bool {
         let seed = st.next_random();
         let mut best: Option<(i64, usize, bytes::Bytes)> = None;
         for (i, db) in st.dbs.iter_mut().enumerate() {
-            for (k, e) in db.sample(samples, volatile, seed ^ (i as u64).wrapping_mul(0x9e37_79b9)) {
+            for c in db.sample(samples, volatile, seed ^ (i as u64).wrapping_mul(0x9e37_79b9), now) {
                 let score = if policy.ends_with("ttl") {
-                    e.expire_at.unwrap_or(i64::MAX)
+                    c.expire_at.unwrap_or(i64::MAX)
                 } else if policy.ends_with("random") {
                     0
+                } else if policy.ends_with("lfu") {
+                    // The least frequent first, the least recent among equals.
+                    (i64::from(c.freq) << 43) + c.accessed_ms.clamp(0, (1 << 43) - 1)
                 } else {
-                    e.accessed_ms
+                    c.accessed_ms
                 };
                 if best.as_ref().is_none_or(|b| score < b.0) {
-                    best = Some((score, i, k));
+                    best = Some((score, i, c.key));
                 }
             }
         }
