@@ -103,8 +103,10 @@ pub fn restore(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         Some(s) if !lfu => now.saturating_sub(s.saturating_mul(1000)),
         _ => now,
     };
-    let _ = freq; // LFU counters are not modelled yet (OBJECT FREQ answers the initial 5).
     ctx.db().put_entry(key, Entry { value, expire_at, accessed_ms });
+    if let Some(f) = freq.filter(|_| lfu) {
+        ctx.db().set_lfu_counter(key, f as u8);
+    }
     ctx.touched(key);
     ctx.notify(NOTIFY_GENERIC, "restore", key);
     Ok(Reply::ok())

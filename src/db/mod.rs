@@ -397,6 +397,13 @@ impl Db {
         self.lfu = Some(Box::new(Lfu { counters, log_factor, decay_minutes, rng: 0x9e37_79b9_7f4a_7c15 }));
     }
 
+    /// RESTORE ... FREQ: sets the key's LFU counter, while the counters are kept.
+    pub fn set_lfu_counter(&mut self, key: &[u8], freq: u8) {
+        if let Some(slot) = self.lfu.as_mut().and_then(|l| l.counters.get_mut(key)) {
+            *slot = freq;
+        }
+    }
+
     /// OBJECT FREQ: the key's LFU counter decayed to `now`, while the counters are kept.
     pub fn lfu_freq(&self, key: &[u8], now: i64) -> Option<u8> {
         let l = self.lfu.as_ref()?;
