@@ -72,3 +72,65 @@ pub fn memory_usage(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let usage = ctx.db().find(key).map(|e| crate::db::memory::usage(key, e, samples, fill, node_bytes));
     Ok(usage.map_or(Reply::Nil, |n| Reply::Int(n as i64)))
 }
+
+/// MEMORY MALLOC-STATS: the fake's allocator is not jemalloc, which is what Redis says
+/// when built without it.
+pub fn memory_malloc_stats(_ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
+    Ok(Reply::bulk("Stats not supported for the current allocator"))
+}
+
+/// MEMORY STATS: Redis's fields, from the fake's memory figure (INFO's `used_memory`): the
+/// keys' accounted sizes, the databases' hash-table overheads, and an allocator that
+/// neither fragments nor keeps pages (its ratios are 1).
+pub fn memory_stats(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
+    let p = ctx.profile();
+    let seven = p.redis_at_least(7, 0);
+    let (total, dataset) = super::info::used_memory(ctx);
+    let startup = crate::server::evict::STARTUP;
+    let clients = ctx.st.clients.len() as u64 * crate::server::evict::PER_CLIENT;
+    let slots = |n: u64| if n == 0 { 0 } else { n.max(4).next_power_of_two() };
+    let entry = if seven { 40 } else { 24 };
+    let b = Reply::bulk;
+    let int = |n: u64| Reply::Int(n as i64);
+    let mut m: Vec<(Reply, Reply)> = vec![(b("peak.allocated"), int(total)), (b("total.allocated"), int(total))];
+    m.extend([(b("startup.allocated"), int(startup)), (b("replication.backlog"), int(0))]);
+    m.extend([(b("clients.slaves"), int(0)), (b("clients.normal"), int(clients))]);
+    if seven {
+        m.push((b("cluster.links"), int(0)));
+    }
+    m.extend([(b("aof.buffer"), int(0)), (b("lua.caches"), int(0))]);
+    if seven {
+        m.push((b("functions.caches"), int(200)));
+    }
+    let mut keys = 0u64;
+    for (i, db) in ctx.st.dbs.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
+        let (n, v) = (db.len() as u64, db.volatile_len() as u64);
+        keys += n;
+        let mut d = vec![(b("overhead.hashtable.main"), int(n * entry + slots(n) * 8))];
+        d.push((b("overhead.hashtable.expires"), int(v * 24 + slots(v) * 8)));
+        if seven {
+            d.push((b("overhead.hashtable.slot-to-keys"), int(0)));
+        }
+        m.push((Reply::bulk(format!("db.{i}")), Reply::Map(d)));
+    }
+    let overhead = total - dataset;
+    let net = total.saturating_sub(startup).max(1);
+    m.extend([(b("overhead.total"), int(overhead)), (b("keys.count"), int(keys))]);
+    m.push((b("keys.bytes-per-key"), int(if keys == 0 { 0 } else { net / keys })));
+    m.extend([
+        (b("dataset.bytes"), int(dataset)),
+        (b("dataset.percentage"), Reply::Double(dataset as f64 * 100.0 / net as f64)),
+    ]);
+    let pages = total.div_ceil(4096) * 4096;
+    m.extend([(b("peak.percentage"), Reply::Double(100.0)), (b("allocator.allocated"), int(total))]);
+    m.extend([(b("allocator.active"), int(pages)), (b("allocator.resident"), int(pages))]);
+    m.extend([(b("allocator-fragmentation.ratio"), Reply::Double(pages as f64 / total as f64))]);
+    m.extend([
+        (b("allocator-fragmentation.bytes"), int(pages - total)),
+        (b("allocator-rss.ratio"), Reply::Double(1.0)),
+    ]);
+    m.extend([(b("allocator-rss.bytes"), int(0)), (b("rss-overhead.ratio"), Reply::Double(1.0))]);
+    m.extend([(b("rss-overhead.bytes"), int(0)), (b("fragmentation"), Reply::Double(pages as f64 / total as f64))]);
+    m.push((b("fragmentation.bytes"), int(pages - total)));
+    Ok(Reply::Map(m))
+}
