@@ -14,7 +14,7 @@
 //! | [`Norm::Within`] | TTL, EXPIRETIME, OBJECT IDLETIME (1 s), PTTL, PEXPIRETIME (1000 ms) | integers: equal, or both non-negative and within the tolerance (the two servers ran the command microseconds apart) |
 //! | [`Norm::Scan`] | SCAN, SSCAN, HSCAN and ZSCAN (with values or scores: pairs) | cursors depend on the hash seed: a call from cursor 0 that both finish (cursor 0) returns the same set of keys; any other call returns a well-formed reply (cursor, distinct keys) on both |
 //! | [`Norm::Time`] | TIME | two bulk integers; seconds within 2 |
-//! | [`Norm::Shape`] | CLIENT ID, OBJECT FREQ | ids count connections, LFU counters are probabilistic: the same reply type |
+//! | [`Norm::Shape`] | CLIENT ID, OBJECT FREQ, MEMORY STATS, MEMORY USAGE | ids count connections, LFU counters are probabilistic, memory figures are allocator-made (MEMORY USAGE's exact values are checked by the transcripts): the same reply type |
 //! | [`Norm::Payload`] | DUMP | byte for byte, except a hashtable set or hash (RDB types 2 and 4), whose elements come in hash order: then the same type and length |
 //! | [`Norm::ClientFields`] | CLIENT LIST, CLIENT INFO | `id addr laddr fd age idle qbuf qbuf-free argv-mem multi-mem obl oll omem tot-mem rbs rbp` masked; every other field exact |
 //! | [`Norm::Hello`] | HELLO | the `id` value masked |
@@ -69,7 +69,7 @@ pub fn for_command(fullname: &str) -> Norm {
         "pttl" | "pexpiretime" => Norm::Within(1000),
         "scan" => Norm::Scan,
         "time" => Norm::Time,
-        "client|id" | "object|freq" => Norm::Shape,
+        "client|id" | "object|freq" | "memory|stats" | "memory|usage" => Norm::Shape,
         "client|list" | "client|info" => Norm::ClientFields,
         "hello" => Norm::Hello,
         "info" => Norm::Info,

@@ -222,6 +222,8 @@ const DENIED: &[&str] = &[
     "fcall_ro",
     "migrate",
     "module",
+    // The allocator's own report: jemalloc's on redis-server, none here.
+    "memory|malloc-stats",
     "monitor",
     // Redis's runs ten million additions, seconds per call.
     "pfselftest",

@@ -116,7 +116,7 @@ pub fn memory_stats(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
     let overhead = total - dataset;
     let net = total.saturating_sub(startup).max(1);
     m.extend([(b("overhead.total"), int(overhead)), (b("keys.count"), int(keys))]);
-    m.push((b("keys.bytes-per-key"), int(if keys == 0 { 0 } else { net / keys })));
+    m.push((b("keys.bytes-per-key"), int(net.checked_div(keys).unwrap_or(0))));
     m.extend([
         (b("dataset.bytes"), int(dataset)),
         (b("dataset.percentage"), Reply::Double(dataset as f64 * 100.0 / net as f64)),
