@@ -31,14 +31,18 @@ pub fn listpack_entry_size(v: &[u8]) -> usize {
         None if v.len() < 4096 => 2 + v.len(),
         None => 5 + v.len(),
     };
-    let back = match enc {
+    enc + backlen_size(enc)
+}
+
+/// The bytes of a listpack entry's back-length for an entry of `l` bytes (7 bits each).
+pub fn backlen_size(l: usize) -> usize {
+    match l {
         0..=127 => 1,
         128..=16382 => 2,
         16383..=2_097_150 => 3,
         2_097_151..=268_435_454 => 4,
         _ => 5,
-    };
-    enc + back
+    }
 }
 
 /// The byte and count limits of one quicklist node for `list-max-listpack-size` (`fill`),

@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 use bytes::Bytes;
 
 pub use hash::Hash;
-pub use list::{listpack_entry_size, node_exceeds, List};
+pub use list::{backlen_size, listpack_entry_size, node_exceeds, List};
 pub use scan::{scan_hash, ScanOrder};
 pub use set::{Set, SetEnc};
 pub use stream::{

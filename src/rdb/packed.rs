@@ -61,13 +61,7 @@ fn lp_entry(out: &mut Vec<u8>, v: &[u8]) {
 /// The back-length of an entry of `l` bytes: 7 bits per byte, most significant first,
 /// all but the first byte flagged, so that it reads from its last byte backwards.
 fn push_backlen(out: &mut Vec<u8>, l: u64) {
-    let n = match l {
-        0..=127 => 1,
-        128..=16382 => 2,
-        16383..=2_097_150 => 3,
-        2_097_151..=268_435_454 => 4,
-        _ => 5,
-    };
+    let n = crate::db::backlen_size(l as usize) as u32;
     for i in (0..n).rev() {
         let b = ((l >> (7 * i)) & 127) as u8;
         out.push(if i == n - 1 { b } else { b | 128 });

@@ -132,29 +132,12 @@ pub fn from_args(args: &[String]) -> String {
                 text.push_str("\"\" ");
             }
         } else {
-            text.push_str(&quote(a));
+            // Quoted as `sdscatrepr` quotes (split_args reads it back).
+            text.push_str(&crate::resp::render::quote(a.as_bytes()));
             text.push(' ');
         }
     }
     text
-}
-
-/// An argument as `sdscatrepr` writes it: double-quoted, with escapes.
-fn quote(s: &str) -> String {
-    let mut q = String::from("\"");
-    for b in s.bytes() {
-        match b {
-            b'\\' => q.push_str("\\\\"),
-            b'"' => q.push_str("\\\""),
-            b'\n' => q.push_str("\\n"),
-            b'\r' => q.push_str("\\r"),
-            b'\t' => q.push_str("\\t"),
-            0x20..=0x7e => q.push(b as char),
-            _ => q.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    q.push('"');
-    q
 }
 
 /// Redis's report for a bad config line (it then exits with status 1).
