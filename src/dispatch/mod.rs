@@ -490,6 +490,9 @@ pub(crate) fn call_serving(
     let reply = result.unwrap_or_else(|e| e);
     if matches!(counted, Some((_, true))) && caller != Caller::Retry && sess.block.is_none() {
         log_if_slow(st, sess, argv, caller, started.elapsed().as_micros() as i64, now, &p);
+        if p.has_since((u16::MAX, 0), Some((8, 1))) {
+            log_if_large(st, sess, argv, &reply, caller, now, &p);
+        }
     }
     if let Some((name, ran)) = counted {
         let c = st.stats.commands.entry(name).or_default();
@@ -517,16 +520,40 @@ pub(crate) fn call_serving(
 
 /// SLOWLOG: a command that ran (a script's own commands from `?:0`, without a name).
 fn log_if_slow(st: &mut State, sess: &Session, argv: &[Vec<u8>], caller: Caller, us: i64, now: i64, p: &Profile) {
-    let threshold = st.config.get_i64("slowlog-log-slower-than");
-    if threshold < 0 || us < threshold {
+    if resolve(p, argv).is_ok_and(|c| c.has_flag("SKIP_SLOWLOG") || c.has_flag("SKIP_COMMANDLOG")) {
         return;
     }
-    if resolve(p, argv).is_ok_and(|c| c.has_flag("SKIP_SLOWLOG")) {
+    let (peer, name) = log_client(sess, caller);
+    crate::cmd::server::slowlog::record(st, p, crate::cmd::server::slowlog::Kind::Slow, (argv, us), peer, name, now);
+}
+
+/// COMMANDLOG (Valkey 8.1): the request's and the reply's sizes in bytes.
+fn log_if_large(
+    st: &mut State,
+    sess: &Session,
+    argv: &[Vec<u8>],
+    reply: &Reply,
+    caller: Caller,
+    now: i64,
+    p: &Profile,
+) {
+    use crate::cmd::server::slowlog::{record, Kind};
+    if resolve(p, argv).is_ok_and(|c| c.has_flag("SKIP_SLOWLOG") || c.has_flag("SKIP_COMMANDLOG")) {
         return;
     }
-    let script = matches!(caller, Caller::Script { .. });
-    let (peer, name) = if script { ("?:0", &[][..]) } else { (sess.addr.as_str(), sess.name.as_slice()) };
-    crate::cmd::server::slowlog::record(st, argv, us, peer, name, now);
+    let digits = |n: usize| n.to_string().len();
+    let request = 3 + digits(argv.len()) + argv.iter().map(|a| 5 + digits(a.len()) + a.len()).sum::<usize>();
+    let (peer, name) = log_client(sess, caller);
+    record(st, p, Kind::LargeRequest, (argv, request as i64), peer, name, now);
+    record(st, p, Kind::LargeReply, (argv, reply.wire_len() as i64), peer, name, now);
+}
+
+fn log_client(sess: &Session, caller: Caller) -> (&str, &[u8]) {
+    if matches!(caller, Caller::Script { .. }) {
+        ("?:0", &[][..])
+    } else {
+        (sess.addr.as_str(), sess.name.as_slice())
+    }
 }
 
 /// Whether a command may grow memory, for the OOM refusal: DENYOOM, EXEC of a transaction

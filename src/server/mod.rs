@@ -133,6 +133,8 @@ pub struct State {
     /// `PFDEBUG SIMD ON|OFF` (Valkey 8.1, Redis 8): whether the SIMD paths are on.
     pub hll_simd: bool,
     pub slowlog: crate::cmd::server::slowlog::SlowLog,
+    /// Valkey 8.1's COMMANDLOG of large requests and of large replies.
+    pub commandlog: [crate::cmd::server::slowlog::SlowLog; 2],
     /// Unix seconds of the last SAVE/BGSAVE (None: the server's start).
     pub last_save_s: Option<i64>,
     /// Cluster mode's current epoch and this node's config epoch.
@@ -170,6 +172,7 @@ impl State {
             current: 0,
             hll_simd: true,
             slowlog: Default::default(),
+            commandlog: Default::default(),
             last_save_s: None,
             cluster_epochs: (0, 0),
             active_expire_enabled: true,

@@ -1,5 +1,8 @@
 //! SLOWLOG: the commands that took at least `slowlog-log-slower-than` microseconds (real
-//! time, as Redis measures them; -1: none), newest first, at most `slowlog-max-len`.
+//! time, as Redis measures them; -1: none), newest first, at most `slowlog-max-len`; and
+//! Valkey 8.1's COMMANDLOG, the same log (`commandlog-execution-slower-than`, with the
+//! slowlog names as aliases) beside two more, of requests and of replies of at least
+//! `commandlog-request-larger-than` / `commandlog-reply-larger-than` bytes.
 //! Arguments are kept as Redis keeps them: 32 at most (the last saying how many more),
 //! 128 bytes each (then how many more bytes), passwords `(redacted)`.
 
@@ -51,10 +54,52 @@ fn redacted(argv: &[Vec<u8>]) -> Vec<usize> {
     }
 }
 
-/// Logs a command that ran for `duration_us` if it is slow enough.
-pub fn record(st: &mut crate::server::State, argv: &[Vec<u8>], duration_us: i64, peer: &str, name: &[u8], now: i64) {
-    let threshold = st.config.get_i64("slowlog-log-slower-than");
-    if threshold < 0 || duration_us < threshold {
+/// The three logs COMMANDLOG names (SLOWLOG is the first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Slow,
+    LargeRequest,
+    LargeReply,
+}
+
+impl Kind {
+    fn from_word(w: &[u8]) -> Option<Kind> {
+        match w.to_ascii_lowercase().as_slice() {
+            b"slow" => Some(Kind::Slow),
+            b"large-request" => Some(Kind::LargeRequest),
+            b"large-reply" => Some(Kind::LargeReply),
+            _ => None,
+        }
+    }
+
+    /// The threshold and length parameters, by the pinned version's names.
+    fn params(self, st: &crate::server::State, p: &crate::spec::Profile) -> (i64, i64) {
+        use crate::server::config::get_first;
+        let (t, n): (&[&str], &[&str]) = match self {
+            Kind::Slow => (
+                &["commandlog-execution-slower-than", "slowlog-log-slower-than"],
+                &["commandlog-slow-execution-max-len", "slowlog-max-len"],
+            ),
+            Kind::LargeRequest => (&["commandlog-request-larger-than"], &["commandlog-large-request-max-len"]),
+            Kind::LargeReply => (&["commandlog-reply-larger-than"], &["commandlog-large-reply-max-len"]),
+        };
+        let num = |v: &str| v.parse::<i64>().unwrap_or(-1);
+        (num(get_first(&st.config, p, t)), num(get_first(&st.config, p, n)))
+    }
+}
+
+/// Logs a command whose `value` (microseconds, or bytes) reaches the log's threshold.
+pub fn record(
+    st: &mut crate::server::State,
+    p: &crate::spec::Profile,
+    kind: Kind,
+    (argv, value): (&[Vec<u8>], i64),
+    peer: &str,
+    name: &[u8],
+    now: i64,
+) {
+    let (threshold, max) = kind.params(st, p);
+    if threshold < 0 || max == 0 || value < threshold {
         return;
     }
     let hidden = redacted(argv);
@@ -74,20 +119,46 @@ pub fn record(st: &mut crate::server::State, argv: &[Vec<u8>], duration_us: i64,
             args.push(a.clone());
         }
     }
-    let log = &mut st.slowlog;
+    let log = log_mut(st, kind);
     let id = log.next_id;
     log.next_id += 1;
     let e = Entry {
         id,
         time_s: now.div_euclid(1000),
-        duration_us,
+        duration_us: value,
         argv: args,
         peer: peer.to_string(),
         name: name.to_vec(),
     };
     log.entries.push_front(e);
-    let max = usize::try_from(st.config.get_i64("slowlog-max-len")).unwrap_or(0);
-    st.slowlog.entries.truncate(max);
+    log.entries.truncate(usize::try_from(max).unwrap_or(0));
+}
+
+fn log_mut(st: &mut crate::server::State, kind: Kind) -> &mut SlowLog {
+    match kind {
+        Kind::Slow => &mut st.slowlog,
+        Kind::LargeRequest => &mut st.commandlog[0],
+        Kind::LargeReply => &mut st.commandlog[1],
+    }
+}
+
+fn entries_reply(log: &SlowLog, n: usize) -> Reply {
+    let entries = log
+        .entries
+        .iter()
+        .take(n)
+        .map(|e| {
+            Reply::Array(vec![
+                Reply::Int(e.id),
+                Reply::Int(e.time_s),
+                Reply::Int(e.duration_us),
+                Reply::Array(e.argv.iter().map(|a| Reply::bulk(a.clone())).collect()),
+                Reply::bulk(e.peer.as_bytes()),
+                Reply::bulk(e.name.clone()),
+            ])
+        })
+        .collect();
+    Reply::Array(entries)
 }
 
 fn extra_words(ctx: &Ctx<'_>) -> Reply {
@@ -105,24 +176,7 @@ pub fn slowlog_get(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         _ => return Err(extra_words(ctx)),
     };
     let n = if count == -1 { usize::MAX } else { usize::try_from(count).unwrap_or(usize::MAX) };
-    let entries = ctx
-        .st
-        .slowlog
-        .entries
-        .iter()
-        .take(n)
-        .map(|e| {
-            Reply::Array(vec![
-                Reply::Int(e.id),
-                Reply::Int(e.time_s),
-                Reply::Int(e.duration_us),
-                Reply::Array(e.argv.iter().map(|a| Reply::bulk(a.clone())).collect()),
-                Reply::bulk(e.peer.as_bytes()),
-                Reply::bulk(e.name.clone()),
-            ])
-        })
-        .collect();
-    Ok(Reply::Array(entries))
+    Ok(entries_reply(&ctx.st.slowlog, n))
 }
 
 /// SLOWLOG LEN.
@@ -159,6 +213,56 @@ pub fn slowlog_help(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             "    Return the length of the slowlog.",
             "RESET",
             "    Reset the slowlog.",
+        ],
+    ))
+}
+
+fn log_kind(w: &[u8]) -> Result<Kind, Reply> {
+    Kind::from_word(w).ok_or(Reply::err(error::COMMANDLOG_TYPE))
+}
+
+/// COMMANDLOG GET count type (Valkey 8.1): newest first (count -1: all).
+pub fn commandlog_get(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let [count, kind] = words else { return Err(Reply::err(error::SYNTAX)) };
+    let count = parse_i64(count).filter(|&n| n >= -1).ok_or(Reply::err(error::SLOWLOG_COUNT))?;
+    let kind = log_kind(kind)?;
+    let n = if count == -1 { usize::MAX } else { usize::try_from(count).unwrap_or(usize::MAX) };
+    Ok(entries_reply(log_mut(ctx.st, kind), n))
+}
+
+/// COMMANDLOG LEN type.
+pub fn commandlog_len(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let [kind] = words else { return Err(Reply::err(error::SYNTAX)) };
+    let kind = log_kind(kind)?;
+    Ok(Reply::Int(log_mut(ctx.st, kind).entries.len() as i64))
+}
+
+/// COMMANDLOG RESET type.
+pub fn commandlog_reset(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    let [kind] = words else { return Err(Reply::err(error::SYNTAX)) };
+    let kind = log_kind(kind)?;
+    log_mut(ctx.st, kind).entries.clear();
+    Ok(Reply::OK)
+}
+
+/// COMMANDLOG HELP.
+pub fn commandlog_help(_ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
+    Ok(help_reply(
+        "COMMANDLOG",
+        &[
+            "GET <count> <type>",
+            "    Return top <count> entries of the specified <type> from the commandlog (-1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp,",
+            "        time in microseconds for type of slow,",
+            "        or size in bytes for type of large-request,",
+            "        or size in bytes for type of large-reply",
+            "    arguments array, client IP and port,",
+            "    client name",
+            "LEN <type>",
+            "    Return the length of the specified type of commandlog.",
+            "RESET <type>",
+            "    Reset the specified type of commandlog.",
         ],
     ))
 }

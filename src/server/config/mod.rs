@@ -72,7 +72,19 @@ impl Default for Config {
 }
 
 fn exists(p: &params::Param, profile: &Profile) -> bool {
-    profile.redis_at_least(p.since.0, p.since.1) && p.until.is_none_or(|(m, n)| !profile.redis_at_least(m, n))
+    if !profile.has_since(p.since, p.valkey) {
+        return false;
+    }
+    match (profile.is(crate::spec::ServerKind::Valkey), p.valkey_until) {
+        (true, Some((m, n))) => profile.version < crate::spec::Version::new(m, n, 0),
+        _ => p.until.is_none_or(|(m, n)| !profile.redis_at_least(m, n)),
+    }
+}
+
+/// The value of the first of `names` the pinned version has (a parameter renamed in a
+/// version: Valkey 8.1's `commandlog-*` for `slowlog-*`).
+pub fn get_first<'c>(cfg: &'c Config, profile: &Profile, names: &[&str]) -> &'c str {
+    names.iter().find(|n| find(n.as_bytes(), profile).is_some()).map_or("", |n| cfg.get(n))
 }
 
 /// Whether the pinned version has a parameter of this name (or alias).
