@@ -1,6 +1,12 @@
-//! SHA-1, for script names (`SCRIPT LOAD`, `redis.sha1hex`): the digest as lowercase hex.
+//! SHA-1, for script names (`SCRIPT LOAD`, `redis.sha1hex`: the digest as lowercase hex)
+//! and DEBUG DIGEST.
 
 pub fn sha1_hex(data: &[u8]) -> String {
+    sha1(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The 20-byte SHA-1 digest of `data`.
+pub fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
     let msg = crate::acl::sha256::padded_blocks(data);
     for block in msg.chunks_exact(64) {
@@ -30,7 +36,11 @@ pub fn sha1_hex(data: &[u8]) -> String {
             *x = x.wrapping_add(y);
         }
     }
-    h.iter().map(|x| format!("{x:08x}")).collect()
+    let mut out = [0u8; 20];
+    for (o, x) in out.chunks_exact_mut(4).zip(h) {
+        o.copy_from_slice(&x.to_be_bytes());
+    }
+    out
 }
 
 #[cfg(test)]

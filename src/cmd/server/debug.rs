@@ -2,8 +2,9 @@
 //! dispatcher checks): the subcommands tests use, as Redis 7.0's `debug.c` answers them.
 //! RELOAD saves every key to its RDB form and loads it back, so encodings settle as after
 //! a restart; SLEEP moves a frozen server clock (and blocks the server for real
-//! otherwise); the crash subcommands (SEGFAULT, PANIC, ASSERT, OOM, RESTART), DIGEST and the
-//! allocator's introspection answer that they are not implemented.
+//! otherwise); DIGEST and DIGEST-VALUE are Redis's digests ([`super::digest`]); the crash
+//! subcommands (SEGFAULT, PANIC, ASSERT, OOM, RESTART) and the allocator's introspection
+//! answer that they are not implemented.
 
 use crate::db::{Entry, Value};
 use crate::error;
@@ -71,8 +72,22 @@ pub fn debug(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             Ok(Reply::Error(t.into()))
         }
         (b"stringmatch-test", []) => Ok(Reply::simple("Apparently Redis did not crash: test passed")),
+        (b"digest", []) => Ok(Reply::Simple(super::digest::to_hex(&super::digest::dataset_digest(&ctx.st.dbs)).into())),
+        (b"digest-value", keys) => {
+            let out = keys
+                .iter()
+                .map(|k| {
+                    let mut d = [0u8; 20];
+                    if let Some(e) = ctx.db().find(k) {
+                        super::digest::value_digest(&mut d, e);
+                    }
+                    Reply::Simple(super::digest::to_hex(&d).into())
+                })
+                .collect();
+            Ok(Reply::Array(out))
+        }
         (b"segfault" | b"panic" | b"assert" | b"oom" | b"restart" | b"crash-and-recover", _)
-        | (b"digest" | b"digest-value" | b"sdslen" | b"listpack" | b"quicklist" | b"htstats" | b"htstats-key", _)
+        | (b"sdslen" | b"listpack" | b"quicklist" | b"htstats" | b"htstats-key", _)
         | (b"structsize" | b"mallctl" | b"mallctl-str" | b"loadaof" | b"client-eviction" | b"replybuffer", _) => {
             let what = String::from_utf8_lossy(&name).into_owned();
             Err(Reply::err(error::not_implemented(&format!("debug {what}"))))

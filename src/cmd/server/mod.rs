@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod debug;
+mod digest;
 mod info;
 pub mod latency;
 pub mod memory;
