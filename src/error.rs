@@ -865,3 +865,7 @@ pub const DEBUG_PROTOCOL_TYPE: &str = "ERR Wrong protocol type name. Please use 
 pub const NO_SHUTDOWN_IN_PROGRESS: &str = "ERR No shutdown in progress.";
 
 pub const COMMANDLOG_TYPE: &str = "ERR type should be one of the following: slow, large-request, large-reply";
+
+pub const SCRIPT_NO_CLUSTER: &str = "ERR Can not run script on cluster, 'no-cluster' flag is set.";
+pub const SCRIPT_NON_LOCAL_KEY: &str = "ERR Script attempted to access a non local key in a cluster node";
+pub const SCRIPT_CROSS_SLOT: &str = "ERR Script attempted to access keys that do not hash to the same slot";

@@ -381,6 +381,22 @@ pub(crate) fn call_serving(
             if read_only && cmd.has_flag("WRITE") {
                 return Err(Reply::err(error::SCRIPT_READ_ONLY));
             }
+            if let Some((slot, cross_ok)) = sess.script_slot {
+                let slots: Vec<u16> = crate::cmd::server::command::command_keys(&p, argv)
+                    .iter()
+                    .map(|k| crate::server::cluster::key_slot(k))
+                    .collect();
+                if slots.windows(2).any(|w| w[0] != w[1]) {
+                    return Err(Reply::err(error::SCRIPT_NON_LOCAL_KEY));
+                }
+                if let (Some(&s), false) = (slots.first(), cross_ok) {
+                    match slot {
+                        Some(held) if held != s => return Err(Reply::err(error::SCRIPT_CROSS_SLOT)),
+                        Some(_) => {}
+                        None => sess.script_slot = Some((Some(s), false)),
+                    }
+                }
+            }
         }
         if !sess.authenticated && !cmd.has_flag("NO_AUTH") && st.auth_required() {
             return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::NOAUTH)));

@@ -241,6 +241,21 @@ pub struct ScriptRun<'a> {
     pub read_only: bool,
 }
 
+/// Cluster mode, before a script runs (`scriptPrepareForRun`): a `no-cluster` script is
+/// refused; the others run with the slot of their declared keys, held to it unless they
+/// have `allow-cross-slot-keys` or no shebang (`flags` None).
+fn enter_cluster_slot(ctx: &mut Ctx<'_>, flags: Option<u32>, keys: &[Vec<u8>]) -> Result<(), Reply> {
+    if !ctx.st.config.limits().cluster {
+        return Ok(());
+    }
+    if flags.is_some_and(|f| f & super::functions::NO_CLUSTER != 0) {
+        return Err(Reply::err(error::SCRIPT_NO_CLUSTER));
+    }
+    let cross_ok = flags.is_none_or(|f| f & super::functions::ALLOW_CROSS_SLOT != 0);
+    ctx.sess.script_slot = Some((keys.first().map(|k| crate::server::cluster::key_slot(k)), cross_ok));
+    Ok(())
+}
+
 /// Redis's `luaPushErrorBuff`: `-CODE msg` keeps its code, anything else gets `ERR`.
 fn error_text(text: &[u8]) -> Vec<u8> {
     let (code, msg) = match text.strip_prefix(b"-") {
@@ -990,7 +1005,12 @@ impl Scripting {
         };
         let df = (self.dialect == Dialect::Dragonfly)
             .then(|| DfRun { params: self.df_params.get(r.sha).copied().unwrap_or_default(), declared: r.keys });
-        self.run_with(ctx, r.sha, (r.read_only || no_writes, true), df, &call)
+        if let Err(e) = enter_cluster_slot(ctx, script.flags, r.keys) {
+            return e;
+        }
+        let reply = self.run_with(ctx, r.sha, (r.read_only || no_writes, true), df, &call);
+        ctx.sess.script_slot = None;
+        reply
     }
 
     /// Runs the function `r.sha` names (FCALL, FCALL_RO).
@@ -1003,7 +1023,12 @@ impl Scripting {
         let call = || -> mlua::Result<(bool, Value)> {
             self.run_fn.call::<(bool, Value)>((f.callback.clone(), self.strings(r.keys)?, self.strings(r.args)?))
         };
-        self.run_with(ctx, &f.name, (r.read_only || no_writes, false), None, &call)
+        if let Err(e) = enter_cluster_slot(ctx, Some(f.flags), r.keys) {
+            return e;
+        }
+        let reply = self.run_with(ctx, &f.name, (r.read_only || no_writes, false), None, &call);
+        ctx.sess.script_slot = None;
+        reply
     }
 
     fn strings(&self, items: &[Vec<u8>]) -> mlua::Result<Table> {

@@ -14,6 +14,8 @@ use mlua::Function;
 pub const FLAGS: [(&str, u32); 5] =
     [("no-writes", 1), ("allow-oom", 2), ("allow-stale", 4), ("no-cluster", 8), ("allow-cross-slot-keys", 16)];
 pub const NO_WRITES: u32 = 1;
+pub const NO_CLUSTER: u32 = 8;
+pub const ALLOW_CROSS_SLOT: u32 = 16;
 
 /// One registered function.
 pub struct FunctionDef {

@@ -577,6 +577,9 @@ pub struct Session {
     pub postponed: Option<Vec<Vec<u8>>>,
     /// CLIENT CACHING YES/NO for the next command (or MULTI block).
     pub caching: bool,
+    /// In cluster mode, while a script runs: the slot its keys are in so far (its declared
+    /// keys' first), and whether it may use others (`allow-cross-slot-keys`, or no shebang).
+    pub script_slot: Option<(Option<u16>, bool)>,
     /// A script this client runs read a key (7.0 tracks the script's declared keys then).
     pub script_read: bool,
 }
@@ -630,6 +633,7 @@ impl Session {
             monitor: false,
             postponed: None,
             caching: false,
+            script_slot: None,
             script_read: false,
         }
     }
