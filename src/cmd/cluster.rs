@@ -161,13 +161,17 @@ pub fn cluster_keyslot(ctx: &mut Ctx<'_>, w: &[Vec<u8>]) -> CmdResult {
     Ok(Reply::Int(i64::from(key_slot(key))))
 }
 
+/// The keys of `slot`, newest first (as Redis's slot-to-keys lists hold them).
 fn keys_in_slot(ctx: &mut Ctx<'_>, slot: i64) -> Vec<bytes::Bytes> {
     let now = ctx.now;
     let db = &ctx.st.dbs[0];
-    db.keys()
+    let mut keys: Vec<(u64, bytes::Bytes)> = db
+        .keys()
         .filter(|(k, _)| i64::from(key_slot(k)) == slot && db.get_live(k, now).is_some())
-        .map(|(k, _)| k.clone())
-        .collect()
+        .map(|(k, _)| (db.created(k).unwrap_or(0), k.clone()))
+        .collect();
+    keys.sort_by(|a, b| b.0.cmp(&a.0));
+    keys.into_iter().map(|(_, k)| k).collect()
 }
 
 /// CLUSTER COUNTKEYSINSLOT slot.

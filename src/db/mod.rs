@@ -93,6 +93,9 @@ pub struct Db {
     mem: Option<Box<MemBook>>,
     /// Each key's LFU counter, kept while the maxmemory policy is an LFU one.
     lfu: Option<Box<Lfu>>,
+    /// Cluster mode: when each key was created (CLUSTER GETKEYSINSLOT lists a slot's keys
+    /// newest first, as Redis's slot-to-keys lists do), and the next number.
+    created: Option<Box<(HashMap<Bytes, u64>, u64)>>,
 }
 
 /// Redis's LFU counters (8 bits, logarithmic, decaying by the minute since the last access).
@@ -350,6 +353,10 @@ impl Db {
         if let Some(l) = &mut self.lfu {
             l.counters.insert(k.clone(), LFU_INIT);
         }
+        if let Some(c) = &mut self.created {
+            c.1 += 1;
+            c.0.insert(k.clone(), c.1);
+        }
         self.map.insert(k.clone(), entry);
         self.remeasure(&k);
     }
@@ -404,6 +411,24 @@ impl Db {
         }
     }
 
+    /// Cluster mode: starts numbering key creations (the keys there are count as created in
+    /// iteration order).
+    pub fn track_creation(&mut self) {
+        if self.created.is_none() {
+            let mut c = (HashMap::new(), 0u64);
+            for k in self.map.keys() {
+                c.1 += 1;
+                c.0.insert(k.clone(), c.1);
+            }
+            self.created = Some(Box::new(c));
+        }
+    }
+
+    /// When `key` was created, while creations are numbered.
+    pub fn created(&self, key: &[u8]) -> Option<u64> {
+        self.created.as_ref()?.0.get(key).copied()
+    }
+
     /// OBJECT FREQ: the key's LFU counter decayed to `now`, while the counters are kept.
     pub fn lfu_freq(&self, key: &[u8], now: i64) -> Option<u8> {
         let l = self.lfu.as_ref()?;
@@ -433,6 +458,9 @@ impl Db {
     fn unmeasure(&mut self, key: &[u8]) {
         if let Some(l) = &mut self.lfu {
             l.counters.remove(key);
+        }
+        if let Some(c) = &mut self.created {
+            c.0.remove(key);
         }
         if let Some(book) = &mut self.mem {
             if let Some(old) = book.sizes.remove(key) {
@@ -542,6 +570,9 @@ impl Db {
     pub fn clear(&mut self) {
         if let Some(l) = &mut self.lfu {
             l.counters.clear();
+        }
+        if let Some(c) = &mut self.created {
+            c.0.clear();
         }
         if let Some(m) = &mut self.mem {
             m.sizes.clear();

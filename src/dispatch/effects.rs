@@ -251,6 +251,9 @@ pub fn config_changed(st: &mut State, p: &crate::spec::Profile, names: &[&[u8]])
     if names.iter().any(|n| sizing.iter().any(|s| n.eq_ignore_ascii_case(s))) {
         crate::server::evict::configure(st);
     }
+    if names.iter().any(|n| n.eq_ignore_ascii_case(b"cluster-enabled")) {
+        crate::server::evict::configure_cluster(st);
+    }
     let lfu = [&b"maxmemory-policy"[..], b"lfu-log-factor", b"lfu-decay-time"];
     if names.iter().any(|n| lfu.iter().any(|s| n.eq_ignore_ascii_case(s))) {
         crate::server::evict::configure_lfu(st);

@@ -42,6 +42,13 @@ pub fn configure_lfu(st: &mut State) {
     }
 }
 
+/// After the startup config: cluster mode numbers key creations (for GETKEYSINSLOT).
+pub fn configure_cluster(st: &mut State) {
+    if st.config.limits().cluster {
+        st.dbs.iter_mut().for_each(crate::db::Db::track_creation);
+    }
+}
+
 /// After CONFIG SET (or startup): accounting on exactly while `maxmemory` is set.
 pub fn configure(st: &mut State) {
     let on = (st.config.get_i64("maxmemory") > 0).then(|| {
