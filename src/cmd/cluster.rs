@@ -170,7 +170,7 @@ fn keys_in_slot(ctx: &mut Ctx<'_>, slot: i64) -> Vec<bytes::Bytes> {
         .filter(|(k, _)| i64::from(key_slot(k)) == slot && db.get_live(k, now).is_some())
         .map(|(k, _)| (db.created(k).unwrap_or(0), k.clone()))
         .collect();
-    keys.sort_by(|a, b| b.0.cmp(&a.0));
+    keys.sort_by_key(|k| std::cmp::Reverse(k.0));
     keys.into_iter().map(|(_, k)| k).collect()
 }
 
