@@ -869,3 +869,8 @@ pub const COMMANDLOG_TYPE: &str = "ERR type should be one of the following: slow
 pub const SCRIPT_NO_CLUSTER: &str = "ERR Can not run script on cluster, 'no-cluster' flag is set.";
 pub const SCRIPT_NON_LOCAL_KEY: &str = "ERR Script attempted to access a non local key in a cluster node";
 pub const SCRIPT_CROSS_SLOT: &str = "ERR Script attempted to access keys that do not hash to the same slot";
+
+/// CONFIG REWRITE could not write the file.
+pub fn config_rewrite_failed(why: &str) -> String {
+    format!("ERR Rewriting config file: {why}")
+}

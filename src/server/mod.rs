@@ -139,6 +139,8 @@ pub struct State {
     pub last_save_s: Option<i64>,
     /// Cluster mode's current epoch and this node's config epoch.
     pub cluster_epochs: (u64, u64),
+    /// The config file the server was started from (CONFIG REWRITE writes it back).
+    pub config_file: Option<String>,
     /// DEBUG SET-ACTIVE-EXPIRE and PAUSE-CRON: whether the active expiry cycle runs.
     pub active_expire_enabled: bool,
     pub cron_paused: bool,
@@ -175,6 +177,7 @@ impl State {
             commandlog: Default::default(),
             last_save_s: None,
             cluster_epochs: (0, 0),
+            config_file: None,
             active_expire_enabled: true,
             cron_paused: false,
             skip_checksum: false,
@@ -439,6 +442,11 @@ impl Server {
     /// Sets a configuration parameter as CONFIG SET from a local client would.
     pub fn set_config(&self, name: &str, value: &str) -> Result<(), String> {
         self.configure(name, value, config::Setter::Client { local: true })
+    }
+
+    /// The config file the server runs from (INFO's `config_file`; CONFIG REWRITE rewrites it).
+    pub fn set_config_file(&self, path: &str) {
+        self.shared.lock().config_file = Some(path.to_string());
     }
 
     /// Sets a parameter as the server's startup does (a config file line, `--name value`):

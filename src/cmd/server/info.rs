@@ -112,7 +112,7 @@ fn server(ctx: &Ctx<'_>, v: V) -> String {
     s.f("hz", hz).f("configured_hz", hz);
     s.when(v.valkey(8, 1), "clients_hz", hz);
     s.f("lru_clock", (ctx.now / 1000) & ((1 << 24) - 1));
-    s.f("executable", "/usr/bin/redis-server").f("config_file", "");
+    s.f("executable", "/usr/bin/redis-server").f("config_file", ctx.st.config_file.as_deref().unwrap_or(""));
     if v.keydb() {
         s.f("availability_zone", "").f("features", "cluster_mget");
         return s.out;

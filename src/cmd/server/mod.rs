@@ -123,8 +123,12 @@ pub fn config_resetstat(ctx: &mut Ctx<'_>, _a: ConfigResetstat) -> CmdResult {
 }
 
 /// CONFIG REWRITE: the fake has no config file, like a server started without one.
-pub fn config_rewrite(_ctx: &mut Ctx<'_>, _a: ConfigRewrite) -> CmdResult {
-    Err(Reply::err(error::NO_CONFIG_FILE))
+pub fn config_rewrite(ctx: &mut Ctx<'_>, _a: ConfigRewrite) -> CmdResult {
+    let Some(path) = ctx.st.config_file.clone() else { return Err(Reply::err(error::NO_CONFIG_FILE)) };
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = config::rewrite(&ctx.st.config, &ctx.profile(), &old);
+    std::fs::write(&path, text).map_err(|e| Reply::err(error::config_rewrite_failed(&e.to_string())))?;
+    Ok(Reply::OK)
 }
 
 /// CONFIG HELP.
