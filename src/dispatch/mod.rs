@@ -561,7 +561,14 @@ fn log_if_large(
     let request = 3 + digits(argv.len()) + argv.iter().map(|a| 5 + digits(a.len()) + a.len()).sum::<usize>();
     let (peer, name) = log_client(sess, caller);
     record(st, p, Kind::LargeRequest, (argv, request as i64), peer, name, now);
-    record(st, p, Kind::LargeReply, (argv, reply.wire_len() as i64), peer, name, now);
+    // The reply's bytes as the client's protocol encodes them (only when it may be large
+    // enough: the estimate is within twice the threshold).
+    let threshold = st.config.get_i64("commandlog-reply-larger-than");
+    if threshold >= 0 && reply.wire_len() as i64 * 2 >= threshold {
+        let mut out = Vec::new();
+        crate::resp::encode(reply, sess.resp >= 3, &mut out);
+        record(st, p, Kind::LargeReply, (argv, out.len() as i64), peer, name, now);
+    }
 }
 
 fn log_client(sess: &Session, caller: Caller) -> (&str, &[u8]) {
