@@ -11,88 +11,11 @@ pub struct Directive {
     pub args: Vec<String>,
 }
 
-/// Splits a line as Redis's `sdssplitargs`; `None` for unbalanced quotes.
+/// Splits a line as Redis's `sdssplitargs` (the inline protocol's splitter); `None` for
+/// unbalanced quotes.
 pub fn split_args(line: &str) -> Option<Vec<String>> {
-    let b = line.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= b.len() {
-            return Some(out);
-        }
-        let mut cur = Vec::new();
-        let (mut dq, mut sq) = (false, false);
-        loop {
-            let c = b.get(i).copied();
-            if dq {
-                match c? {
-                    b'\\'
-                        if b.get(i + 1) == Some(&b'x')
-                            && hex(b.get(i + 2)).is_some()
-                            && hex(b.get(i + 3)).is_some() =>
-                    {
-                        cur.push(hex(b.get(i + 2))? * 16 + hex(b.get(i + 3))?);
-                        i += 3;
-                    }
-                    b'\\' if i + 1 < b.len() => {
-                        i += 1;
-                        cur.push(match b[i] {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 8,
-                            b'a' => 7,
-                            other => other,
-                        });
-                    }
-                    b'"' => {
-                        // A closing quote must be followed by a space or the end.
-                        if b.get(i + 1).is_some_and(|n| !n.is_ascii_whitespace()) {
-                            return None;
-                        }
-                        dq = false;
-                        i += 1;
-                        break;
-                    }
-                    other => cur.push(other),
-                }
-            } else if sq {
-                match c? {
-                    b'\\' if b.get(i + 1) == Some(&b'\'') => {
-                        i += 1;
-                        cur.push(b'\'');
-                    }
-                    b'\'' => {
-                        if b.get(i + 1).is_some_and(|n| !n.is_ascii_whitespace()) {
-                            return None;
-                        }
-                        sq = false;
-                        i += 1;
-                        break;
-                    }
-                    other => cur.push(other),
-                }
-            } else {
-                match c {
-                    None => break,
-                    Some(c) if c.is_ascii_whitespace() => break,
-                    Some(b'"') => dq = true,
-                    Some(b'\'') => sq = true,
-                    Some(other) => cur.push(other),
-                }
-            }
-            i += 1;
-        }
-        let _ = (dq, sq);
-        out.push(String::from_utf8_lossy(&cur).into_owned());
-    }
-}
-
-fn hex(c: Option<&u8>) -> Option<u8> {
-    (*c? as char).to_digit(16).map(|d| d as u8)
+    let words = crate::resp::split_inline_args(line.as_bytes())?;
+    Some(words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned()).collect())
 }
 
 /// The directives of a config text (comments and blank lines dropped), or the line that
