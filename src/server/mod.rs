@@ -452,6 +452,9 @@ impl Server {
     /// Sets a parameter as the server's startup does (a config file line, `--name value`):
     /// immutable and protected parameters too (`cluster-enabled`, `enable-debug-command`).
     pub fn set_startup_config(&self, name: &str, value: &str) -> Result<(), String> {
+        if name.eq_ignore_ascii_case("databases") && value.trim() != "16" {
+            return Err("databases other than 16 are not implemented by fakeredis yet".into());
+        }
         self.configure(name, value, config::Setter::Startup)
     }
 
@@ -506,6 +509,9 @@ impl Server {
                 }
                 "rename-command" | "loadmodule" | "sentinel" => {
                     return Err(fatal(d, &format!("'{name}' is not implemented by fakeredis yet")));
+                }
+                "databases" if values.len() != 1 || values[0] != "16" => {
+                    return Err(fatal(d, "databases other than 16 are not implemented by fakeredis yet"));
                 }
                 "save" => {
                     let s = saves.get_or_insert_with(Vec::new);
