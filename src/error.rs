@@ -874,3 +874,5 @@ pub const SCRIPT_CROSS_SLOT: &str = "ERR Script attempted to access keys that do
 pub fn config_rewrite_failed(why: &str) -> String {
     format!("ERR Rewriting config file: {why}")
 }
+
+pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";

@@ -47,6 +47,7 @@ pub const UNSAFE_PREFIXES: &[(&str, &str)] = &[
     ("cluster-", "no cluster bus"),
     ("repl-", "no replicas"),
     ("replica-", "no replicas"),
+    ("min-replicas-", "refuses writes (the driver's own FLUSHALL too) with NOREPLICAS; transcripts cover it"),
 ];
 
 /// The parameters a campaign may set (and resets to their start values every round).

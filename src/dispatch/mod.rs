@@ -427,6 +427,9 @@ pub(crate) fn call_serving(
             {
                 return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::OOM)));
             }
+            if writes(sess, cmd, &p) && !enough_replicas(st, &p) {
+                return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::NOREPLICAS)));
+            }
             if sess.resp == 2 && !cmd.allowed_subscribed() && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) {
                 let e = Reply::err(error::only_subscribe_commands(&p, cmd.fullname));
                 return Err(multi::reject(&p, st, sess, cmd, e));
@@ -577,6 +580,25 @@ fn log_client(sess: &Session, caller: Caller) -> (&str, &[u8]) {
     } else {
         (sess.addr.as_str(), sess.name.as_slice())
     }
+}
+
+/// A write command, or EXEC of a transaction holding one.
+fn writes(sess: &Session, cmd: &CommandSpec, p: &Profile) -> bool {
+    if cmd.fullname == "exec" {
+        return sess
+            .multi
+            .as_ref()
+            .is_some_and(|m| m.queue.iter().any(|argv| resolve(p, argv).is_ok_and(|c| c.has_flag("WRITE"))));
+    }
+    cmd.has_flag("WRITE")
+}
+
+/// `checkGoodReplicasStatus` of a master without replicas: writes go only while
+/// `min-replicas-to-write` or `min-replicas-max-lag` is 0.
+fn enough_replicas(st: &State, p: &Profile) -> bool {
+    use crate::server::config::get_first;
+    let n = |names: &[&str]| get_first(&st.config, p, names).parse::<i64>().unwrap_or(0);
+    n(&["min-replicas-to-write"]) == 0 || n(&["min-replicas-max-lag"]) == 0
 }
 
 /// Whether a command may grow memory, for the OOM refusal: DENYOOM, EXEC of a transaction

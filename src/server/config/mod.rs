@@ -144,6 +144,23 @@ pub fn rewrite(cfg: &Config, profile: &Profile, old: &str) -> String {
     out.join("\n") + "\n"
 }
 
+/// `validateProcTitleTemplate`: not empty, braces closed, only Redis's variables.
+fn valid_title_template(t: &str) -> bool {
+    const VARS: &[&str] = &["title", "listen-addr", "server-mode", "port", "tls-port", "unixsocket", "config-file"];
+    if t.is_empty() {
+        return false;
+    }
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { return false };
+        if !VARS.contains(&&rest[open + 1..open + close]) {
+            return false;
+        }
+        rest = &rest[open + close + 1..];
+    }
+    !rest.contains('}')
+}
+
 /// Whether the pinned version has a parameter of this name (or alias).
 pub fn known(name: &str, profile: &Profile) -> bool {
     find(name.as_bytes(), profile).is_some()
@@ -308,6 +325,15 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])], b
         let p = &PARAMS[i];
         let shown = if alias { p.alias.unwrap_or(p.name) } else { p.name };
         staged[i] = normalize(p.kind, &text, profile).map_err(|why| set_failed(shown.as_bytes(), &why))?;
+        if p.name == "proc-title-template" && !valid_title_template(&staged[i]) {
+            return Err(set_failed(shown.as_bytes(), "template format is invalid or contains unknown variables"));
+        }
+        if p.name == "activedefrag" && staged[i] == "yes" {
+            // As a server built without Redis's own jemalloc (MEMORY MALLOC-STATS says so too).
+            let server = if profile.is(crate::spec::ServerKind::Valkey) { "Valkey" } else { "Redis" };
+            let why = format!("Active defragmentation cannot be enabled: it requires a {server} server compiled with a modified Jemalloc like the one shipped by default with the {server} source distribution");
+            return Err(set_failed(shown.as_bytes(), &why));
+        }
     }
     cfg.values = staged;
     cfg.limits = cfg.typed();
