@@ -28,7 +28,7 @@
 //! - [`cmd`]: handwritten handlers, one module per spec group (`cmd/server/` is a folder:
 //!   `mod.rs` for CONFIG and friends, `info.rs` for INFO's sections per server and version,
 //!   `standalone.rs` for a standalone master's persistence, replication, MODULE and
-//!   cluster-only answers, `slowlog.rs` for SLOWLOG, `latency.rs` for LATENCY, `memory.rs` for MEMORY, `debug.rs` for DEBUG,
+//!   cluster-only answers, `slowlog.rs` for SLOWLOG and COMMANDLOG, `latency.rs` for LATENCY, `memory.rs` for MEMORY, `debug.rs` for DEBUG (`digest.rs` its DIGEST),
 //!   `command.rs` for COMMAND, `command/dragonfly.rs` for Dragonfly's own COMMAND replies;
 //!   `cmd/sorted_set/` too: `mod.rs` for ZADD and the reads, `range.rs`, `store.rs`,
 //!   `pop.rs`). `list.rs`, `hash.rs` (+ `hash_ttl.rs`: field expiration), `set.rs`,
@@ -63,7 +63,8 @@
 //!   the reference policies, the listpack nodes and radix tree Redis keeps them in;
 //!   `groups.rs` consumer groups and their time-ordered pending lists; `idmp.rs` idempotent
 //!   producers), `geohash.rs` (a geo set's
-//!   52-bit scores, the search cells and distances). [`resp`]: protocol parser, encoder and
+//!   52-bit scores, the search cells and distances), `memory.rs` (each key's MEMORY USAGE;
+//!   the maxmemory accounting and LFU counters live on [`db::Db`]). [`resp`]: protocol parser, encoder and
 //!   the TCP output that writes large values by reference.
 //! - [`glob`]: Redis's glob matcher, reading the pattern in place.
 //! - [`script`] (feature `lua`, on by default): the Lua state, the script cache and a
