@@ -876,3 +876,30 @@ pub fn config_rewrite_failed(why: &str) -> String {
 }
 
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+
+// Config files and `--name value` (the fatal report's last line), and CONFIG SET's reasons.
+pub const CONFIG_BAD_DIRECTIVE: &str = "Bad directive or wrong number of arguments";
+pub const CONFIG_WRONG_ARGS: &str = "wrong number of arguments";
+pub const CONFIG_BAD_SAVE: &str = "Invalid save parameters";
+pub const CONFIG_DATABASES: &str = "databases other than 16 are not implemented by fakeredis yet";
+pub const CONFIG_PROTECTED: &str = "can't set protected config";
+pub const CONFIG_PERCENT_RANGE: &str = "percentage argument must be less or equal to 100";
+pub const CONFIG_MEMORY_OR_PERCENT: &str = "argument must be a memory or percent value";
+pub const CONFIG_TITLE_TEMPLATE: &str = "template format is invalid or contains unknown variables";
+
+pub fn config_file_unreadable(path: &str, why: &str) -> String {
+    format!("Fatal error, can't open config file '{path}': {why}")
+}
+
+pub fn config_directive_not_implemented(name: &str) -> String {
+    format!("'{name}' is not implemented by fakeredis yet")
+}
+
+pub fn config_user_error(user: &str, why: &str) -> String {
+    format!("Error in user declaration '{user}': {why}")
+}
+
+/// `activedefrag yes` on a server built without Redis's own jemalloc.
+pub fn config_no_active_defrag(server: &str) -> String {
+    format!("Active defragmentation cannot be enabled: it requires a {server} server compiled with a modified Jemalloc like the one shipped by default with the {server} source distribution")
+}

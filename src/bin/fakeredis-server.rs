@@ -87,7 +87,7 @@ fn run(o: Options) -> Result<(), String> {
         None => String::new(),
         Some("-") => std::io::read_to_string(std::io::stdin()).map_err(|e| format!("cannot read stdin: {e}"))?,
         Some(path) => {
-            std::fs::read_to_string(path).map_err(|e| format!("Fatal error, can't open config file '{path}': {e}"))?
+            std::fs::read_to_string(path).map_err(|e| fakeredis::error::config_file_unreadable(path, &e.to_string()))?
         }
     };
     server.load_config(&text, &o.args)?;

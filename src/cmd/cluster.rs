@@ -268,6 +268,20 @@ pub fn cluster_replicate(ctx: &mut Ctx<'_>, w: &[Vec<u8>]) -> CmdResult {
     Err(Reply::err(error::CLUSTER_REPLICATE_MYSELF))
 }
 
+/// CLUSTER REPLICATE as Valkey has it: a node ID, or (9.0) NO ONE, which would turn a
+/// replica into an empty primary (not implemented: the node is a primary already).
+pub fn cluster_replicate_valkey(ctx: &mut Ctx<'_>, w: &[Vec<u8>]) -> CmdResult {
+    if w.len() == 2 {
+        return not_here(ctx, "replicate no one");
+    }
+    cluster_replicate(ctx, w)
+}
+
+/// CLUSTER SYNCSLOTS (Valkey 9): the slot migration protocol between nodes; not implemented.
+pub fn cluster_syncslots_valkey(ctx: &mut Ctx<'_>, _w: &[Vec<u8>]) -> CmdResult {
+    not_here(ctx, "syncslots")
+}
+
 /// CLUSTER SAVECONFIG: nothing to write.
 pub fn cluster_saveconfig(ctx: &mut Ctx<'_>, _w: &[Vec<u8>]) -> CmdResult {
     enabled(ctx)?;

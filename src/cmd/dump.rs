@@ -12,7 +12,7 @@ use crate::spec::generated::*;
 use crate::spec::grammar::parse_i64;
 
 fn format(ctx: &Ctx<'_>) -> Format {
-    Format { version: crate::rdb::version(&ctx.profile()) }
+    Format::of(&ctx.profile())
 }
 
 /// DUMP key: the payload, or nil for a missing key (a read: it counts a hit or a miss).
@@ -98,7 +98,7 @@ pub fn restore(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
         }
         return Ok(Reply::ok());
     }
-    let lfu = ctx.st.config.get("maxmemory-policy").contains("lfu");
+    let lfu = crate::cmd::generic::lfu_policy(ctx);
     let accessed_ms = match idle {
         Some(s) if !lfu => now.saturating_sub(s.saturating_mul(1000)),
         _ => now,

@@ -341,7 +341,7 @@ pub fn persist(ctx: &mut Ctx<'_>, a: Persist<'_>) -> CmdResult {
     Ok(Reply::Int(i64::from(had)))
 }
 
-fn lfu_policy(ctx: &Ctx<'_>) -> bool {
+pub(crate) fn lfu_policy(ctx: &Ctx<'_>) -> bool {
     ctx.st.config.get("maxmemory-policy").contains("lfu")
 }
 
@@ -364,7 +364,7 @@ pub fn object_refcount(ctx: &mut Ctx<'_>, a: ObjectRefcount<'_>) -> CmdResult {
 
 /// Whether small integers are stored as Redis's shared objects: unless a maxmemory with an
 /// LRU or LFU policy is set (`MAXMEMORY_FLAG_NO_SHARED_INTEGERS`).
-fn shared_integers(ctx: &Ctx<'_>) -> bool {
+pub(crate) fn shared_integers(ctx: &Ctx<'_>) -> bool {
     ctx.st.config.get_i64("maxmemory") == 0 || !ctx.st.config.get("maxmemory-policy").contains("l")
 }
 

@@ -66,6 +66,30 @@ pub fn node_exceeds(fill: i64, bytes: usize, count: usize) -> bool {
     }
 }
 
+/// Quicklist nodes as appends fill them, lazily: for each element `added(v)` is what the
+/// insert check adds to the node's bytes and `size(v, prev)` what the entry takes after one
+/// of `prev` bytes; `header` is an empty node's size. Yields (elements, bytes) per node.
+pub fn fill_nodes<'v>(
+    items: impl Iterator<Item = &'v [u8]>,
+    fill: i64,
+    header: usize,
+    added: impl Fn(&[u8]) -> usize,
+    size: impl Fn(&[u8], usize) -> usize,
+) -> impl Iterator<Item = (usize, usize)> {
+    let mut items = items.peekable();
+    std::iter::from_fn(move || {
+        let first = items.next()?;
+        let mut prev = size(first, 0);
+        let (mut count, mut bytes) = (1, header + prev);
+        while let Some(v) = items.next_if(|v| !node_exceeds(fill, bytes + v.len() + added(v), count + 1)) {
+            prev = size(v, prev);
+            bytes += prev;
+            count += 1;
+        }
+        Some((count, bytes))
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct List {
     items: VecDeque<Bytes>,
@@ -126,26 +150,11 @@ impl List {
         }
     }
 
-    /// The listpack sizes of the quicklist nodes Redis fills by appending these elements in
-    /// order (`_quicklistNodeAllowInsert`: the node's bytes, the element's and 8 bytes).
-    pub fn node_sizes(&self, fill: i64) -> Vec<usize> {
-        let mut out = Vec::new();
-        let (mut bytes, mut count) = (0usize, 0usize);
-        for v in &self.items {
-            if count > 0 && node_exceeds(fill, bytes + v.len() + 8, count + 1) {
-                out.push(bytes);
-                count = 0;
-            }
-            if count == 0 {
-                bytes = LP_OVERHEAD;
-            }
-            bytes += listpack_entry_size(v);
-            count += 1;
-        }
-        if count > 0 {
-            out.push(bytes);
-        }
-        out
+    /// The quicklist nodes Redis fills by appending these elements in order, as (elements,
+    /// listpack bytes), lazily from the head (`_quicklistNodeAllowInsert`: the node's bytes,
+    /// the element's and 8 bytes of estimated overhead).
+    pub fn nodes(&self, fill: i64) -> impl Iterator<Item = (usize, usize)> + '_ {
+        fill_nodes(self.items.iter().map(|b| &b[..]), fill, LP_OVERHEAD, |_| 8, |v, _| listpack_entry_size(v))
     }
 
     /// A list built whole (LMOVE's new destination, SORT STORE): the encoding that fits.

@@ -13,6 +13,8 @@ const DICT_ENTRY: usize = 24;
 const DICT: usize = 56;
 const QUICKLIST: usize = 48;
 const QUICKLIST_NODE: usize = 32;
+/// Scores in a listpack as 7.0 writes them (an integer when integral, else `%.17g`).
+const LISTPACKS: crate::rdb::object::Format = crate::rdb::object::Format { version: 10 };
 
 /// jemalloc's size class for an allocation of `n` bytes.
 pub fn jemalloc(n: usize) -> usize {
@@ -75,8 +77,14 @@ pub fn value_size(v: &Value, samples: usize, list_fill: i64, stream_node_bytes: 
         },
         Value::List(l) if l.listpack => ROBJ + jemalloc(listpack_bytes(l.iter().map(|b| &b[..]))),
         Value::List(l) => {
-            let nodes = l.node_sizes(list_fill);
-            ROBJ + QUICKLIST + sampled(nodes.iter(), samples, nodes.len(), |&b| QUICKLIST_NODE + jemalloc(b))
+            // The first `samples` nodes, scaled to the node count their fill suggests (the
+            // whole list is walked only when it has no more nodes than that).
+            let (mut elements, mut bytes, mut n) = (0usize, 0usize, 0usize);
+            for (count, b) in l.nodes(list_fill).take(samples.max(1)) {
+                (elements, bytes, n) = (elements + count, bytes + QUICKLIST_NODE + jemalloc(b), n + 1);
+            }
+            let nodes = if elements >= l.len() { n } else { (l.len() * n).div_ceil(elements.max(1)) };
+            ROBJ + QUICKLIST + (bytes as f64 / n.max(1) as f64 * nodes as f64) as usize
         }
         Value::Hash(h) if h.listpack => {
             ROBJ + jemalloc(listpack_bytes(h.fields.iter().flat_map(|(k, v)| [&k[..], &v[..]])))
@@ -107,9 +115,7 @@ pub fn value_size(v: &Value, samples: usize, list_fill: i64, stream_node_bytes: 
         Value::Zset(z) if z.listpack => {
             let scores: Vec<(bytes::Bytes, String)> = z
                 .iter_from(0, false)
-                .map(|(m, s)| {
-                    (m.clone(), if s.fract() == 0.0 && s.abs() < 1e15 { (s as i64).to_string() } else { s.to_string() })
-                })
+                .map(|(m, s)| (m.clone(), crate::rdb::object::packed_score(s, LISTPACKS, &crate::reply::format_double)))
                 .collect();
             ROBJ + jemalloc(listpack_bytes(scores.iter().flat_map(|(m, s)| [&m[..], s.as_bytes()])))
         }
@@ -120,28 +126,16 @@ pub fn value_size(v: &Value, samples: usize, list_fill: i64, stream_node_bytes: 
             fixed + sampled(z.iter_from(0, false), samples, z.len(), |(m, _)| sds(m.len(), true) + DICT_ENTRY + 53)
         }
         Value::Stream(s) => {
-            let nodes = s.node_view();
-            let last = nodes.len().saturating_sub(1);
-            let lp: usize = nodes
-                .iter()
-                .enumerate()
-                .map(|(i, (_, fields, entries))| {
-                    let bytes = 7
-                        + 8
-                        + fields.iter().map(|f| listpack_entry_size(f)).sum::<usize>()
-                        + entries
-                            .iter()
-                            .map(|(_, fv)| {
-                                8 + fv
-                                    .iter()
-                                    .map(|(f, v)| listpack_entry_size(f) + listpack_entry_size(v))
-                                    .sum::<usize>()
-                            })
-                            .sum::<usize>();
-                    jemalloc(if i == last { bytes.max(stream_node_bytes) } else { bytes })
-                })
-                .sum();
-            ROBJ + 584 + lp + 40 * last + s.groups.len() * 200
+            // The first `samples` entries' listpack bytes scaled to the stream, in nodes of
+            // the size appends make, the last preallocated to `stream-node-max-bytes`.
+            let all = s.range(crate::db::StreamId::new(0, 0), crate::db::StreamId::new(u64::MAX, u64::MAX), false);
+            let entry = |(_, fv): (&crate::db::StreamId, &crate::db::Fields)| {
+                8 + fv.iter().map(|(f, v)| listpack_entry_size(f) + listpack_entry_size(v)).sum::<usize>()
+            };
+            let nodes = s.tree_keys();
+            let data = sampled(all, samples, s.len() as usize, entry) + nodes * 30;
+            let tail = data.checked_div(nodes).map_or(0, |per| stream_node_bytes.saturating_sub(per));
+            ROBJ + 584 + jemalloc(data + tail) + 40 * nodes.saturating_sub(1) + s.groups.len() * 200
         }
     }
 }

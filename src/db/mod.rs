@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 use bytes::Bytes;
 
 pub use hash::Hash;
-pub use list::{backlen_size, listpack_entry_size, node_exceeds, List};
+pub use list::{backlen_size, fill_nodes, listpack_entry_size, node_exceeds, List};
 pub use scan::{scan_hash, ScanOrder};
 pub use set::{Set, SetEnc};
 pub use stream::{
@@ -483,7 +483,8 @@ impl Db {
             x ^= x << 17;
             let k = if volatile {
                 let (Some(lo), Some(hi)) = (self.expiry.first(), self.expiry.last()) else { break };
-                let t = lo.0 + (x % ((hi.0 - lo.0) as u64 + 1)) as i64;
+                let span = hi.0.abs_diff(lo.0).saturating_add(1);
+                let t = lo.0.saturating_add_unsigned(x % span);
                 self.expiry.range((t, Bytes::new())..).next().map(|(_, k)| k.clone())
             } else {
                 self.scan.as_ref().and_then(|o| o.key_from(x)).cloned()

@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use super::packed::{intset, listpack, read_intset, read_listpack, read_ziplist, ziplist};
 use super::{save_len, save_string, Reader};
-use crate::db::{listpack_entry_size, node_exceeds, Encodings, Hash, List, Set, SetEnc, StrValue, Table, Value, ZSet};
+use crate::db::{fill_nodes, Encodings, Hash, List, Set, SetEnc, StrValue, Table, Value, ZSet};
 use crate::spec::grammar::{parse_f64, parse_i64};
 
 const STRING: u8 = 0;
@@ -50,6 +50,11 @@ pub struct Format {
 }
 
 impl Format {
+    /// The format the pinned server writes (and the newest it reads).
+    pub fn of(p: &crate::spec::Profile) -> Format {
+        Format { version: super::version(p) }
+    }
+
     fn ziplists(self) -> bool {
         self.version < 10
     }
@@ -107,31 +112,22 @@ pub fn save(v: &Value, f: Format, enc: &Encodings, score_text: &dyn Fn(f64) -> S
 /// lets an append make it (`_quicklistNodeAllowInsert`: the node's bytes, the element's
 /// and 8 bytes of estimated overhead; 6.2 estimates its ziplist entry headers).
 fn save_list(out: &mut Vec<u8>, l: &List, f: Format, enc: &Encodings) {
-    let mut nodes: Vec<Vec<&[u8]>> = Vec::new();
-    let (mut bytes, mut prev) = (0usize, 0usize);
-    for v in l.iter() {
-        let fits = nodes.last().is_some_and(|n| {
-            let added = if f.ziplists() { ziplist_overhead(v.len()) } else { 8 };
-            !node_exceeds(enc.list_fill, bytes + v.len() + added, n.len() + 1)
-        });
-        if !fits {
-            nodes.push(Vec::new());
-            (bytes, prev) = (if f.ziplists() { 11 } else { 7 }, 0);
-        }
-        let size = if f.ziplists() { ziplist_entry_size(v, prev) } else { listpack_entry_size(v) };
-        (bytes, prev) = (bytes + size, size);
-        if let Some(n) = nodes.last_mut() {
-            n.push(v);
-        }
-    }
+    let counts: Vec<usize> = if f.ziplists() {
+        let items = l.iter().map(|b| &b[..]);
+        fill_nodes(items, enc.list_fill, 11, |v| ziplist_overhead(v.len()), ziplist_entry_size).map(|n| n.0).collect()
+    } else {
+        l.nodes(enc.list_fill).map(|n| n.0).collect()
+    };
     out.push(if f.ziplists() { LIST_QUICKLIST } else { LIST_QUICKLIST_2 });
-    save_len(out, nodes.len() as u64);
-    for n in nodes {
+    save_len(out, counts.len() as u64);
+    let mut items = l.iter().map(|b| &b[..]);
+    for n in counts {
+        let node: Vec<&[u8]> = items.by_ref().take(n).collect();
         if f.ziplists() {
-            save_string(out, &ziplist(n));
+            save_string(out, &ziplist(node));
         } else {
             save_len(out, NODE_PACKED);
-            save_string(out, &listpack(n));
+            save_string(out, &listpack(node));
         }
     }
 }
@@ -182,7 +178,7 @@ fn save_set(out: &mut Vec<u8>, s: &Set, f: Format) {
 
 /// A score as a packed sorted set holds it: an integer when it is one (7.0+ `double2ll`,
 /// 6.2's within 2^52), else the text.
-fn packed_score(d: f64, f: Format, score_text: &dyn Fn(f64) -> String) -> String {
+pub(crate) fn packed_score(d: f64, f: Format, score_text: &dyn Fn(f64) -> String) -> String {
     let limit = if f.ziplists() { 4_503_599_627_370_496.0 } else { (i64::MAX / 2) as f64 };
     if d.fract() == 0.0 && d.abs() < limit && !(f.ziplists() && d == 0.0 && d.is_sign_negative()) {
         return (d as i64).to_string();

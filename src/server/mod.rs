@@ -29,6 +29,7 @@ pub use clock::Clock;
 pub use config::Config;
 
 use crate::db::Db;
+use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::spec::Profile;
 
@@ -453,7 +454,7 @@ impl Server {
     /// immutable and protected parameters too (`cluster-enabled`, `enable-debug-command`).
     pub fn set_startup_config(&self, name: &str, value: &str) -> Result<(), String> {
         if name.eq_ignore_ascii_case("databases") && value.trim() != "16" {
-            return Err("databases other than 16 are not implemented by fakeredis yet".into());
+            return Err(error::CONFIG_DATABASES.into());
         }
         self.configure(name, value, config::Setter::Startup)
     }
@@ -476,10 +477,10 @@ impl Server {
                     if d.args[0] == "include" {
                         let path = d.args.get(1).filter(|_| d.args.len() == 2 && depth < 10);
                         let Some(path) = path else {
-                            return Err(fatal(&d, "Bad directive or wrong number of arguments"));
+                            return Err(fatal(&d, error::CONFIG_BAD_DIRECTIVE));
                         };
                         let inner = std::fs::read_to_string(path)
-                            .map_err(|e| fatal(&d, &format!("Fatal error, can't open config file '{path}': {e}")))?;
+                            .map_err(|e| fatal(&d, &error::config_file_unreadable(path, &e.to_string())))?;
                         stack.push((inner, depth + 1));
                         continue;
                     }
@@ -497,21 +498,15 @@ impl Server {
                     argv.extend(values.iter().map(|v| v.as_bytes().to_vec()));
                     let r = c.execute(&argv).map_err(|e| fatal(d, &e.to_string()))?;
                     if let Some(e) = r.error_text() {
-                        return Err(fatal(
-                            d,
-                            &format!(
-                                "Error in user declaration '{}': {}",
-                                values.first().map_or("", |s| s),
-                                e.trim_start_matches("ERR ")
-                            ),
-                        ));
+                        let user = values.first().map_or("", |s| s);
+                        return Err(fatal(d, &error::config_user_error(user, e.trim_start_matches("ERR "))));
                     }
                 }
                 "rename-command" | "loadmodule" | "sentinel" => {
-                    return Err(fatal(d, &format!("'{name}' is not implemented by fakeredis yet")));
+                    return Err(fatal(d, &error::config_directive_not_implemented(name)));
                 }
                 "databases" if values.len() != 1 || values[0] != "16" => {
-                    return Err(fatal(d, "databases other than 16 are not implemented by fakeredis yet"));
+                    return Err(fatal(d, error::CONFIG_DATABASES));
                 }
                 "save" => {
                     let s = saves.get_or_insert_with(Vec::new);
@@ -520,7 +515,7 @@ impl Server {
                     } else if values.len() % 2 == 0 && !values.is_empty() {
                         s.extend(values.iter().cloned());
                     } else {
-                        return Err(fatal(d, "Invalid save parameters"));
+                        return Err(fatal(d, error::CONFIG_BAD_SAVE));
                     }
                 }
                 _ => {
@@ -532,10 +527,10 @@ impl Server {
                             | "latency-tracking-info-percentiles"
                     );
                     if !config::known(name, &self.shared.profile) {
-                        return Err(fatal(d, "Bad directive or wrong number of arguments"));
+                        return Err(fatal(d, error::CONFIG_BAD_DIRECTIVE));
                     }
                     if values.is_empty() || (values.len() > 1 && !multi) {
-                        return Err(fatal(d, "wrong number of arguments"));
+                        return Err(fatal(d, error::CONFIG_WRONG_ARGS));
                     }
                     self.set_startup_config(name, &values.join(" "))
                         .map_err(|e| fatal(d, e.rsplit(" - ").next().unwrap_or(&e)))?;

@@ -130,8 +130,8 @@ fn reload(ctx: &mut Ctx<'_>, opts: &[Vec<u8>]) -> CmdResult {
     if nosave {
         return Err(Reply::err(error::not_implemented("debug reload nosave")));
     }
-    let (f, enc, p, now) = (Format { version: crate::rdb::version(&ctx.profile()) }, ctx.enc(), ctx.profile(), ctx.now);
-    let lru = ctx.st.config.get("maxmemory-policy").contains("lru");
+    let (f, enc, p, now) = (Format::of(&ctx.profile()), ctx.enc(), ctx.profile(), ctx.now);
+    let lru = !crate::cmd::generic::lfu_policy(ctx) && ctx.st.config.get("maxmemory-policy").contains("lru");
     for db in 0..ctx.st.dbs.len() {
         let keys: Vec<bytes::Bytes> = ctx.st.dbs[db].keys().map(|(k, _)| k.clone()).collect();
         for k in keys {
@@ -153,10 +153,10 @@ fn reload(ctx: &mut Ctx<'_>, opts: &[Vec<u8>]) -> CmdResult {
 
 /// DEBUG OBJECT key: the key as stored, expired or not.
 fn object_info(ctx: &mut Ctx<'_>, key: &[u8]) -> CmdResult {
-    let (f, enc, p, now) = (Format { version: crate::rdb::version(&ctx.profile()) }, ctx.enc(), ctx.profile(), ctx.now);
+    let (f, enc, p, now) = (Format::of(&ctx.profile()), ctx.enc(), ctx.profile(), ctx.now);
     let fill = ctx.st.config.get_i64("list-max-listpack-size");
     let compressed = i32::from(ctx.st.config.get_i64("list-compress-depth") != 0);
-    let shared_ok = ctx.st.config.get_i64("maxmemory") == 0 || !ctx.st.config.get("maxmemory-policy").contains('l');
+    let shared_ok = crate::cmd::generic::shared_integers(ctx);
     let Some(e) = ctx.db().find(key) else { return Err(Reply::err(error::NO_SUCH_KEY)) };
     let refcount = if shared_ok && e.value.shared_int().is_some() { i64::from(i32::MAX) } else { 1 };
     let serialized =
@@ -164,7 +164,7 @@ fn object_info(ctx: &mut Ctx<'_>, key: &[u8]) -> CmdResult {
     let mut extra = String::new();
     if let Value::List(l) = &e.value {
         if !l.listpack {
-            let nodes = l.node_sizes(fill);
+            let nodes: Vec<usize> = l.nodes(fill).map(|n| n.1).collect();
             let avg = l.len() as f64 / nodes.len().max(1) as f64;
             let size: usize = nodes.iter().sum();
             extra = format!(

@@ -185,6 +185,11 @@ pub fn asking(ctx: &mut Ctx<'_>, _words: &[Vec<u8>]) -> CmdResult {
     cluster_only(ctx)
 }
 
+/// SHUTDOWN as Valkey has it (9.0 adds SAFE and FAILOVER).
+pub fn shutdown_valkey(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    shutdown(ctx, words)
+}
+
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (overlay `walk`; 6.2: one of NOSAVE|SAVE):
 /// the server stops (nothing to save and no replica to wait for), the connection goes
 /// without a reply, and every other client is dropped; ABORT has no shutdown to abort.
@@ -199,6 +204,8 @@ pub fn shutdown(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             b"nosave" => nosave = true,
             b"save" => save = true,
             b"now" | b"force" if p.redis_at_least(7, 0) => other = true,
+            // Valkey 9: SAFE and FAILOVER have no replica or cluster peer to wait for here.
+            b"safe" | b"failover" if p.has_since((u16::MAX, 0), Some((9, 0))) => other = true,
             b"abort" if p.redis_at_least(7, 0) => abort = true,
             _ => return Err(Reply::err(error::SYNTAX)),
         }

@@ -274,7 +274,6 @@ impl Config {
 }
 
 const IMMUTABLE: &str = "can't set immutable config";
-const PROTECTED: &str = "can't set protected config";
 
 /// Who sets: CONFIG SET (from a loopback address or not), or the server's startup (a
 /// config file, `--name value`), which may set everything.
@@ -308,7 +307,7 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])], b
         };
         match PARAMS[i].kind {
             Kind::Immutable if by != Setter::Startup => return Err(set_failed(name, IMMUTABLE)),
-            Kind::Protected if !protected_ok => return Err(set_failed(name, PROTECTED)),
+            Kind::Protected if !protected_ok => return Err(set_failed(name, error::CONFIG_PROTECTED)),
             _ => {}
         }
         // Redis registers an alias as a config of its own: a name and its alias are no
@@ -326,12 +325,12 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])], b
         let shown = if alias { p.alias.unwrap_or(p.name) } else { p.name };
         staged[i] = normalize(p.kind, &text, profile).map_err(|why| set_failed(shown.as_bytes(), &why))?;
         if p.name == "proc-title-template" && !valid_title_template(&staged[i]) {
-            return Err(set_failed(shown.as_bytes(), "template format is invalid or contains unknown variables"));
+            return Err(set_failed(shown.as_bytes(), error::CONFIG_TITLE_TEMPLATE));
         }
         if p.name == "activedefrag" && staged[i] == "yes" {
             // As a server built without Redis's own jemalloc (MEMORY MALLOC-STATS says so too).
             let server = if profile.is(crate::spec::ServerKind::Valkey) { "Valkey" } else { "Redis" };
-            let why = format!("Active defragmentation cannot be enabled: it requires a {server} server compiled with a modified Jemalloc like the one shipped by default with the {server} source distribution");
+            let why = error::config_no_active_defrag(server);
             return Err(set_failed(shown.as_bytes(), &why));
         }
     }
@@ -360,19 +359,17 @@ fn normalize(kind: Kind, v: &str, profile: &Profile) -> Result<String, String> {
             let words: Vec<&str> = v.split_whitespace().collect();
             let numbers = words.iter().all(|w| crate::spec::grammar::parse_i64(w.as_bytes()).is_some_and(|n| n >= 0));
             if !words.len().is_multiple_of(2) || !numbers {
-                return Err("Invalid save parameters".into());
+                return Err(error::CONFIG_BAD_SAVE.into());
             }
             Ok(words.join(" "))
         }
         Kind::MemoryOrPercent => match v.strip_suffix('%') {
             Some(pct) => match crate::spec::grammar::parse_i64(pct.as_bytes()) {
                 Some(n) if (0..=100).contains(&n) => Ok(v.to_string()),
-                Some(n) if n > 100 => Err("percentage argument must be less or equal to 100".into()),
-                _ => Err("argument must be a memory or percent value".into()),
+                Some(n) if n > 100 => Err(error::CONFIG_PERCENT_RANGE.into()),
+                _ => Err(error::CONFIG_MEMORY_OR_PERCENT.into()),
             },
-            None => parse_memory(v)
-                .map(|n| n.to_string())
-                .ok_or_else(|| "argument must be a memory or percent value".into()),
+            None => parse_memory(v).map(|n| n.to_string()).ok_or_else(|| error::CONFIG_MEMORY_OR_PERCENT.into()),
         },
         Kind::Bool => match v.to_ascii_lowercase().as_str() {
             "yes" => Ok("yes".into()),
