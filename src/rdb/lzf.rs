@@ -137,7 +137,9 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
 /// Decompresses `input` into exactly `out_len` bytes, or `None` for data that is not
 /// LZF or does not come to that length.
 pub fn decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(out_len);
+    // A payload may claim up to 133 times its size: reserved fallibly, never an abort.
+    let mut out = Vec::new();
+    out.try_reserve_exact(out_len).ok()?;
     let mut ip = 0;
     while ip < input.len() {
         let ctrl = usize::from(input[ip]);
