@@ -101,9 +101,9 @@ impl Gen<'_> {
             .and_then(|o| o.ranges.get(&a.name))
             .into_iter()
             .flatten()
-            .map(|(min, max, e)| {
+            .map(|(min, max, e, last_db)| {
                 let e = named(e.as_ref());
-                quote!(Range { min: #min, max: #max, error: #e })
+                quote!(Range { min: #min, max: #max, error: #e, last_db: #last_db })
             })
             .collect();
         let rule_key = a.token.clone().unwrap_or_else(|| a.name.clone()).to_ascii_uppercase();
@@ -453,7 +453,7 @@ pub(crate) fn generate(
                         };
                         quote! {
                             #pre
-                            let parsed = grammar::parse(&#spec_ident, words, &ctx.profile())
+                            let parsed = grammar::parse(&#spec_ident, words, &ctx.profile(), ctx.st.dbs.len())
                                 .map_err(|e| crate::dispatch::arg_error_at(&#spec_ident, argv, #skip, e, &ctx.profile()))?;
                             #path(ctx, #t::from_block(&parsed))
                         }

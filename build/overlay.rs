@@ -56,7 +56,8 @@ pub(crate) struct CmdOverlay {
     pub(crate) late: BTreeSet<String>,
     pub(crate) handler: BTreeSet<String>,
     /// Per argument: `(min, max, error)`.
-    pub(crate) ranges: BTreeMap<String, Vec<(i64, i64, Option<String>)>>,
+    /// Per argument: (min, max, error, whether max is the last database index).
+    pub(crate) ranges: BTreeMap<String, Vec<(i64, i64, Option<String>, bool)>>,
     pub(crate) keys_first: Option<(String, String)>,
     pub(crate) walk: bool,
     pub(crate) trailing_ok: bool,
@@ -272,8 +273,13 @@ impl Overlay {
                         let r =
                             r.as_object().ok_or_else(|| format!("errors.json: key \"{rctx}[]\" must be an object"))?;
                         let min = i_opt("errors.json", &rctx, r, "min", i64::MIN)?;
-                        let max = i_opt("errors.json", &rctx, r, "max", i64::MAX)?;
-                        out.push((min, max, s_opt("errors.json", &rctx, r, "error")?));
+                        // `"max": "databases"`: the last database index, read when parsing.
+                        let last_db = r.get("max").and_then(Value::as_str) == Some("databases");
+                        let max = if last_db { i64::MAX } else { i_opt("errors.json", &rctx, r, "max", i64::MAX)? };
+                        if last_db && entry.handler.contains(arg) {
+                            return Err(format!("errors.json: {rctx}: a database range is checked on reading"));
+                        }
+                        out.push((min, max, s_opt("errors.json", &rctx, r, "error")?, last_db));
                     }
                     entry.ranges.insert(arg.clone(), out);
                 }
@@ -294,7 +300,7 @@ impl Overlay {
                     .syntax
                     .iter()
                     .chain(entry.values.values())
-                    .chain(entry.ranges.values().flatten().filter_map(|(_, _, e)| e.as_ref()))
+                    .chain(entry.ranges.values().flatten().filter_map(|(_, _, e, _)| e.as_ref()))
                     .chain(entry.keys_first.iter().map(|(_, e)| e));
                 for n in named {
                     if !known.contains(n) {

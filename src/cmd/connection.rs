@@ -29,7 +29,7 @@ pub fn select(ctx: &mut Ctx<'_>, a: Select) -> CmdResult {
     if ctx.st.config.limits().cluster && a.index != 0 {
         return Err(Reply::err(error::CLUSTER_SELECT));
     }
-    ctx.sess.db = crate::cmd::db_index(a.index)?;
+    ctx.sess.db = crate::cmd::db_index(ctx.st, a.index)?;
     Ok(Reply::OK)
 }
 
@@ -39,7 +39,7 @@ pub fn swapdb(ctx: &mut Ctx<'_>, a: Swapdb) -> CmdResult {
     if ctx.st.config.limits().cluster {
         return Err(Reply::err(error::CLUSTER_SWAPDB));
     }
-    let (x, y) = (crate::cmd::db_index(a.index1)?, crate::cmd::db_index(a.index2)?);
+    let (x, y) = (crate::cmd::db_index(ctx.st, a.index1)?, crate::cmd::db_index(ctx.st, a.index2)?);
     if x != y {
         crate::dispatch::effects::touch_watched_in_db(ctx.st, x, Some(y));
         crate::dispatch::effects::touch_watched_in_db(ctx.st, y, Some(x));
@@ -368,7 +368,7 @@ pub fn client_info(ctx: &mut Ctx<'_>, _a: ClientInfo) -> CmdResult {
 pub fn client_list(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let p = ctx.profile();
     if p.is(ServerKind::Valkey) && p.version >= crate::spec::Version::new(8, 1, 0) {
-        let parsed = crate::spec::grammar::parse(&SPEC_CLIENT_LIST, words, &p)
+        let parsed = crate::spec::grammar::parse(&SPEC_CLIENT_LIST, words, &p, ctx.st.dbs.len())
             .map_err(|e| crate::dispatch::arg_error(&SPEC_CLIENT_LIST, words, e, &p))?;
         return client_list_filtered(ctx, ClientList::from_block(&parsed));
     }

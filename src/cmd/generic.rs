@@ -159,7 +159,7 @@ pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
         return Err(Reply::err(error::CLUSTER_COPY_DB));
     }
     let dst_db = match a.destination_db {
-        Some(n) => crate::cmd::db_index(n)?,
+        Some(n) => crate::cmd::db_index(ctx.st, n)?,
         None => src_db,
     };
     if src_db == dst_db && a.source == a.destination {
@@ -186,7 +186,7 @@ pub fn move_(ctx: &mut Ctx<'_>, a: Move<'_>) -> CmdResult {
     if ctx.st.config.limits().cluster {
         return Err(Reply::err(error::CLUSTER_MOVE));
     }
-    let dst_db = crate::cmd::db_index(a.db)?;
+    let dst_db = crate::cmd::db_index(ctx.st, a.db)?;
     if dst_db == ctx.sess.db {
         return Err(Reply::err(error::SAME_OBJECT));
     }

@@ -31,7 +31,7 @@ pub mod transactions;
 use crate::db::{StrValue, Value};
 use crate::error;
 use crate::reply::{CmdResult, Reply};
-use crate::server::Ctx;
+use crate::server::{Ctx, State};
 
 /// The string stored at `key`, `None` if absent, WRONGTYPE if another type.
 pub(crate) fn get_str<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut StrValue>, Reply> {
@@ -167,8 +167,8 @@ pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<bytes::By
 
 /// A database index: `DB index is out of range` unless it names one of the databases (the
 /// overlay's ranges have already checked SELECT's, MOVE's and COPY's while parsing).
-pub(crate) fn db_index(n: i64) -> Result<usize, Reply> {
-    usize::try_from(n).ok().filter(|&i| i < crate::server::DATABASES).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))
+pub(crate) fn db_index(st: &State, n: i64) -> Result<usize, Reply> {
+    usize::try_from(n).ok().filter(|&i| i < st.dbs.len()).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))
 }
 
 pub(crate) fn str_value(data: Vec<u8>) -> Value {

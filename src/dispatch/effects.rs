@@ -247,15 +247,20 @@ pub fn config_changed(st: &mut State, p: &crate::spec::Profile, names: &[&[u8]])
         st.acl_mut(p).set_requirepass(&pass);
         acl_changed(st);
     }
+    let resized = names.iter().any(|n| n.eq_ignore_ascii_case(b"databases"));
+    if resized {
+        let n = st.config.get("databases").trim().parse::<usize>().unwrap_or(crate::server::DATABASES);
+        st.dbs.resize_with(n.clamp(1, crate::server::MAX_DATABASES), crate::db::Db::default);
+    }
     let sizing = [&b"maxmemory"[..], b"list-max-listpack-size", b"list-max-ziplist-size", b"stream-node-max-bytes"];
-    if names.iter().any(|n| sizing.iter().any(|s| n.eq_ignore_ascii_case(s))) {
+    if resized || names.iter().any(|n| sizing.iter().any(|s| n.eq_ignore_ascii_case(s))) {
         crate::server::evict::configure(st);
     }
-    if names.iter().any(|n| n.eq_ignore_ascii_case(b"cluster-enabled")) {
+    if resized || names.iter().any(|n| n.eq_ignore_ascii_case(b"cluster-enabled")) {
         crate::server::evict::configure_cluster(st);
     }
     let lfu = [&b"maxmemory-policy"[..], b"lfu-log-factor", b"lfu-decay-time"];
-    if names.iter().any(|n| lfu.iter().any(|s| n.eq_ignore_ascii_case(s))) {
+    if resized || names.iter().any(|n| lfu.iter().any(|s| n.eq_ignore_ascii_case(s))) {
         crate::server::evict::configure_lfu(st);
     }
     let on = st.config.notify_flags() & crate::server::config::NOTIFY_NEW != 0 && notify::enabled(st);

@@ -458,7 +458,7 @@ pub(crate) fn call_serving(
         let Some(run) = cmd.run else {
             // Arity and the grammar are checked all the same, so those errors are exact.
             let words = argv.get(if cmd.container.is_some() { 2 } else { 1 }..).unwrap_or(&[]);
-            spec::grammar::parse(cmd, words, &p).map_err(|e| arg_error(cmd, words, e, &p))?;
+            spec::grammar::parse(cmd, words, &p, st.dbs.len()).map_err(|e| arg_error(cmd, words, e, &p))?;
             return Err(Reply::err(error::not_implemented(cmd.fullname)));
         };
         let serving = serving.clone();

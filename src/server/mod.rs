@@ -33,8 +33,17 @@ use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::spec::Profile;
 
-/// Number of logical databases (`databases` config).
+/// Number of logical databases by default (the `databases` parameter).
 pub const DATABASES: usize = 16;
+
+/// The most databases fakeredis runs (Redis takes up to 2^31-1; each one here costs a few
+/// hundred bytes and a check after every command).
+pub const MAX_DATABASES: usize = 4096;
+
+/// A `databases` value Redis would take that is more than fakeredis runs.
+fn too_many_databases(value: &str) -> bool {
+    value.trim().parse::<i64>().is_ok_and(|n| n > MAX_DATABASES as i64)
+}
 
 /// Server-wide counters reported by INFO.
 #[derive(Debug, Default, Clone)]
@@ -453,8 +462,14 @@ impl Server {
     /// Sets a parameter as the server's startup does (a config file line, `--name value`):
     /// immutable and protected parameters too (`cluster-enabled`, `enable-debug-command`).
     pub fn set_startup_config(&self, name: &str, value: &str) -> Result<(), String> {
-        if name.eq_ignore_ascii_case("databases") && value.trim() != "16" {
-            return Err(error::CONFIG_DATABASES.into());
+        if name.eq_ignore_ascii_case("databases") {
+            let n = value.trim().parse::<usize>().unwrap_or(0);
+            if too_many_databases(value) {
+                return Err(error::CONFIG_DATABASES.into());
+            }
+            if self.shared.lock().dbs.iter().skip(n).any(|d| !d.is_empty()) {
+                return Err(error::CONFIG_DATABASES_IN_USE.into());
+            }
         }
         self.configure(name, value, config::Setter::Startup)
     }
@@ -465,29 +480,11 @@ impl Server {
     pub fn load_config(&self, text: &str, args: &[String]) -> Result<(), String> {
         let version = self.shared.profile.version.to_string();
         let fatal = |d: &config::file::Directive, why: &str| config::file::fatal(&version, d.line, &d.text, why);
-        let mut directives = Vec::new();
-        let mut next_line = 1;
-        for t in [text.to_string(), config::file::from_args(args)] {
-            let mut stack = vec![(t, 0usize)];
-            while let Some((t, depth)) = stack.pop() {
-                let parsed = config::file::parse(&t, next_line)
-                    .map_err(|(n, l, why)| config::file::fatal(&version, n, &l, &why))?;
-                next_line += t.lines().count();
-                for d in parsed {
-                    if d.args[0] == "include" {
-                        let path = d.args.get(1).filter(|_| d.args.len() == 2 && depth < 10);
-                        let Some(path) = path else {
-                            return Err(fatal(&d, error::CONFIG_BAD_DIRECTIVE));
-                        };
-                        let inner = std::fs::read_to_string(path)
-                            .map_err(|e| fatal(&d, &error::config_file_unreadable(path, &e.to_string())))?;
-                        stack.push((inner, depth + 1));
-                        continue;
-                    }
-                    directives.push(d);
-                }
-            }
-        }
+        // Redis appends the command line's options to the file's text after a newline of
+        // its own: they are numbered from two lines past the file's last newline.
+        let mut directives = config::file::expand(text, 1, &version, 0)?;
+        let args_line = text.matches('\n').count() + 2;
+        directives.extend(config::file::expand(&config::file::from_args(args), args_line, &version, 0)?);
         let mut saves: Option<Vec<String>> = None;
         for d in &directives {
             let (name, values) = (d.args[0].as_str(), &d.args[1..]);
@@ -505,7 +502,7 @@ impl Server {
                 "rename-command" | "loadmodule" | "sentinel" => {
                     return Err(fatal(d, &error::config_directive_not_implemented(name)));
                 }
-                "databases" if values.len() != 1 || values[0] != "16" => {
+                "databases" if values.len() == 1 && too_many_databases(&values[0]) => {
                     return Err(fatal(d, error::CONFIG_DATABASES));
                 }
                 "save" => {

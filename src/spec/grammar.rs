@@ -79,7 +79,8 @@ pub struct Num<'a> {
 impl<'a> Num<'a> {
     /// The value as an integer, or the argument's error reply.
     pub fn int(&self) -> Result<i64, Reply> {
-        check_int(self.spec, self.word).map_err(|e| e.value_reply().unwrap_or(Reply::err(crate::error::SYNTAX)))
+        check_int(self.spec, self.word, usize::MAX)
+            .map_err(|e| e.value_reply().unwrap_or(Reply::err(crate::error::SYNTAX)))
     }
 
     /// The value as a double, or the argument's error reply.
@@ -92,10 +93,12 @@ impl<'a> Num<'a> {
     }
 }
 
-/// An integer word checked against the argument's format and ranges.
-fn check_int(spec: &'static ArgSpec, w: &[u8]) -> Result<i64, ArgError> {
+/// An integer word checked against the argument's format and ranges (`databases`: the
+/// server's count, for a range up to the last database).
+fn check_int(spec: &'static ArgSpec, w: &[u8], databases: usize) -> Result<i64, ArgError> {
     let n = parse_i64(w).ok_or(ArgError::Value { spec, kind: ValueKind::Integer })?;
-    match spec.ranges.iter().find(|r| n < r.min || n > r.max) {
+    let last_db = i64::try_from(databases).unwrap_or(i64::MAX).saturating_sub(1);
+    match spec.ranges.iter().find(|r| n < r.min || n > if r.last_db { last_db } else { r.max }) {
         Some(range) => Err(ArgError::Range { spec, range }),
         None => Ok(n),
     }
@@ -140,21 +143,24 @@ struct Parser<'a, 'p> {
     words: &'a [Vec<u8>],
     pos: usize,
     profile: &'p Profile,
+    /// The server's `databases` (ranges up to the last database index).
+    databases: usize,
     /// The first error of the walk; it ends the walk.
     err: Option<ArgError>,
 }
 
 /// Parses `words` (the arguments after the command name, or after the subcommand name)
-/// against `specs`.
+/// against `specs`, on a server of `databases` databases.
 pub fn parse<'a>(
     cmd: &'static CommandSpec,
     words: &'a [Vec<u8>],
     profile: &Profile,
+    databases: usize,
 ) -> Result<Vec<PVal<'a>>, ArgError> {
     if let Some(max) = cmd.errors.max_words.filter(|&m| words.len() > m) {
         return Err(ArgError::Syntax { word: Some(max) });
     }
-    parse_args(cmd.args, words, profile, cmd.errors.trailing_ok)
+    parse_args(cmd.args, words, profile, databases, cmd.errors.trailing_ok)
 }
 
 /// Parses `words` against an argument list; `trailing_ok` ignores words past its end.
@@ -162,9 +168,10 @@ pub fn parse_args<'a>(
     specs: &'static [ArgSpec],
     words: &'a [Vec<u8>],
     profile: &Profile,
+    databases: usize,
     trailing_ok: bool,
 ) -> Result<Vec<PVal<'a>>, ArgError> {
-    let mut p = Parser { words, pos: 0, profile, err: None };
+    let mut p = Parser { words, pos: 0, profile, databases, err: None };
     let out = p.seq(specs, &[], 0);
     if p.err.is_none() && p.pos < words.len() && !trailing_ok {
         p.err = Some(ArgError::Syntax { word: Some(p.pos) });
@@ -470,7 +477,7 @@ impl<'a> Parser<'a, '_> {
             },
             ArgKind::Integer | ArgKind::UnixTime => match self.take() {
                 Some(w) if spec.check == Check::Handler => PVal::Deferred(w, spec),
-                Some(w) => match check_int(spec, w) {
+                Some(w) => match check_int(spec, w, self.databases) {
                     Ok(n) => PVal::Int(n),
                     Err(e) => self.bad_value(spec, e),
                 },

@@ -72,6 +72,9 @@ pub struct Range {
     pub min: i64,
     pub max: i64,
     pub error: Option<&'static str>,
+    /// The upper bound is the last database index (overlay `"max": "databases"`): the
+    /// server's `databases` less one, known when the words are parsed.
+    pub last_db: bool,
 }
 
 /// Word formats the parser knows besides the schema's types.

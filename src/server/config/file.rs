@@ -64,6 +64,33 @@ pub fn from_args(args: &[String]) -> String {
 }
 
 /// Redis's report for a bad config line (it then exits with status 1).
+/// The directives of a config text whose first line is numbered `first_line`, each
+/// `include` replaced in place by its file's directives (numbered from that file's first
+/// line), as Redis reads nested files; the first bad line is Redis's fatal report.
+pub fn expand(text: &str, first_line: usize, version: &str, depth: usize) -> Result<Vec<Directive>, String> {
+    let parsed = parse(text, first_line).map_err(|(n, l, why)| fatal(version, n, &l, &why))?;
+    let mut out = Vec::with_capacity(parsed.len());
+    for d in parsed {
+        if d.args[0] != "include" {
+            out.push(d);
+            continue;
+        }
+        let Some(path) = d.args.get(1).filter(|_| d.args.len() == 2 && depth < 10) else {
+            return Err(fatal(version, d.line, &d.text, crate::error::CONFIG_BAD_DIRECTIVE));
+        };
+        let inner = std::fs::read_to_string(path).map_err(|e| unreadable(path, &e))?;
+        out.extend(expand(&inner, 1, version, depth + 1)?);
+    }
+    Ok(out)
+}
+
+/// Redis's one-line report of a config file it can't open (`strerror`'s words).
+pub fn unreadable(path: &str, e: &std::io::Error) -> String {
+    let why = e.to_string();
+    let why = why.split(" (os error").next().unwrap_or_default();
+    crate::error::config_file_unreadable(path, why)
+}
+
 pub fn fatal(version: &str, line: usize, text: &str, why: &str) -> String {
     format!(
         "\n*** FATAL CONFIG FILE ERROR (Redis {version}) ***\nReading the configuration file, at line {line}\n>>> '{text}'\n{why}"

@@ -324,6 +324,11 @@ pub fn set_many(cfg: &mut Config, profile: &Profile, pairs: &[(&[u8], &[u8])], b
         let p = &PARAMS[i];
         let shown = if alias { p.alias.unwrap_or(p.name) } else { p.name };
         staged[i] = normalize(p.kind, &text, profile).map_err(|why| set_failed(shown.as_bytes(), &why))?;
+        if p.name == "databases" {
+            // Immutable, and an integer Redis checks at startup.
+            staged[i] = normalize(Kind::Int(1, i32::MAX as i64), &text, profile)
+                .map_err(|why| set_failed(shown.as_bytes(), &why))?;
+        }
         if p.name == "proc-title-template" && !valid_title_template(&staged[i]) {
             return Err(set_failed(shown.as_bytes(), error::CONFIG_TITLE_TEMPLATE));
         }
