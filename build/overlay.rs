@@ -4,6 +4,9 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// An argument's range: (min, max, error, whether max is the last database index).
+pub(crate) type RangeRule = (i64, i64, Option<String>, bool);
+
 #[derive(Default, Clone)]
 pub(crate) struct AvailRule {
     pub(crate) redis: Option<Option<String>>,
@@ -56,8 +59,7 @@ pub(crate) struct CmdOverlay {
     pub(crate) late: BTreeSet<String>,
     pub(crate) handler: BTreeSet<String>,
     /// Per argument: `(min, max, error)`.
-    /// Per argument: (min, max, error, whether max is the last database index).
-    pub(crate) ranges: BTreeMap<String, Vec<(i64, i64, Option<String>, bool)>>,
+    pub(crate) ranges: BTreeMap<String, Vec<RangeRule>>,
     pub(crate) keys_first: Option<(String, String)>,
     pub(crate) walk: bool,
     pub(crate) trailing_ok: bool,

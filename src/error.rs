@@ -875,6 +875,31 @@ pub fn config_rewrite_failed(why: &str) -> String {
     format!("ERR Rewriting config file: {why}")
 }
 
+pub const DEBUG_NOT_SDS: &str = "ERR Not an sds encoded string.";
+pub const DEBUG_DB_RANGE: &str = "ERR Out of range database";
+pub const DEBUG_NOT_HASHTABLE: &str =
+    "ERR The value stored at the specified key is not represented using an hash table";
+pub const DEBUG_CLIENT_EVICTION_OFF: &str = "ERR maxmemory-clients is disabled.";
+pub const DEBUG_CLUSTER_ONLY: &str = "ERR Debug option only available for cluster mode enabled setup!";
+
+/// DEBUG LISTPACK/ZIPLIST/QUICKLIST of a key in another encoding.
+pub fn debug_not_encoded(encoding: &str) -> Vec<u8> {
+    format!("ERR Not a {encoding} encoded object.").into_bytes()
+}
+
+pub fn debug_unknown_node(node: &[u8]) -> Vec<u8> {
+    [&b"ERR Unknown node "[..], node].concat()
+}
+
+pub fn debug_unknown_direction(dir: &[u8]) -> Vec<u8> {
+    [&b"ERR Unknown direction "[..], dir].concat()
+}
+
+/// DEBUG CONFIG-REWRITE-FORCE-ALL that could not write (`strerror`'s words).
+pub fn debug_rewrite_failed(why: &str) -> String {
+    format!("ERR CONFIG-REWRITE-FORCE-ALL failed: {why}")
+}
+
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
 // Config files and `--name value` (the fatal report's last line), and CONFIG SET's reasons.
@@ -886,6 +911,10 @@ pub const CONFIG_DATABASES_IN_USE: &str = "databases can only shrink past empty 
 pub const CONFIG_PROTECTED: &str = "can't set protected config";
 pub const CONFIG_PERCENT_RANGE: &str = "percentage argument must be less or equal to 100";
 pub const CONFIG_MEMORY_OR_PERCENT: &str = "argument must be a memory or percent value";
+pub const CONFIG_OBUF_ARGS: &str = "Wrong number of arguments in buffer limit configuration.";
+pub const CONFIG_OBUF_CLASS: &str = "Invalid client class specified in buffer limit configuration.";
+pub const CONFIG_OBUF_VALUES: &str = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+pub const CONFIG_OOM_VALUES: &str = "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
 pub const CONFIG_TITLE_TEMPLATE: &str = "template format is invalid or contains unknown variables";
 
 pub fn config_file_unreadable(path: &str, why: &str) -> String {

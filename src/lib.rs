@@ -28,7 +28,8 @@
 //! - [`cmd`]: handwritten handlers, one module per spec group (`cmd/server/` is a folder:
 //!   `mod.rs` for CONFIG and friends, `info.rs` for INFO's sections per server and version,
 //!   `standalone.rs` for a standalone master's persistence, replication, MODULE and
-//!   cluster-only answers, `slowlog.rs` for SLOWLOG and COMMANDLOG, `latency.rs` for LATENCY, `memory.rs` for MEMORY, `debug.rs` for DEBUG (`digest.rs` its DIGEST),
+//!   cluster-only answers, `slowlog.rs` for SLOWLOG and COMMANDLOG, `latency.rs` for LATENCY, `memory.rs` for MEMORY, `debug.rs` for DEBUG (`digest.rs` its DIGEST,
+//!   `internals.rs` its views of Redis's structures: SDSLEN, HTSTATS, ...),
 //!   `command.rs` for COMMAND, `command/dragonfly.rs` for Dragonfly's own COMMAND replies;
 //!   `cmd/sorted_set/` too: `mod.rs` for ZADD and the reads, `range.rs`, `store.rs`,
 //!   `pop.rs`). `list.rs`, `hash.rs` (+ `hash_ttl.rs`: field expiration), `set.rs`,
@@ -50,7 +51,8 @@
 //!   `watch.rs`, `notify.rs` (keyspace notifications), `tracking.rs` (client-side caching);
 //!   `log.rs`, the server's log (levels, redis-server's line format, the sink
 //!   [`Server::set_log`] sets); `config/` (`mod.rs` CONFIG's store and validation,
-//!   `params.rs` every parameter per version, `file.rs` redis.conf and `--name value`);
+//!   `params.rs` every parameter per version, `file.rs` redis.conf and `--name value`,
+//!   `rewrite.rs` CONFIG REWRITE);
 //!   `cluster.rs` (cluster mode's hash slots and the CROSSSLOT check); `evict.rs`
 //!   (maxmemory: the used-memory figure and the eviction policies; a key's size is
 //!   `db/memory.rs`, MEMORY USAGE's).

@@ -32,6 +32,9 @@ pub enum Reply {
     Verbatim(&'static str, Vec<u8>),
     BigNumber(String),
     Push(Vec<Reply>),
+    /// A reply with RESP3 attributes (`|` before it); RESP2 sends the reply alone, and
+    /// scripts see the reply alone, as in Redis.
+    Attribute(Vec<(Reply, Reply)>, Box<Reply>),
 }
 
 /// What [`Reply::bulk`] takes: owned bytes move in without a copy, borrowed ones are copied.
@@ -128,6 +131,7 @@ impl Reply {
             Reply::Verbatim(_, b) => b.len() + 16,
             Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => 16 + v.iter().map(Reply::wire_len).sum::<usize>(),
             Reply::Map(v) => 16 + v.iter().map(|(k, x)| k.wire_len() + x.wire_len()).sum::<usize>(),
+            Reply::Attribute(v, r) => r.wire_len() + v.iter().map(|(k, x)| k.wire_len() + x.wire_len()).sum::<usize>(),
             Reply::Simple(s) => s.len() + 3,
             Reply::Error(e) => e.len() + 3,
             _ => 24,

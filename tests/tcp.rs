@@ -434,3 +434,51 @@ fn shutdown_stops_the_server() {
     let mut embedded = server.client();
     assert!(embedded.execute(&[b"PING".to_vec()]).is_err(), "an embedded client is dropped too");
 }
+
+#[test]
+fn debug_segfault_crashes_the_server() {
+    let (server, tcp) = start();
+    server.set_startup_config("enable-debug-command", "yes").unwrap();
+    let logged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = logged.clone();
+    server.set_log(Some(Box::new(move |l| sink.lock().unwrap().push(String::from_utf8_lossy(l.message).into_owned()))));
+    let mut a = connect(&tcp);
+    let mut b = connect(&tcp);
+    b.write_all(&cmd(&["PING"])).unwrap();
+    expect_bytes(&mut b, b"+PONG\r\n");
+    a.write_all(&cmd(&["DEBUG", "SEGFAULT"])).unwrap();
+    let mut rest = Vec::new();
+    a.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "no reply: {:?}", String::from_utf8_lossy(&rest));
+    let _ = b.write_all(&cmd(&["PING"]));
+    let mut got = Vec::new();
+    let _ = b.read_to_end(&mut got);
+    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+    assert!(server.is_stopped() && server.has_crashed());
+    assert!(logged.lock().unwrap().iter().any(|l| l.contains("crashed by signal: 11")), "{:?}", logged.lock().unwrap());
+}
+
+/// RESP3 attributes go before the reply, as redis-server 7.0.15 sends DEBUG PROTOCOL attrib
+/// (bytes checked against it); RESP2 clients get the reply alone.
+#[test]
+fn attribute_replies_precede_the_reply_in_resp3_only() {
+    let (server, tcp) = start();
+    server.set_startup_config("enable-debug-command", "yes").unwrap();
+    let reply = b"$39\r\nSome real reply following the attribute\r\n";
+    let mut a = connect(&tcp);
+    a.write_all(&cmd(&["DEBUG", "PROTOCOL", "attrib"])).unwrap();
+    expect_bytes(&mut a, reply);
+    a.write_all(&cmd(&["HELLO", "3"])).unwrap();
+    let mut hello = [0u8; 1];
+    a.read_exact(&mut hello).unwrap();
+    assert_eq!(&hello, b"%");
+    let mut rest = Vec::new();
+    while !rest.ends_with(b"modules\r\n*0\r\n") {
+        let mut buf = [0u8; 256];
+        let n = a.read(&mut buf).unwrap();
+        assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&rest));
+        rest.extend_from_slice(&buf[..n]);
+    }
+    a.write_all(&cmd(&["DEBUG", "PROTOCOL", "attrib"])).unwrap();
+    expect_bytes(&mut a, &[&b"|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n"[..], reply].concat());
+}

@@ -19,6 +19,9 @@ pub fn ping(ctx: &mut Ctx<'_>, a: Ping<'_>) -> CmdResult {
     })
 }
 
+/// CLIENT LIST's `tot-mem` of an idle client (redis-server 7.0.15's figure).
+pub(crate) const CLIENT_MEMORY: usize = 22298;
+
 /// ECHO message.
 pub fn echo(_ctx: &mut Ctx<'_>, a: Echo<'_>) -> CmdResult {
     Ok(Reply::bulk(a.message))
@@ -322,7 +325,10 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
         s.push_str(&format!(" multi={multi} qbuf=26 qbuf-free=40928 argv-mem=10"));
     }
     let redir = m.tracking.as_ref().map_or(-1, |t| t.redirect as i64);
-    s.push_str(&format!(" obl=0 oll=0 omem=0 tot-mem=22298 events=r cmd={cmd} user={} redir={redir}", m.user));
+    s.push_str(&format!(
+        " obl=0 oll=0 omem=0 tot-mem={CLIENT_MEMORY} events=r cmd={cmd} user={} redir={redir}",
+        m.user
+    ));
     if v7 {
         s.push_str(&format!(" resp={resp}"));
     }

@@ -371,7 +371,7 @@ pub(crate) fn call_serving(
             return Err(multi::reject(&p, st, sess, cmd, Reply::err(e)));
         }
         if let Caller::Script { read_only } = caller {
-            if cmd.flags_for(&p).iter().any(|f| f.eq_ignore_ascii_case("NOSCRIPT")) {
+            if !st.script_deny_disabled && cmd.flags_for(&p).iter().any(|f| f.eq_ignore_ascii_case("NOSCRIPT")) {
                 return Err(Reply::err(error::SCRIPT_NOT_ALLOWED));
             }
             if let Some(d) = acl_denial(st, sess, cmd, argv, &p) {

@@ -130,6 +130,16 @@ fn encode_inner(r: &Reply, resp3: bool, out: &mut Vec<u8>, spill: &mut Spill<'_>
             push_len(out, if resp3 { b'>' } else { b'*' }, items.len());
             items.iter().for_each(|i| encode_inner(i, resp3, out, spill));
         }
+        Reply::Attribute(pairs, reply) => {
+            if resp3 {
+                push_len(out, b'|', pairs.len());
+                for (k, v) in pairs {
+                    encode_inner(k, resp3, out, spill);
+                    encode_inner(v, resp3, out, spill);
+                }
+            }
+            encode_inner(reply, resp3, out, spill);
+        }
         Reply::Map(pairs) => {
             if resp3 {
                 push_len(out, b'%', pairs.len());

@@ -66,6 +66,12 @@ pub fn render(r: &Reply, resp3: bool, sort: bool) -> String {
         Reply::Array(v) => list(v),
         Reply::Set(v) => format!("~{}", list(v)),
         Reply::Push(v) => format!(">{}", list(v)),
+        Reply::Attribute(pairs, r) if resp3 => {
+            let v: Vec<String> =
+                pairs.iter().map(|(k, x)| format!("{}: {}", render(k, resp3, sort), render(x, resp3, sort))).collect();
+            format!("|{{{}}} {}", v.join(", "), render(r, resp3, sort))
+        }
+        Reply::Attribute(_, r) => render(r, resp3, sort),
         Reply::Map(pairs) => {
             let mut v: Vec<String> =
                 pairs.iter().map(|(k, x)| format!("{}: {}", render(k, resp3, sort), render(x, resp3, sort))).collect();

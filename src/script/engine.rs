@@ -343,6 +343,8 @@ fn to_lua(lua: &Lua, r: &Reply, resp3: bool) -> mlua::Result<Value> {
             }
             Value::Table(t)
         }
+        // Redis's Lua skips attributes.
+        Reply::Attribute(_, r) => to_lua(lua, r, resp3)?,
     })
 }
 

@@ -156,6 +156,8 @@ pub struct State {
     pub cron_paused: bool,
     /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE takes any checksum.
     pub skip_checksum: bool,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
+    pub script_deny_disabled: bool,
     /// The ACL users and log, made on first use (until then: the untouched default user).
     pub acl: Option<Box<crate::acl::Acl>>,
     /// The Lua state and its scripts, made on the first script command.
@@ -191,6 +193,7 @@ impl State {
             active_expire_enabled: true,
             cron_paused: false,
             skip_checksum: false,
+            script_deny_disabled: false,
             acl: None,
             #[cfg(feature = "lua")]
             scripts: None,
@@ -256,6 +259,8 @@ pub struct Shared {
     state: parking_lot::Mutex<State>,
     failing: AtomicBool,
     stopped: AtomicBool,
+    /// A DEBUG crash subcommand stopped it (fakeredis-server exits with a failure).
+    crashed: AtomicBool,
     next_client_id: AtomicU64,
     pub started_ms: i64,
     pub run_id: String,
@@ -323,6 +328,12 @@ impl Shared {
         self.stopped.load(Ordering::Relaxed)
     }
 
+    /// DEBUG SEGFAULT, PANIC, ASSERT, OOM: the server stops as if it had crashed.
+    pub fn crash(&self, st: &State) {
+        self.crashed.store(true, Ordering::Relaxed);
+        self.stop(st);
+    }
+
     /// SHUTDOWN: stops the server for good and wakes every waiting client to find out.
     pub fn stop(&self, st: &State) {
         self.stopped.store(true, Ordering::Relaxed);
@@ -378,6 +389,7 @@ impl Server {
                 state: parking_lot::Mutex::new(State::new()),
                 failing: AtomicBool::new(false),
                 stopped: AtomicBool::new(false),
+                crashed: AtomicBool::new(false),
                 next_client_id: AtomicU64::new(1),
                 started_ms,
                 run_id,
@@ -431,6 +443,11 @@ impl Server {
     /// Whether SHUTDOWN stopped the server (embedded: every client call fails from then on).
     pub fn is_stopped(&self) -> bool {
         self.shared.is_stopped()
+    }
+
+    /// Whether a DEBUG crash subcommand (SEGFAULT, PANIC, ASSERT, OOM) stopped the server.
+    pub fn has_crashed(&self) -> bool {
+        self.shared.crashed.load(Ordering::Relaxed)
     }
 
     /// Opens a new embedded client (a new connection, as far as the server can tell).

@@ -2,9 +2,11 @@
 //! dispatcher checks): the subcommands tests use, as Redis 7.0's `debug.c` answers them.
 //! RELOAD saves every key to its RDB form and loads it back, so encodings settle as after
 //! a restart; SLEEP moves a frozen server clock (and blocks the server for real
-//! otherwise); DIGEST and DIGEST-VALUE are Redis's digests ([`super::digest`]); the crash
-//! subcommands (SEGFAULT, PANIC, ASSERT, OOM, RESTART) and the allocator's introspection
-//! answer that they are not implemented.
+//! otherwise); DIGEST and DIGEST-VALUE are Redis's digests ([`super::digest`]); the views
+//! of internal structures are in [`super::internals`]. SEGFAULT, PANIC, ASSERT and OOM
+//! stop the server as a crash would; RESTART, CRASH-AND-RECOVER (a restart loads the last
+//! save, which the fake does not keep), LOADAOF and the allocator's MALLCTL answer that
+//! they are not implemented.
 
 use crate::db::{Entry, Value};
 use crate::error;
@@ -29,6 +31,7 @@ fn atoi(w: &[u8]) -> i64 {
 pub fn debug(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     let Some((sub, args)) = words.split_first() else { return Err(syntax(ctx, b"")) };
     let name = sub.to_ascii_lowercase();
+    let (v7, v72) = (ctx.profile().redis_at_least(7, 0), ctx.profile().redis_at_least(7, 2));
     match (name.as_slice(), args) {
         (b"help", []) => Ok(crate::cmd::server::help_reply("DEBUG", HELP)),
         (b"log", [msg]) => {
@@ -86,14 +89,86 @@ pub fn debug(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
                 .collect();
             Ok(Reply::Array(out))
         }
-        (b"segfault" | b"panic" | b"assert" | b"oom" | b"restart" | b"crash-and-recover", _)
-        | (b"sdslen" | b"listpack" | b"quicklist" | b"htstats" | b"htstats-key", _)
-        | (b"structsize" | b"mallctl" | b"mallctl-str" | b"loadaof" | b"client-eviction" | b"replybuffer", _) => {
+        (b"segfault" | b"panic" | b"assert" | b"oom", _) => crash(ctx, &name),
+        (b"sdslen", [key]) => super::internals::sdslen(ctx, key),
+        (b"listpack", [key]) if v7 => super::internals::print_structure(ctx, key, "listpack"),
+        (b"ziplist", [key]) if !v7 => super::internals::print_structure(ctx, key, "ziplist"),
+        (b"quicklist", [key] | [key, _]) if v7 => super::internals::print_structure(ctx, key, "quicklist"),
+        (b"htstats", [db, rest @ ..]) if rest.is_empty() || v72 => super::internals::htstats(ctx, db, rest),
+        (b"htstats-key", [key, rest @ ..]) if rest.is_empty() || v72 => super::internals::htstats_key(ctx, key, rest),
+        (b"structsize", []) => Ok(super::internals::structsize()),
+        (b"client-eviction", []) if v7 => super::internals::client_eviction(ctx),
+        (b"set-disable-deny-scripts", [on]) if v7 => {
+            ctx.st.script_deny_disabled = atoi(on) != 0;
+            Ok(Reply::OK)
+        }
+        (b"lua-always-replicate-commands", [_]) if !v7 => Ok(Reply::OK),
+        (b"drop-cluster-packet-filter", [n]) if v7 => {
+            parse_i64(n).ok_or(Reply::err(error::NOT_INTEGER))?;
+            Ok(Reply::OK)
+        }
+        (b"replybuffer", [what, value]) if v7 => replybuffer(ctx, sub, what, value),
+        (b"clusterlink", [kill, dir, node]) if v7 && kill.eq_ignore_ascii_case(b"kill") => cluster_link(ctx, dir, node),
+        (b"config-rewrite-force-all", []) => {
+            super::rewrite_config_file(ctx, true).map_err(|why| Reply::err(error::debug_rewrite_failed(&why)))
+        }
+        (b"restart" | b"crash-and-recover", [] | [_]) | (b"mallctl" | b"mallctl-str", [_, ..]) | (b"loadaof", _) => {
             let what = String::from_utf8_lossy(&name).into_owned();
             Err(Reply::err(error::not_implemented(&format!("debug {what}"))))
         }
         _ => Err(syntax(ctx, sub)),
     }
+}
+
+/// DEBUG SEGFAULT, PANIC, ASSERT, OOM: Redis's crash report's first words in the log, and
+/// the server stops (no reply; every client is dropped).
+fn crash(ctx: &mut Ctx<'_>, name: &[u8]) -> CmdResult {
+    let p = ctx.profile();
+    let server = if p.is(crate::spec::ServerKind::Valkey) { "Valkey" } else { "Redis" };
+    let lines: Vec<String> = match name {
+        b"segfault" => vec![format!("{server} {} crashed by signal: 11, si_code: 2", p.version)],
+        b"panic" => vec![
+            "------------------------------------------------".into(),
+            "!!! Software Failure. Press left mouse button to continue".into(),
+            format!("Guru Meditation: DEBUG PANIC called at Unix time {} #debug.c", ctx.now / 1000),
+        ],
+        b"assert" => vec!["=== ASSERTION FAILED ===".into(), "==> debug.c '1 == 2' is not true".into()],
+        _ => vec![format!("Out Of Memory allocating {} bytes!", u64::MAX)],
+    };
+    let level = ctx.st.config.get("loglevel").to_string();
+    for l in lines {
+        ctx.shared.log(&level, LogLevel::Warning, l.as_bytes());
+    }
+    ctx.shared.crash(ctx.st);
+    Ok(Reply::OK)
+}
+
+/// DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> | RESIZING <0|1>: the fake's reply
+/// buffers have nothing to tune; the words are checked as Redis checks them.
+fn replybuffer(ctx: &Ctx<'_>, sub: &[u8], what: &[u8], value: &[u8]) -> CmdResult {
+    if what.eq_ignore_ascii_case(b"peak-reset-time") {
+        if !value.eq_ignore_ascii_case(b"never") && !value.eq_ignore_ascii_case(b"reset") {
+            parse_i64(value).ok_or(Reply::err(error::NOT_INTEGER))?;
+        }
+    } else if !what.eq_ignore_ascii_case(b"resizing") {
+        return Err(syntax(ctx, sub));
+    }
+    Ok(Reply::OK)
+}
+
+/// DEBUG CLUSTERLINK KILL <to|from|all> <node-id>: the one node has no links to kill.
+fn cluster_link(ctx: &Ctx<'_>, dir: &[u8], node: &[u8]) -> CmdResult {
+    if !ctx.st.config.limits().cluster {
+        return Err(Reply::err(error::DEBUG_CLUSTER_ONLY));
+    }
+    if node != ctx.shared.node_id.as_bytes() {
+        return Err(Reply::err_bytes(error::debug_unknown_node(node)));
+    }
+    if !([&b"from"[..], b"to", b"all"].iter().any(|d| dir.eq_ignore_ascii_case(d))) {
+        // Redis answers the error and then an OK too (two replies); the fake only the error.
+        return Err(Reply::err_bytes(error::debug_unknown_direction(dir)));
+    }
+    Ok(Reply::OK)
 }
 
 fn syntax(ctx: &Ctx<'_>, sub: &[u8]) -> Reply {
@@ -233,10 +308,10 @@ fn protocol(ctx: &mut Ctx<'_>, ty: &[u8]) -> CmdResult {
         b"array" => Reply::Array((0..3).map(Reply::Int).collect()),
         b"set" => Reply::Set((0..3).map(Reply::Int).collect()),
         b"map" => Reply::Map((0..3).map(|j| (Reply::Int(j), Reply::Bool(j == 1))).collect()),
-        b"attrib" if three => {
-            return Err(Reply::err(error::not_implemented("debug protocol attrib (RESP3 attributes)")))
-        }
-        b"attrib" => Reply::bulk("Some real reply following the attribute"),
+        b"attrib" => Reply::Attribute(
+            vec![(Reply::bulk("key-popularity"), Reply::Array(vec![Reply::bulk("key:123"), Reply::Int(90)]))],
+            Box::new(Reply::bulk("Some real reply following the attribute")),
+        ),
         b"push" if !three => return Err(Reply::err(error::DEBUG_PUSH_RESP2)),
         b"push" => {
             ctx.sess.more.push(Reply::bulk("Some real reply following the push reply"));

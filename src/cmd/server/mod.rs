@@ -6,6 +6,7 @@ pub mod command;
 pub mod debug;
 mod digest;
 mod info;
+mod internals;
 pub mod latency;
 pub mod memory;
 pub mod slowlog;
@@ -122,12 +123,31 @@ pub fn config_resetstat(ctx: &mut Ctx<'_>, _a: ConfigResetstat) -> CmdResult {
     Ok(Reply::OK)
 }
 
-/// CONFIG REWRITE: the fake has no config file, like a server started without one.
+/// CONFIG REWRITE: the config file the server started from, rewritten (an error without one).
 pub fn config_rewrite(ctx: &mut Ctx<'_>, _a: ConfigRewrite) -> CmdResult {
-    let Some(path) = ctx.st.config_file.clone() else { return Err(Reply::err(error::NO_CONFIG_FILE)) };
+    if ctx.st.config_file.is_none() {
+        return Err(Reply::err(error::NO_CONFIG_FILE));
+    }
+    rewrite_config_file(ctx, false).map_err(|why| Reply::err(error::config_rewrite_failed(&why)))
+}
+
+/// Rewrites the config file (`force_all`: every parameter, DEBUG CONFIG-REWRITE-FORCE-ALL);
+/// the error is `strerror`'s words.
+pub(crate) fn rewrite_config_file(ctx: &mut Ctx<'_>, force_all: bool) -> Result<Reply, String> {
+    let Some(path) = ctx.st.config_file.clone() else { return Err("Bad address".into()) };
     let old = std::fs::read_to_string(&path).unwrap_or_default();
-    let text = config::rewrite(&ctx.st.config, &ctx.profile(), &old);
-    std::fs::write(&path, text).map_err(|e| Reply::err(error::config_rewrite_failed(&e.to_string())))?;
+    let users = ctx.st.config.get("aclfile").is_empty().then(|| {
+        let a = ctx.st.acl_mut(&ctx.profile());
+        a.users
+            .values()
+            .map(|u| {
+                format!("user {} {}", String::from_utf8_lossy(&u.name), String::from_utf8_lossy(&a.describe_user(u)))
+            })
+            .collect()
+    });
+    let text = config::rewrite(&ctx.st.config, &ctx.profile(), &old, users, force_all);
+    std::fs::write(&path, text)
+        .map_err(|e| e.to_string().split(" (os error").next().unwrap_or_default().to_string())?;
     Ok(Reply::OK)
 }
 
