@@ -900,6 +900,31 @@ pub fn debug_rewrite_failed(why: &str) -> String {
     format!("ERR CONFIG-REWRITE-FORCE-ALL failed: {why}")
 }
 
+pub const REPLCONF_FILTER_MISSING: &str = "ERR Missing rdb-filter-only values";
+
+pub fn replconf_ip_too_long(len: usize) -> Vec<u8> {
+    format!("ERR REPLCONF ip-address provided by replica instance is too long: {len} bytes").into_bytes()
+}
+
+pub fn replconf_filter_unsupported(filter: &str) -> Vec<u8> {
+    format!("ERR Unsupported rdb-filter-only option: {filter}").into_bytes()
+}
+
+pub fn replconf_unknown(option: &[u8]) -> Vec<u8> {
+    [&b"ERR Unrecognized REPLCONF option: "[..], c_bytes(option)].concat()
+}
+
+pub const MIGRATE_KEYS_NEED_EMPTY_KEY: &str =
+    "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string";
+pub const MIGRATE_CONNECT: &str = "IOERR error or timeout connecting to the client";
+pub const MIGRATE_WRITE: &str = "IOERR error or timeout writing to target instance";
+pub const MIGRATE_READ: &str = "IOERR error or timeout reading to target instance";
+
+/// MIGRATE: the target's first error line (without its `-`).
+pub fn migrate_target_error(line: &[u8]) -> Vec<u8> {
+    [&b"ERR Target instance replied with error: "[..], line].concat()
+}
+
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
 // Config files and `--name value` (the fatal report's last line), and CONFIG SET's reasons.

@@ -41,7 +41,8 @@
 //!   `hyperloglog.rs` (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST),
 //!   `geo/` (`mod.rs` GEOADD, GEOPOS, GEOHASH, GEODIST and the formats; `search.rs`
 //!   GEOSEARCH[STORE] and GEORADIUS*; `order.rs` Redis's sorts of the results),
-//!   `dump.rs` (DUMP, RESTORE), `cluster.rs` (CLUSTER in cluster mode).
+//!   `dump.rs` (DUMP, RESTORE), `migrate.rs` (MIGRATE, over TCP to its target),
+//!   `cluster.rs` (CLUSTER in cluster mode).
 //!   Between clients: `transactions.rs`, `pubsub.rs`, `blocking.rs` (BLPOP and the other
 //!   blocking pops), `clients.rs` (CLIENT KILL/PAUSE/REPLY/UNBLOCK..., MONITOR),
 //!   `tracking.rs` (CLIENT TRACKING and friends).

@@ -17,6 +17,7 @@ pub mod hash;
 pub mod hash_ttl;
 pub mod hyperloglog;
 pub mod list;
+pub mod migrate;
 pub mod pubsub;
 pub mod scripting;
 pub mod server;

@@ -231,6 +231,8 @@ const DENIED: &[&str] = &[
     "psync",
     "punsubscribe",
     "replicaof",
+    // REPLCONF ACK and GETACK answer nothing at all (as Redis).
+    "replconf",
     "save",
     "script|debug",
     "shutdown",

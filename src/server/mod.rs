@@ -158,6 +158,8 @@ pub struct State {
     pub skip_checksum: bool,
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
     pub script_deny_disabled: bool,
+    /// MIGRATE's connections to its targets, by `host:port`.
+    pub migrate_sockets: std::collections::HashMap<String, crate::cmd::migrate::Cached>,
     /// The ACL users and log, made on first use (until then: the untouched default user).
     pub acl: Option<Box<crate::acl::Acl>>,
     /// The Lua state and its scripts, made on the first script command.
@@ -194,6 +196,7 @@ impl State {
             cron_paused: false,
             skip_checksum: false,
             script_deny_disabled: false,
+            migrate_sockets: Default::default(),
             acl: None,
             #[cfg(feature = "lua")]
             scripts: None,

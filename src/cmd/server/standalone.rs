@@ -229,3 +229,43 @@ pub fn shutdown(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     ctx.shared.stop(ctx.st);
     Ok(Reply::OK)
 }
+
+/// REPLCONF option value ...: what a replica tells its master. A normal client's options
+/// are checked and kept nowhere (there is no replication); ACK and GETACK answer nothing,
+/// as in Redis.
+pub fn replconf(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
+    if !words.len().is_multiple_of(2) {
+        return Err(Reply::err(error::SYNTAX));
+    }
+    for pair in words.chunks(2) {
+        let (opt, value) = (pair[0].to_ascii_lowercase(), &pair[1]);
+        match opt.as_slice() {
+            b"listening-port" => {
+                crate::spec::grammar::parse_i64(value).ok_or(Reply::err(error::NOT_INTEGER))?;
+            }
+            b"ip-address" if value.len() >= 256 => {
+                return Err(Reply::err_bytes(error::replconf_ip_too_long(value.len())));
+            }
+            b"ip-address" | b"capa" => {}
+            b"ack" | b"getack" => {
+                ctx.sess.reply.silent = true;
+                return Ok(Reply::OK);
+            }
+            b"rdb-only" if ctx.profile().redis_at_least(7, 0) => {
+                let n = crate::spec::grammar::parse_i64(value).ok_or(Reply::err(error::NOT_INTEGER))?;
+                if !(0..=1).contains(&n) {
+                    return Err(Reply::err_bytes(error::out_of_range(0, 1).into_bytes()));
+                }
+            }
+            b"rdb-filter-only" if ctx.profile().redis_at_least(7, 0) => {
+                let filters = crate::server::config::file::split_args(&String::from_utf8_lossy(value))
+                    .ok_or(Reply::err(error::REPLCONF_FILTER_MISSING))?;
+                if let Some(f) = filters.iter().find(|f| !f.eq_ignore_ascii_case("functions")) {
+                    return Err(Reply::err_bytes(error::replconf_filter_unsupported(f)));
+                }
+            }
+            _ => return Err(Reply::err_bytes(error::replconf_unknown(&pair[0]))),
+        }
+    }
+    Ok(Reply::OK)
+}
