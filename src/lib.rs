@@ -40,7 +40,7 @@
 //!   `delete.rs` XDELEX/XACKDEL, `idmp.rs` XCFGSET/XIDMPRECORD, `nack.rs` XNACK, `info.rs`),
 //!   `hyperloglog.rs` (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST),
 //!   `geo/` (`mod.rs` GEOADD, GEOPOS, GEOHASH, GEODIST and the formats; `search.rs`
-//!   GEOSEARCH[STORE] and GEORADIUS*; `order.rs` Redis's sorts of the results),
+//!   GEOSEARCH(STORE) and GEORADIUS*; `order.rs` Redis's sorts of the results),
 //!   `dump.rs` (DUMP, RESTORE), `migrate.rs` (MIGRATE, over TCP to its target),
 //!   `cluster.rs` (CLUSTER in cluster mode).
 //!   Between clients: `transactions.rs`, `pubsub.rs`, `blocking.rs` (BLPOP and the other

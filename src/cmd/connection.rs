@@ -7,7 +7,7 @@ use crate::server::{ClientMeta, Ctx};
 use crate::spec::generated::*;
 use crate::spec::ServerKind;
 
-/// PING [message]: `PONG`, or the message as a bulk string; a RESP2 client in subscribed
+/// PING `[message]`: `PONG`, or the message as a bulk string; a RESP2 client in subscribed
 /// mode gets `pong` and the message (empty by default) as an array.
 pub fn ping(ctx: &mut Ctx<'_>, a: Ping<'_>) -> CmdResult {
     if ctx.sess.resp == 2 && ctx.st.clients.get(&ctx.sess.id).is_some_and(|m| m.subs.any()) {
