@@ -53,7 +53,7 @@ impl Client {
                     fd: 7 + id as i64,
                     created_ms: now,
                     last_ms: now,
-                    last_cmd: "NULL".into(),
+                    last_cmd: "NULL",
                     resp: 2,
                     user: "default".into(),
                     ..ClientMeta::default()
@@ -275,6 +275,11 @@ impl Client {
 
     /// The request parser's limits for this connection, given `proto-max-bulk-len` and
     /// whether a password is set: Redis tightens them until a client authenticates.
+    /// The server's limits as of this client's last command (None before its first).
+    pub fn last_limits(&self) -> Option<crate::server::config::ConfigLimits> {
+        self.session.limits
+    }
+
     pub fn request_limits(&self, max_bulk: i64, needs_pass: bool) -> crate::resp::Limits {
         crate::resp::Limits { proto_max_bulk_len: max_bulk, auth_required: needs_pass && !self.session.authenticated }
     }

@@ -215,7 +215,8 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     loop {
         // Answer every complete command, unless one is blocked waiting for its reply.
         while !close && !client.is_waiting() {
-            if let Some(l) = server.with_state_unless_busy(|st| st.config.limits()) {
+            // As its last command left them (a CONFIG SET in the pipeline counts at once).
+            if let Some(l) = client.last_limits() {
                 limits = l;
             }
             let (max_bulk, needs_pass) = (limits.proto_max_bulk_len, limits.requirepass_set);

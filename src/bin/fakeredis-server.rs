@@ -103,7 +103,10 @@ fn run(o: Options) -> Result<(), String> {
     server.set_log(Some(Box::new(move |line| {
         let _ = writeln!(std::io::stdout(), "{}", line.redis_format(pid));
     })));
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread serves every connection, as redis-server's does: the server's state is one
+    // lock, and threads taking turns at it cost more than they bring (a script runs on a
+    // blocking thread of its own, so the others are still served meanwhile).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;

@@ -276,7 +276,7 @@ fn client_line(ctx: &Ctx<'_>, m: &ClientMeta, current: bool) -> String {
         // Inside EXEC the client's last command is the EXEC.
         (true, Some(_)) => "exec".to_string(),
         (true, None) => "client|list".to_string(),
-        (false, _) => m.last_cmd.clone(),
+        (false, _) => m.last_cmd.to_string(),
     };
     let cmd = if v7 { cmd } else { cmd.replace('|', " ").split(' ').next().unwrap_or("").to_string() };
     let name = String::from_utf8_lossy(name);
@@ -350,7 +350,7 @@ fn verbatim(s: String) -> Reply {
 /// `client-info`).
 pub(crate) fn client_info_string(ctx: &Ctx<'_>) -> String {
     let meta = ctx.st.clients.get(&ctx.sess.id).cloned().unwrap_or_default();
-    let mut cmd = meta.last_cmd.clone();
+    let mut cmd = meta.last_cmd.to_string();
     if !ctx.profile().redis_at_least(7, 0) {
         cmd = cmd.split('|').next().unwrap_or("").to_string();
     }

@@ -32,6 +32,25 @@ pub fn resolve(p: &Profile, argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Re
     let Some(cmd) = spec::lookup_on(name, p) else {
         return Err(Reply::err_bytes(error::unknown_command(p, argv)));
     };
+    resolve_in(cmd, p, argv)
+}
+
+/// [`resolve`], first trying the client's last top-level command (a pipeline mostly repeats
+/// one), which it then remembers.
+fn resolve_cached(p: &Profile, sess: &mut Session, argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
+    let name = argv.first().map(Vec::as_slice).unwrap_or(b"");
+    if let Some(top) = sess.last_top.filter(|c| c.name.as_bytes().eq_ignore_ascii_case(name)) {
+        return resolve_in(top, p, argv);
+    }
+    let Some(cmd) = spec::lookup_on(name, p) else {
+        return Err(Reply::err_bytes(error::unknown_command(p, argv)));
+    };
+    sess.last_top = Some(cmd);
+    resolve_in(cmd, p, argv)
+}
+
+/// The command `argv` names under the top-level `cmd` (a container's subcommand).
+fn resolve_in(cmd: &'static CommandSpec, p: &Profile, argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
     if cmd.is_container() && argv.len() >= 2 {
         return match cmd.subcommand(&argv[1], p) {
             Some(sub) => Ok(sub),
@@ -97,6 +116,7 @@ pub fn submit(
     }
     let block = sess.block.take();
     effects::after_command(shared, st, &mut dirty, now);
+    sess.limits = Some(st.config.limits());
     st.current = 0;
     crate::server::tracking::broadcast(st);
     effects::close_overflowed(st);
@@ -118,15 +138,21 @@ pub fn submit(
         meta.last_ms = now;
         meta.resp = sess.resp;
         meta.multi = sess.multi.as_ref().map_or(-1, |m| m.queue.len() as i64);
-        if meta.user != sess.user {
-            meta.user.clone_from(&sess.user);
-        }
-        if meta.name != sess.name {
-            meta.name.clone_from(&sess.name);
-        }
-        if meta.lib_name != sess.lib_name || meta.lib_ver != sess.lib_ver {
-            meta.lib_name.clone_from(&sess.lib_name);
-            meta.lib_ver.clone_from(&sess.lib_ver);
+        // Only these change the client's user, name and library (EXEC: a queued CLIENT).
+        if ["client", "hello", "auth", "reset", "exec", "acl"]
+            .iter()
+            .any(|c| argv[0].eq_ignore_ascii_case(c.as_bytes()))
+        {
+            if meta.user != sess.user {
+                meta.user.clone_from(&sess.user);
+            }
+            if meta.name != sess.name {
+                meta.name.clone_from(&sess.name);
+            }
+            if meta.lib_name != sess.lib_name || meta.lib_ver != sess.lib_ver {
+                meta.lib_name.clone_from(&sess.lib_name);
+                meta.lib_ver.clone_from(&sess.lib_ver);
+            }
         }
     }
     if let Some(b) = block {
@@ -344,14 +370,12 @@ pub(crate) fn call_serving(
     let mut tally: Option<ReplyErrors> = None;
     let script = matches!(caller, Caller::Script { .. });
     let result = (|| -> CmdResult {
-        let resolved = resolve(&p, argv);
+        let resolved = resolve_cached(&p, sess, argv);
         // As Redis's `c->lastcmd`: set at lookup, before any check (NULL when unknown).
         if caller == Caller::Client {
             if let Some(meta) = st.clients.get_mut(&sess.id) {
                 let name = resolved.as_ref().map_or("NULL", |c| c.fullname);
-                if meta.last_cmd != name {
-                    meta.last_cmd = name.to_string();
-                }
+                meta.last_cmd = name;
             }
         }
         let cmd = match resolved {
@@ -427,7 +451,7 @@ pub(crate) fn call_serving(
             {
                 return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::OOM)));
             }
-            if writes(sess, cmd, &p) && !enough_replicas(st, &p) {
+            if writes(sess, cmd, &p) && !enough_replicas(st) {
                 return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::NOREPLICAS)));
             }
             if sess.resp == 2 && !cmd.allowed_subscribed() && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) {
@@ -539,6 +563,10 @@ pub(crate) fn call_serving(
 
 /// SLOWLOG: a command that ran (a script's own commands from `?:0`, without a name).
 fn log_if_slow(st: &mut State, sess: &Session, argv: &[Vec<u8>], caller: Caller, us: i64, now: i64, p: &Profile) {
+    let (threshold, max) = crate::cmd::server::slowlog::Kind::Slow.params(st, p);
+    if threshold < 0 || max == 0 || us < threshold {
+        return;
+    }
     if resolve(p, argv).is_ok_and(|c| c.has_flag("SKIP_SLOWLOG") || c.has_flag("SKIP_COMMANDLOG")) {
         return;
     }
@@ -595,10 +623,8 @@ fn writes(sess: &Session, cmd: &CommandSpec, p: &Profile) -> bool {
 
 /// `checkGoodReplicasStatus` of a master without replicas: writes go only while
 /// `min-replicas-to-write` or `min-replicas-max-lag` is 0.
-fn enough_replicas(st: &State, p: &Profile) -> bool {
-    use crate::server::config::get_first;
-    let n = |names: &[&str]| get_first(&st.config, p, names).parse::<i64>().unwrap_or(0);
-    n(&["min-replicas-to-write"]) == 0 || n(&["min-replicas-max-lag"]) == 0
+fn enough_replicas(st: &State) -> bool {
+    st.config.get_i64("min-replicas-to-write") == 0 || st.config.get_i64("min-replicas-max-lag") == 0
 }
 
 /// Whether a command may grow memory, for the OOM refusal: DENYOOM, EXEC of a transaction

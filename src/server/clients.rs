@@ -114,7 +114,7 @@ pub struct ClientMeta {
     pub resp: u8,
     pub created_ms: i64,
     pub last_ms: i64,
-    pub last_cmd: String,
+    pub last_cmd: &'static str,
     pub user: String,
     /// Commands queued in MULTI (`multi=` in CLIENT LIST: -1 outside MULTI).
     pub multi: i64,

@@ -572,6 +572,11 @@ impl Server {
 /// Per-client state: what the client's own commands change.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The server's typed limits as of this client's last command (a connection reads its
+    /// next request with them without taking the server's lock again).
+    pub limits: Option<config::ConfigLimits>,
+    /// The top-level command of the client's last command (looked at first next time).
+    pub last_top: Option<&'static crate::spec::CommandSpec>,
     pub id: u64,
     pub db: usize,
     pub resp: u8,
@@ -637,6 +642,8 @@ pub struct Multi {
 impl Session {
     pub fn new(id: u64, addr: String, laddr: String) -> Session {
         Session {
+            limits: None,
+            last_top: None,
             id,
             db: 0,
             resp: 2,

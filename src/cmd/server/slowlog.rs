@@ -73,18 +73,18 @@ impl Kind {
     }
 
     /// The threshold and length parameters, by the pinned version's names.
-    fn params(self, st: &crate::server::State, p: &crate::spec::Profile) -> (i64, i64) {
-        use crate::server::config::get_first;
-        let (t, n): (&[&str], &[&str]) = match self {
-            Kind::Slow => (
-                &["commandlog-execution-slower-than", "slowlog-log-slower-than"],
-                &["commandlog-slow-execution-max-len", "slowlog-max-len"],
-            ),
-            Kind::LargeRequest => (&["commandlog-request-larger-than"], &["commandlog-large-request-max-len"]),
-            Kind::LargeReply => (&["commandlog-reply-larger-than"], &["commandlog-large-reply-max-len"]),
+    /// The log's threshold and length (Valkey 8.1 names SLOWLOG's after COMMANDLOG).
+    pub fn params(self, st: &crate::server::State, p: &crate::spec::Profile) -> (i64, i64) {
+        let commandlog = p.has_since((u16::MAX, 0), Some((8, 1)));
+        let (t, n) = match (self, commandlog) {
+            // Looked at after every command: typed.
+            (Kind::Slow, false) => return st.config.limits().slowlog,
+            (Kind::Slow, true) => return st.config.limits().commandlog_slow,
+            (Kind::LargeRequest, _) => ("commandlog-request-larger-than", "commandlog-large-request-max-len"),
+            (Kind::LargeReply, _) => ("commandlog-reply-larger-than", "commandlog-large-reply-max-len"),
         };
         let num = |v: &str| v.parse::<i64>().unwrap_or(-1);
-        (num(get_first(&st.config, p, t)), num(get_first(&st.config, p, n)))
+        (num(st.config.get(t)), num(st.config.get(n)))
     }
 }
 

@@ -51,6 +51,9 @@ pub struct ConfigLimits {
     pub cluster: bool,
     /// `maxmemory` is set: keys are accounted and evicted.
     pub maxmemory: bool,
+    /// SLOWLOG's threshold and length: `slowlog-*`, and Valkey 8.1's `commandlog-*` names.
+    pub slowlog: (i64, i64),
+    pub commandlog_slow: (i64, i64),
 }
 
 impl Default for Config {
@@ -65,6 +68,8 @@ impl Default for Config {
             enc: crate::db::Encodings::default(),
             cluster: false,
             maxmemory: false,
+            slowlog: (0, 0),
+            commandlog_slow: (0, 0),
         };
         let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
         let value = |p: &params::Param| if p.name == "dir" { cwd.clone() } else { p.default.to_string() };
@@ -123,7 +128,8 @@ fn find(name: &[u8], profile: &Profile) -> Option<usize> {
 impl Config {
     /// The value of a parameter by canonical name ("" for unknown names).
     pub fn get(&self, name: &str) -> &str {
-        PARAMS.iter().position(|p| p.name == name).map(|i| self.values[i].as_str()).unwrap_or("")
+        // PARAMS is sorted by name (a unit test checks).
+        PARAMS.binary_search_by(|p| p.name.cmp(name)).map_or("", |i| self.values[i].as_str())
     }
 
     /// A numeric parameter (values are validated when set, so they always parse).
@@ -172,6 +178,11 @@ impl Config {
             enc: self.encodings(),
             cluster: self.get("cluster-enabled") == "yes",
             maxmemory: self.get_i64("maxmemory") > 0,
+            slowlog: (self.get_i64("slowlog-log-slower-than"), self.get_i64("slowlog-max-len")),
+            commandlog_slow: (
+                self.get_i64("commandlog-execution-slower-than"),
+                self.get_i64("commandlog-slow-execution-max-len"),
+            ),
         }
     }
 

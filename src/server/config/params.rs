@@ -254,3 +254,11 @@ pub(super) static PARAMS: &[Param] = &[
     Param { name: "zset-max-listpack-entries", alias: Some("zset-max-ziplist-entries"), default: "128", kind: POS, since: (0, 0), until: None, valkey: None, valkey_until: None },
     Param { name: "zset-max-listpack-value", alias: Some("zset-max-ziplist-value"), default: "64", kind: Kind::Memory(0), since: (0, 0), until: None, valkey: None, valkey_until: None },
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parameters_are_sorted_by_name_for_lookups() {
+        assert!(super::PARAMS.windows(2).all(|w| w[0].name < w[1].name));
+    }
+}
