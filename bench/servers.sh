@@ -4,6 +4,15 @@
 # $redis_port, $fake_port, $redis_version. `rate` and `median` measure and sum up.
 #
 # Needs redis-server, redis-cli, cargo and python3 (Debian: redis-server, redis-tools).
+#
+# With PIN=1 (the default where `taskset` exists and there are 2 CPUs or more) both servers
+# run on CPU 0 and `$CLIENT_PIN` (put it before a benchmark client) keeps that client on
+# CPU 1, so a server never shares its core with the load generator; PIN=0 lets them float.
+
+if [[ "${PIN:-}" == "" ]]; then
+    if command -v taskset >/dev/null && [[ "$(nproc)" -ge 2 ]]; then PIN=1; else PIN=0; fi
+fi
+if [[ "$PIN" == 1 ]]; then SERVER_PIN="taskset -c 0"; CLIENT_PIN="taskset -c 1"; else SERVER_PIN=""; CLIENT_PIN=""; fi
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -36,12 +45,12 @@ start_servers() {
     trap cleanup EXIT
     trap 'exit 130' INT TERM
     redis_port=$(free_port)
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
+    $SERVER_PIN redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
         --logfile "$tmp/redis.log" &
     pids+=($!)
     fake_port=$(free_port)
     while [[ "$fake_port" == "$redis_port" ]]; do fake_port=$(free_port); done
-    "$target/release/fakeredis-server" --port "$fake_port" >"$tmp/fake.log" 2>&1 &
+    $SERVER_PIN "$target/release/fakeredis-server" --port "$fake_port" >"$tmp/fake.log" 2>&1 &
     pids+=($!)
     wait_ready "$redis_port"
     wait_ready "$fake_port"

@@ -220,16 +220,17 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
                 limits = l;
             }
             let (max_bulk, needs_pass) = (limits.proto_max_bulk_len, limits.requirepass_set);
-            match parser.next_command(client.request_limits(max_bulk, needs_pass)) {
+            match parser.next_command_ref(client.request_limits(max_bulk, needs_pass)) {
                 Ok(None) => break,
                 Ok(Some(argv)) => {
-                    let ran = if may_run_script(&argv) && multi_thread {
+                    let ran = if may_run_script(argv) && multi_thread {
                         // The runtime's other threads take this worker's tasks over while
                         // the script runs (and may be killed from another connection).
-                        tokio::task::block_in_place(|| client.submit_into(&argv, &mut frames))
-                    } else if may_run_script(&argv) {
+                        tokio::task::block_in_place(|| client.submit_into(argv, &mut frames))
+                    } else if may_run_script(argv) {
                         // A script may run for long (and be killed from another
                         // connection): off the runtime's threads, so others are served.
+                        let argv = argv.to_vec();
                         let job = tokio::task::spawn_blocking(move || {
                             let mut client = client;
                             let mut frames = frames;
@@ -241,7 +242,7 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
                         frames = f;
                         ran
                     } else {
-                        client.submit_into(&argv, &mut frames)
+                        client.submit_into(argv, &mut frames)
                     };
                     if ran.is_err() || server.is_failing() {
                         return;

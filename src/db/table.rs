@@ -8,8 +8,6 @@
 //! gives O(1) lookups and random picks (HRANDFIELD, SPOP); HSCAN and SSCAN walk a
 //! [`ScanOrder`] built on the first scan, which gives SCAN's guarantees under changes.
 
-use std::collections::HashMap;
-
 use bytes::Bytes;
 
 use super::ScanOrder;
@@ -17,7 +15,7 @@ use super::ScanOrder;
 #[derive(Debug, Clone, Default)]
 pub struct Table<V> {
     entries: Vec<(Bytes, V)>,
-    index: HashMap<Bytes, usize>,
+    index: super::FastMap<Bytes, usize>,
     scan: Option<ScanOrder>,
 }
 
@@ -29,7 +27,7 @@ impl<V: PartialEq> PartialEq for Table<V> {
 
 impl<V> Table<V> {
     pub fn new() -> Table<V> {
-        Table { entries: Vec::new(), index: HashMap::new(), scan: None }
+        Table { entries: Vec::new(), index: Default::default(), scan: None }
     }
 
     pub fn len(&self) -> usize {

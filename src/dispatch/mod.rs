@@ -531,8 +531,10 @@ pub(crate) fn call_serving(
         r
     })();
     let reply = result.unwrap_or_else(|e| e);
+    // One look at the clock for both the slow log and the command's statistics.
+    let took_us = if counted.is_some() { started.elapsed().as_micros() as u64 } else { 0 };
     if matches!(counted, Some((_, true))) && caller != Caller::Retry && sess.block.is_none() {
-        log_if_slow(st, sess, argv, caller, started.elapsed().as_micros() as i64, now, &p);
+        log_if_slow(st, sess, argv, caller, took_us as i64, now, &p);
         if p.has_since((u16::MAX, 0), Some((8, 1))) {
             log_if_large(st, sess, argv, &reply, caller, now, &p);
         }
@@ -540,7 +542,7 @@ pub(crate) fn call_serving(
     if let Some((name, ran)) = counted {
         let c = st.stats.commands.entry(name).or_default();
         if ran {
-            c.record(started.elapsed().as_micros() as u64);
+            c.record(took_us);
             c.failed += match &tally {
                 // Redis: one for errors counted during the call, one per passed-through error.
                 Some(t) => u64::from(!t.counted.is_empty()) + t.ignored,
@@ -624,7 +626,7 @@ fn writes(sess: &Session, cmd: &CommandSpec, p: &Profile) -> bool {
 /// `checkGoodReplicasStatus` of a master without replicas: writes go only while
 /// `min-replicas-to-write` or `min-replicas-max-lag` is 0.
 fn enough_replicas(st: &State) -> bool {
-    st.config.get_i64("min-replicas-to-write") == 0 || st.config.get_i64("min-replicas-max-lag") == 0
+    !st.config.limits().min_replicas
 }
 
 /// Whether a command may grow memory, for the OOM refusal: DENYOOM, EXEC of a transaction

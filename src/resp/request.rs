@@ -31,7 +31,10 @@ pub struct RequestParser {
     remaining: usize,
     /// Length of the bulk being read, once its header was read.
     bulk_len: Option<usize>,
+    /// The command's arguments: the first `filled` are this command's; the buffers after
+    /// them are kept from earlier commands, to be refilled without allocating.
     args: Vec<Vec<u8>>,
+    filled: usize,
 }
 
 /// Input buffer capacity a connection keeps between commands.
@@ -65,7 +68,8 @@ impl RequestParser {
             self.buf = Vec::new();
             self.pos = 0;
         }
-        if self.remaining == 0 && self.args.capacity() > 1024 {
+        let kept = || self.args.iter().map(Vec::capacity).sum::<usize>();
+        if self.remaining == 0 && (self.args.capacity() > 1024 || kept() > RETAIN_BUFFER) {
             self.args = Vec::new();
         }
     }
@@ -87,13 +91,24 @@ impl RequestParser {
     /// The next complete command. `Ok(None)`: more bytes needed. `Err(text)`: a protocol
     /// error (the full error reply text); the caller replies with it and closes.
     pub fn next_command(&mut self, limits: Limits) -> Result<Option<Vec<Vec<u8>>>, String> {
+        Ok(self.next_command_ref(limits)?.map(<[Vec<u8>]>::to_vec))
+    }
+
+    /// [`RequestParser::next_command`], borrowed: the arguments stay in the parser, whose
+    /// buffers the next command reuses (no allocation per argument once they are warm).
+    pub fn next_command_ref(&mut self, limits: Limits) -> Result<Option<&[Vec<u8>]>, String> {
         loop {
             if self.remaining == 0 {
                 let Some(&first) = self.buf.get(self.pos) else { return Ok(None) };
                 if first != b'*' {
                     match self.inline()? {
                         Some(args) if args.is_empty() => continue,
-                        other => return Ok(other),
+                        Some(args) => {
+                            self.filled = args.len();
+                            self.args = args;
+                            return Ok(Some(&self.args[..]));
+                        }
+                        None => return Ok(None),
                     }
                 }
                 let Some(cr) = self.find_cr() else {
@@ -118,7 +133,8 @@ impl RequestParser {
                     continue;
                 }
                 self.remaining = n as usize;
-                self.args = Vec::with_capacity(self.remaining.min(1024));
+                self.filled = 0;
+                self.args.reserve(self.remaining.min(1024).saturating_sub(self.args.len()));
             }
             while self.remaining > 0 {
                 let len = match self.bulk_len {
@@ -153,12 +169,20 @@ impl RequestParser {
                 if self.pending() < len.saturating_add(2) {
                     return Ok(None);
                 }
-                self.args.push(self.buf[self.pos..self.pos + len].to_vec());
+                let bytes = &self.buf[self.pos..self.pos + len];
+                match self.args.get_mut(self.filled) {
+                    Some(a) => {
+                        a.clear();
+                        a.extend_from_slice(bytes);
+                    }
+                    None => self.args.push(bytes.to_vec()),
+                }
+                self.filled += 1;
                 self.pos += len + 2;
                 self.bulk_len = None;
                 self.remaining -= 1;
             }
-            return Ok(Some(std::mem::take(&mut self.args)));
+            return Ok(Some(&self.args[..self.filled]));
         }
     }
 

@@ -66,7 +66,7 @@ pub struct Stats {
     /// Keys written (INFO's `rdb_changes_since_last_save`; the fake never saves).
     pub changes_since_save: u64,
     /// INFO commandstats and latencystats, by command full name.
-    pub commands: std::collections::HashMap<&'static str, CommandStat>,
+    pub commands: crate::db::FastMap<&'static str, CommandStat>,
     /// INFO errorstats: error replies by their first word, in byte order.
     pub errors: std::collections::BTreeMap<Vec<u8>, u64>,
 }

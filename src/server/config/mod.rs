@@ -54,6 +54,9 @@ pub struct ConfigLimits {
     /// SLOWLOG's threshold and length: `slowlog-*`, and Valkey 8.1's `commandlog-*` names.
     pub slowlog: (i64, i64),
     pub commandlog_slow: (i64, i64),
+    /// `min-replicas-to-write` and `min-replicas-max-lag` are both set: writes are refused
+    /// (a master without replicas has too few).
+    pub min_replicas: bool,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             maxmemory: false,
             slowlog: (0, 0),
             commandlog_slow: (0, 0),
+            min_replicas: false,
         };
         let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
         let value = |p: &params::Param| if p.name == "dir" { cwd.clone() } else { p.default.to_string() };
@@ -183,6 +187,7 @@ impl Config {
                 self.get_i64("commandlog-execution-slower-than"),
                 self.get_i64("commandlog-slow-execution-max-len"),
             ),
+            min_replicas: self.get_i64("min-replicas-to-write") != 0 && self.get_i64("min-replicas-max-lag") != 0,
         }
     }
 
