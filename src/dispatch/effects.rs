@@ -16,6 +16,10 @@ const ACTIVE_EXPIRE_EVERY_MS: i64 = 100;
 /// server time (or when the clock went back), and the blocked clients whose time is up.
 pub fn cron(shared: &Shared, st: &mut State, now: i64) {
     st.clock_ms = now;
+    if now - st.clock_synced_ms >= 1000 || now < st.clock_synced_ms {
+        shared.clock.resync();
+        st.clock_synced_ms = now;
+    }
     if st.pause.is_some_and(|p| now >= p.until) {
         end_pause(st);
     }

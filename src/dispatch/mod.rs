@@ -91,8 +91,10 @@ pub fn submit(
             })
         }
     };
-    let now_us = shared.clock.now_us();
+    let started = std::time::Instant::now();
+    let now_us = shared.clock.now_us_at(started);
     let now = now_us.div_euclid(1000);
+    sess.started = Some(started);
     let st: &mut State = &mut guard;
     for id in shared.busy.take_gone() {
         effects::forget_client(st, id);
@@ -364,7 +366,11 @@ pub(crate) fn call_serving(
     serving: &Option<bytes::Bytes>,
 ) -> Reply {
     let p = shared.profile;
-    let started = std::time::Instant::now();
+    // A client's command counts from when it reached the server (one clock read for both).
+    let started = match caller {
+        Caller::Client => sess.started.take().unwrap_or_else(std::time::Instant::now),
+        _ => std::time::Instant::now(),
+    };
     // For commandstats: the command, and whether it ran (else it was refused before).
     let mut counted: Option<(&'static str, bool)> = None;
     let mut tally: Option<ReplyErrors> = None;
@@ -451,10 +457,10 @@ pub(crate) fn call_serving(
             {
                 return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::OOM)));
             }
-            if writes(sess, cmd, &p) && !enough_replicas(st) {
+            if !enough_replicas(st) && writes(sess, cmd, &p) {
                 return Err(multi::reject(&p, st, sess, cmd, Reply::err(error::NOREPLICAS)));
             }
-            if sess.resp == 2 && !cmd.allowed_subscribed() && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) {
+            if sess.resp == 2 && st.clients.get(&sess.id).is_some_and(|m| m.subs.any()) && !cmd.allowed_subscribed() {
                 let e = Reply::err(error::only_subscribe_commands(&p, cmd.fullname));
                 return Err(multi::reject(&p, st, sess, cmd, e));
             }

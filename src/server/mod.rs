@@ -158,6 +158,8 @@ pub struct State {
     pub skip_checksum: bool,
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
     pub script_deny_disabled: bool,
+    /// When the clock last followed the system clock again ([`Clock::resync`]).
+    pub clock_synced_ms: i64,
     /// MIGRATE's connections to its targets, by `host:port`.
     pub migrate_sockets: std::collections::HashMap<String, crate::cmd::migrate::Cached>,
     /// The ACL users and log, made on first use (until then: the untouched default user).
@@ -197,6 +199,7 @@ impl State {
             skip_checksum: false,
             script_deny_disabled: false,
             migrate_sockets: Default::default(),
+            clock_synced_ms: 0,
             acl: None,
             #[cfg(feature = "lua")]
             scripts: None,
@@ -575,6 +578,9 @@ pub struct Session {
     /// The server's typed limits as of this client's last command (a connection reads its
     /// next request with them without taking the server's lock again).
     pub limits: Option<config::ConfigLimits>,
+    /// When the client's current command reached the server (its duration counts from
+    /// there; set by `dispatch::submit`, taken by the call).
+    pub started: Option<std::time::Instant>,
     /// The top-level command of the client's last command (looked at first next time).
     pub last_top: Option<&'static crate::spec::CommandSpec>,
     pub id: u64,
@@ -643,6 +649,7 @@ impl Session {
     pub fn new(id: u64, addr: String, laddr: String) -> Session {
         Session {
             limits: None,
+            started: None,
             last_top: None,
             id,
             db: 0,
