@@ -8,6 +8,7 @@
 # With PIN=1 (the default where `taskset` exists and there are 2 CPUs or more) both servers
 # run on CPU 0 and `$CLIENT_PIN` (put it before a benchmark client) keeps that client on
 # CPU 1, so a server never shares its core with the load generator; PIN=0 lets them float.
+# $SERVER_ARGS (e.g. "--enable-debug-command yes") goes to both servers.
 
 if [[ "${PIN:-}" == "" ]]; then
     if command -v taskset >/dev/null && [[ "$(nproc)" -ge 2 ]]; then PIN=1; else PIN=0; fi
@@ -46,11 +47,11 @@ start_servers() {
     trap 'exit 130' INT TERM
     redis_port=$(free_port)
     $SERVER_PIN redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
-        --logfile "$tmp/redis.log" &
+        --logfile "$tmp/redis.log" ${SERVER_ARGS:-} &
     pids+=($!)
     fake_port=$(free_port)
     while [[ "$fake_port" == "$redis_port" ]]; do fake_port=$(free_port); done
-    $SERVER_PIN "$target/release/fakeredis-server" --port "$fake_port" >"$tmp/fake.log" 2>&1 &
+    $SERVER_PIN "$target/release/fakeredis-server" --port "$fake_port" ${SERVER_ARGS:-} >"$tmp/fake.log" 2>&1 &
     pids+=($!)
     wait_ready "$redis_port"
     wait_ready "$fake_port"

@@ -2,7 +2,9 @@
 //! argument vectors (no protocol), and the RESP request parser and encoder on a SET.
 //!
 //! `cargo bench --bench engine` (about half a minute); `cargo bench --bench engine -- get`
-//! runs one group. Compare with a real server over TCP with `bench/redis-benchmark.sh`.
+//! runs one group. Compare with a real server over TCP with `bench/redis-benchmark.sh`;
+//! `bench/startup.sh` times fakeredis-server's first PING from exec, `bench/memory.sh` its
+//! memory per key, each next to redis-server.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use fakeredis::resp::{encode_command, Limits, RequestParser};
@@ -78,6 +80,19 @@ fn resp(c: &mut Criterion) {
     g.finish();
 }
 
+/// In-process startup: a new server, a client, and its first command answered (issue 13's
+/// target: under 50 us).
+fn startup(c: &mut Criterion) {
+    let ping = argv(&["PING"]);
+    c.bench_function("startup/server_new_first_ping", |b| {
+        b.iter(|| {
+            let server = Server::new();
+            let mut client = server.client();
+            black_box(client.execute(&ping).unwrap())
+        })
+    });
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(20)
@@ -88,6 +103,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = commands, resp
+    targets = commands, resp, startup
 }
 criterion_main!(benches);
