@@ -318,6 +318,9 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
 /// hold one).
 fn may_run_script(argv: &[Vec<u8>]) -> bool {
     let name = argv.first().map_or(&[][..], |n| &n[..]);
+    if !matches!(name.first(), Some(b'e' | b'E' | b'f' | b'F')) {
+        return false;
+    }
     ["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "exec"]
         .iter()
         .any(|c| name.eq_ignore_ascii_case(c.as_bytes()))

@@ -171,6 +171,42 @@ pub fn parse_args<'a>(
     databases: usize,
     trailing_ok: bool,
 ) -> Result<Vec<PVal<'a>>, ArgError> {
+    if let Some(out) = plain_prefix(specs, words, profile) {
+        return Ok(out);
+    }
+    walk(specs, words, profile, databases, trailing_ok)
+}
+
+/// The common case without the walk: the words are exactly the leading required keys and
+/// strings, and every argument after them is optional (GET key, SET key value), which the
+/// walk would read as those words and nothing else (a unit test holds the two equal for
+/// every command).
+fn plain_prefix<'a>(specs: &'static [ArgSpec], words: &'a [Vec<u8>], profile: &Profile) -> Option<Vec<PVal<'a>>> {
+    let (head, tail) = specs.split_at_checked(words.len())?;
+    let plain = |s: &ArgSpec| {
+        !s.optional
+            && !s.multiple
+            && s.token.is_none()
+            && matches!(s.kind, ArgKind::Key | ArgKind::String | ArgKind::Pattern)
+            && s.avail.allows(profile)
+    };
+    if !head.iter().all(plain) || !tail.iter().all(|s| s.optional) {
+        return None;
+    }
+    let mut out: Vec<PVal<'a>> = Vec::with_capacity(specs.len());
+    out.extend(words.iter().map(|w| PVal::Word(w)));
+    out.extend(tail.iter().map(|_| PVal::Absent));
+    Some(out)
+}
+
+/// The grammar walk (see the module's docs).
+fn walk<'a>(
+    specs: &'static [ArgSpec],
+    words: &'a [Vec<u8>],
+    profile: &Profile,
+    databases: usize,
+    trailing_ok: bool,
+) -> Result<Vec<PVal<'a>>, ArgError> {
     let mut p = Parser { words, pos: 0, profile, databases, err: None };
     let out = p.seq(specs, &[], 0);
     if p.err.is_none() && p.pos < words.len() && !trailing_ok {
@@ -827,5 +863,31 @@ mod strtod_tests {
         for w in ["-", "+", ".", "e5", "x"] {
             assert_eq!(strtod(w.as_bytes()), None, "{w:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::{plain_prefix, walk};
+    use crate::spec::Profile;
+
+    #[test]
+    fn the_plain_prefix_reads_as_the_walk_does_for_every_command() {
+        let profiles =
+            [Profile::redis(6, 2, 14), Profile::redis(7, 0, 15), Profile::default(), Profile::valkey(9, 0, 0)];
+        let mut fast = 0;
+        for p in &profiles {
+            for cmd in crate::spec::all_commands() {
+                for k in 0..=cmd.args.len() {
+                    let words: Vec<Vec<u8>> = (0..k).map(|i| format!("w{i}").into_bytes()).collect();
+                    if let Some(out) = plain_prefix(cmd.args, &words, p) {
+                        fast += 1;
+                        let slow = walk(cmd.args, &words, p, 16, cmd.errors.trailing_ok);
+                        assert_eq!(Ok(out), slow, "{} with {k} words", cmd.fullname);
+                    }
+                }
+            }
+        }
+        assert!(fast > 500, "only {fast} cases take the plain path");
     }
 }
