@@ -139,6 +139,36 @@ pub enum ValueKind {
     Double,
 }
 
+/// The argument lists that may end a run of values (the nearest first), kept on the stack:
+/// grammars nest only a few levels, and this is built for every argument read.
+struct Stops {
+    buf: [&'static [ArgSpec]; 8],
+    len: usize,
+    spill: Vec<&'static [ArgSpec]>,
+}
+
+impl Stops {
+    fn new(first: &[&'static [ArgSpec]], outer: &[&'static [ArgSpec]]) -> Stops {
+        let len = first.len() + outer.len();
+        let mut s = Stops { buf: [&[]; 8], len, spill: Vec::new() };
+        if len <= s.buf.len() {
+            s.buf[..first.len()].copy_from_slice(first);
+            s.buf[first.len()..len].copy_from_slice(outer);
+        } else {
+            s.spill = [first, outer].concat();
+        }
+        s
+    }
+
+    fn get(&self) -> &[&'static [ArgSpec]] {
+        if self.spill.is_empty() {
+            &self.buf[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+}
+
 struct Parser<'a, 'p> {
     words: &'a [Vec<u8>],
     pos: usize,
@@ -328,8 +358,8 @@ impl<'a> Parser<'a, '_> {
             if floating(&specs[i]) {
                 let j = i + specs[i..].iter().take_while(|s| floating(s)).count();
                 let group = &specs[i..j];
-                let mut stop: Vec<&'static [ArgSpec]> = vec![group, &specs[j..]];
-                stop.extend_from_slice(outer_stop);
+                let stop = Stops::new(&[group, &specs[j..]], outer_stop);
+                let stop = stop.get();
                 while !self.failed() {
                     let Some(word) = self.peek() else { break };
                     let Some(k) = group.iter().position(|s| self.starts(s, word)) else { break };
@@ -339,7 +369,7 @@ impl<'a> Parser<'a, '_> {
                         self.fail_with(ArgError::Conflict { word: at });
                         break;
                     }
-                    let v = self.one(&group[k], 0, &stop);
+                    let v = self.one(&group[k], 0, stop);
                     if self.err == Some(ArgError::Syntax { word: None }) {
                         // An option cut short: blame the option's own word.
                         self.err = Some(ArgError::Syntax { word: Some(at) });
@@ -352,8 +382,8 @@ impl<'a> Parser<'a, '_> {
             let spec = &specs[i];
             let rest: usize = specs[i + 1..].iter().map(min_words).sum::<usize>() + outer_rest;
             let left = self.words.len() - self.pos;
-            let mut stop: Vec<&'static [ArgSpec]> = vec![&specs[i + 1..]];
-            stop.extend_from_slice(outer_stop);
+            let stop = Stops::new(&[&specs[i + 1..]], outer_stop);
+            let stop = stop.get();
             if spec.optional {
                 let fits = match self.peek() {
                     // An optional number without a token is there when the word is one
@@ -362,13 +392,13 @@ impl<'a> Parser<'a, '_> {
                     None => false,
                 };
                 if left > rest && fits {
-                    out[i] = self.one(spec, rest, &stop);
+                    out[i] = self.one(spec, rest, stop);
                 }
             } else if let Some(n) = self.counted(specs, &out, i, left) {
                 // `numkeys key [key ...]`: the count says how many values there are.
-                out[i] = PVal::Many((0..n).map(|_| self.value(spec, rest, &stop)).collect());
+                out[i] = PVal::Many((0..n).map(|_| self.value(spec, rest, stop)).collect());
             } else {
-                out[i] = self.one(spec, rest, &stop);
+                out[i] = self.one(spec, rest, stop);
             }
             i += 1;
         }
