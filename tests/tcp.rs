@@ -401,6 +401,17 @@ fn idle_timeout_closes_on_the_virtual_clock() {
 
 /// SHUTDOWN: no reply, the connection closes, the other clients are dropped and the port
 /// stops listening, as when redis-server exits; ABORT and bad options first answer errors.
+/// `a` sent the command that stops the server: it gets no reply, and `b` is closed too.
+fn both_closed_without_reply(mut a: TcpStream, mut b: TcpStream) {
+    let mut rest = Vec::new();
+    a.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "no reply: {:?}", String::from_utf8_lossy(&rest));
+    let _ = b.write_all(&cmd(&["PING"]));
+    let mut got = Vec::new();
+    let _ = b.read_to_end(&mut got);
+    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+}
+
 #[test]
 fn shutdown_stops_the_server() {
     let (server, tcp) = start();
@@ -413,14 +424,8 @@ fn shutdown_stops_the_server() {
     a.write_all(&cmd(&["SHUTDOWN", "SAVE", "NOSAVE"])).unwrap();
     expect_bytes(&mut a, b"-ERR syntax error\r\n");
     a.write_all(&cmd(&["SHUTDOWN", "NOSAVE"])).unwrap();
-    let mut rest = Vec::new();
-    a.read_to_end(&mut rest).unwrap();
-    assert!(rest.is_empty(), "no reply: {:?}", String::from_utf8_lossy(&rest));
     // The other connection is closed; once the listener is gone, nothing connects.
-    let _ = b.write_all(&cmd(&["PING"]));
-    let mut got = Vec::new();
-    let _ = b.read_to_end(&mut got);
-    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+    both_closed_without_reply(a, b);
     assert!(server.is_stopped());
     let mut refused = false;
     for _ in 0..200 {
@@ -447,13 +452,7 @@ fn debug_segfault_crashes_the_server() {
     b.write_all(&cmd(&["PING"])).unwrap();
     expect_bytes(&mut b, b"+PONG\r\n");
     a.write_all(&cmd(&["DEBUG", "SEGFAULT"])).unwrap();
-    let mut rest = Vec::new();
-    a.read_to_end(&mut rest).unwrap();
-    assert!(rest.is_empty(), "no reply: {:?}", String::from_utf8_lossy(&rest));
-    let _ = b.write_all(&cmd(&["PING"]));
-    let mut got = Vec::new();
-    let _ = b.read_to_end(&mut got);
-    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+    both_closed_without_reply(a, b);
     assert!(server.is_stopped() && server.has_crashed());
     assert!(logged.lock().unwrap().iter().any(|l| l.contains("crashed by signal: 11")), "{:?}", logged.lock().unwrap());
 }
