@@ -212,7 +212,6 @@ pub fn parse_args<'a>(
 /// walk would read as those words and nothing else (a unit test holds the two equal for
 /// every command).
 fn plain_prefix<'a>(specs: &'static [ArgSpec], words: &'a [Vec<u8>], profile: &Profile) -> Option<Vec<PVal<'a>>> {
-    let (head, tail) = specs.split_at_checked(words.len())?;
     let plain = |s: &ArgSpec| {
         !s.optional
             && !s.multiple
@@ -220,12 +219,48 @@ fn plain_prefix<'a>(specs: &'static [ArgSpec], words: &'a [Vec<u8>], profile: &P
             && matches!(s.kind, ArgKind::Key | ArgKind::String | ArgKind::Pattern)
             && s.avail.allows(profile)
     };
+    if let Some(out) = plain_run(specs, words, profile, &plain) {
+        return Some(out);
+    }
+    let (head, tail) = specs.split_at_checked(words.len())?;
     if !head.iter().all(plain) || !tail.iter().all(|s| s.optional) {
         return None;
     }
     let mut out: Vec<PVal<'a>> = Vec::with_capacity(specs.len());
     out.extend(words.iter().map(|w| PVal::Word(w)));
     out.extend(tail.iter().map(|_| PVal::Absent));
+    Some(out)
+}
+
+/// The other common case: plain arguments, then a last required run of plain values or of
+/// blocks of them that the rest of the words fill exactly (LPUSH key element ..., MSET key
+/// value ..., HSET key field value ...).
+fn plain_run<'a>(
+    specs: &'static [ArgSpec],
+    words: &'a [Vec<u8>],
+    profile: &Profile,
+    plain: &dyn Fn(&ArgSpec) -> bool,
+) -> Option<Vec<PVal<'a>>> {
+    let (last, head) = specs.split_last()?;
+    if !last.multiple || last.optional || last.token.is_some() || last.multiple_token || !last.avail.allows(profile) {
+        return None;
+    }
+    let unit = match &last.kind {
+        ArgKind::Key | ArgKind::String | ArgKind::Pattern => 1,
+        ArgKind::Block(subs) if !subs.is_empty() && subs.iter().all(|s| plain(s)) => subs.len(),
+        _ => return None,
+    };
+    let rest = words.len().checked_sub(head.len())?;
+    if rest == 0 || rest % unit != 0 || !head.iter().all(|s| plain(s)) {
+        return None;
+    }
+    let mut out: Vec<PVal<'a>> = Vec::with_capacity(specs.len());
+    out.extend(words[..head.len()].iter().map(|w| PVal::Word(w)));
+    let run = &words[head.len()..];
+    out.push(PVal::Many(match unit {
+        1 => run.iter().map(|w| PVal::Word(w)).collect(),
+        n => run.chunks(n).map(|c| PVal::Block(c.iter().map(|w| PVal::Word(w)).collect())).collect(),
+    }));
     Some(out)
 }
 
@@ -908,12 +943,22 @@ mod plain_tests {
         let mut fast = 0;
         for p in &profiles {
             for cmd in crate::spec::all_commands() {
-                for k in 0..=cmd.args.len() {
-                    let words: Vec<Vec<u8>> = (0..k).map(|i| format!("w{i}").into_bytes()).collect();
-                    if let Some(out) = plain_prefix(cmd.args, &words, p) {
-                        fast += 1;
-                        let slow = walk(cmd.args, &words, p, 16, cmd.errors.trailing_ok);
-                        assert_eq!(Ok(out), slow, "{} with {k} words", cmd.fullname);
+                // Plain words, and words that are the command's own tokens.
+                let mut vocab: Vec<String> = vec!["w".into()];
+                vocab.extend(cmd.args.iter().filter_map(|a| a.token.map(str::to_string)));
+                for word in &vocab {
+                    for k in 0..=cmd.args.len() + 6 {
+                        let words: Vec<Vec<u8>> = (0..k)
+                            .map(|i| {
+                                format!("{word}{}", if word == "w" { i.to_string() } else { String::new() })
+                                    .into_bytes()
+                            })
+                            .collect();
+                        if let Some(out) = plain_prefix(cmd.args, &words, p) {
+                            fast += 1;
+                            let slow = walk(cmd.args, &words, p, 16, cmd.errors.trailing_ok);
+                            assert_eq!(Ok(out), slow, "{} with {k} words {word}", cmd.fullname);
+                        }
                     }
                 }
             }
