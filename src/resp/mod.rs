@@ -67,13 +67,27 @@ pub const INLINE_MAX: usize = 64 * 1024;
 
 fn push_len(out: &mut Vec<u8>, prefix: u8, n: usize) {
     out.push(prefix);
-    let mut buf = itoa_buf(n as i64);
-    out.append(&mut buf);
+    push_int(out, n as i64);
     out.extend_from_slice(b"\r\n");
 }
 
-fn itoa_buf(n: i64) -> Vec<u8> {
-    n.to_string().into_bytes()
+/// `n` in decimal, without an allocation (every reply header has one).
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 fn bulk(out: &mut Vec<u8>, b: &[u8]) {
@@ -101,7 +115,7 @@ fn encode_inner(r: &Reply, resp3: bool, out: &mut Vec<u8>, spill: &mut Spill<'_>
         }
         Reply::Int(n) => {
             out.push(b':');
-            out.extend_from_slice(n.to_string().as_bytes());
+            push_int(out, *n);
             out.extend_from_slice(b"\r\n");
         }
         Reply::Bulk(b) => match spill {
@@ -190,5 +204,17 @@ pub fn encode_command<A: AsRef<[u8]>>(args: &[A], out: &mut Vec<u8>) {
     push_len(out, b'*', args.len());
     for a in args {
         bulk(out, a.as_ref());
+    }
+}
+
+#[cfg(test)]
+mod int_tests {
+    #[test]
+    fn integers_are_written_in_decimal() {
+        for n in [0, 7, -5, 10, 1234567890, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            super::push_int(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
 }
