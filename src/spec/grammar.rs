@@ -247,11 +247,11 @@ fn plain_run<'a>(
     }
     let unit = match &last.kind {
         ArgKind::Key | ArgKind::String | ArgKind::Pattern => 1,
-        ArgKind::Block(subs) if !subs.is_empty() && subs.iter().all(|s| plain(s)) => subs.len(),
+        ArgKind::Block(subs) if !subs.is_empty() && subs.iter().all(plain) => subs.len(),
         _ => return None,
     };
     let rest = words.len().checked_sub(head.len())?;
-    if rest == 0 || rest % unit != 0 || !head.iter().all(|s| plain(s)) {
+    if rest == 0 || !rest.is_multiple_of(unit) || !head.iter().all(plain) {
         return None;
     }
     let mut out: Vec<PVal<'a>> = Vec::with_capacity(specs.len());
