@@ -93,6 +93,9 @@ pub struct Db {
     log: Vec<(KeyEvent, Bytes)>,
     /// Whether key creations are logged (the `new` keyspace event is on).
     pub log_new: bool,
+    /// Raised with every log entry, shared by the server's databases: after a command the
+    /// dispatcher looks at the logs only when it is up.
+    pub logged: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// While a CLIENT NO-TOUCH client's command runs: lookups leave access times alone.
     pub no_touch: bool,
     /// Each key's MEMORY USAGE and their sum, kept while `maxmemory` is set (nothing is
@@ -209,7 +212,7 @@ impl Db {
         match self.map.get(key) {
             Some(e) if Self::is_expired(e, now) => {
                 if let Some((k, _)) = self.map.get_key_value(key) {
-                    self.log.push((KeyEvent::Expired, k.clone()));
+                    self.note((KeyEvent::Expired, k.clone()));
                 }
                 self.remove(key);
                 true
@@ -326,11 +329,13 @@ impl Db {
                     let gone = h.purge_expired(now);
                     n += gone as u64;
                     if gone > 0 {
+                        // (The fields' borrow of the map is still live: the log by hand.)
                         self.log.push((KeyEvent::FieldsExpired(gone as u32), k.clone()));
+                        self.logged.store(true, std::sync::atomic::Ordering::Relaxed);
                     }
                     if h.is_empty() {
                         self.remove(&k);
-                        self.log.push((KeyEvent::Deleted, k.clone()));
+                        self.note((KeyEvent::Deleted, k.clone()));
                     } else if !h.has_expires() {
                         self.field_ttls.remove(&k);
                     }
@@ -346,7 +351,7 @@ impl Db {
     /// Inserts a key known to be absent, into every index.
     fn insert_new(&mut self, k: Bytes, entry: Entry) {
         if self.log_new {
-            self.log.push((KeyEvent::New, k.clone()));
+            self.note((KeyEvent::New, k.clone()));
         }
         if entry.value.has_field_ttls() {
             self.field_ttls.insert(k.clone());
@@ -549,7 +554,7 @@ impl Db {
                 if let Some(o) = &mut self.scan {
                     o.remove(&k);
                 }
-                self.log.push((KeyEvent::Expired, k.clone()));
+                self.note((KeyEvent::Expired, k.clone()));
                 gone.push(k);
             }
         }
@@ -557,6 +562,16 @@ impl Db {
     }
 
     /// What happened to keys on the database's own since the last call, in order.
+    /// A database whose log entries raise `flag` (the server's `logs_pending`).
+    pub fn with_flag(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Db {
+        Db { logged: flag, ..Db::default() }
+    }
+
+    fn note(&mut self, entry: (KeyEvent, Bytes)) {
+        self.log.push(entry);
+        self.logged.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn take_log(&mut self) -> Vec<(KeyEvent, Bytes)> {
         std::mem::take(&mut self.log)
     }

@@ -219,6 +219,9 @@ pub fn after_command(shared: &Shared, st: &mut State, dirty: &mut Vec<(usize, Ve
 pub fn collect_logs(st: &mut State) {
     use crate::db::KeyEvent;
     use crate::server::config::{NOTIFY_EXPIRED, NOTIFY_GENERIC, NOTIFY_HASH, NOTIFY_NEW};
+    if !st.logs_pending.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     for db in 0..st.dbs.len() {
         if !st.dbs[db].has_log() {
             continue;
@@ -254,7 +257,8 @@ pub fn config_changed(st: &mut State, p: &crate::spec::Profile, names: &[&[u8]])
     let resized = names.iter().any(|n| n.eq_ignore_ascii_case(b"databases"));
     if resized {
         let n = st.config.get("databases").trim().parse::<usize>().unwrap_or(crate::server::DATABASES);
-        st.dbs.resize_with(n.clamp(1, crate::server::MAX_DATABASES), crate::db::Db::default);
+        let flag = st.logs_pending.clone();
+        st.dbs.resize_with(n.clamp(1, crate::server::MAX_DATABASES), || crate::db::Db::with_flag(flag.clone()));
     }
     let sizing = [&b"maxmemory"[..], b"list-max-listpack-size", b"list-max-ziplist-size", b"stream-node-max-bytes"];
     if resized || names.iter().any(|n| sizing.iter().any(|s| n.eq_ignore_ascii_case(s))) {

@@ -158,6 +158,8 @@ pub struct State {
     pub skip_checksum: bool,
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
     pub script_deny_disabled: bool,
+    /// Up when a database logged something since the dispatcher last collected the logs.
+    pub logs_pending: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// When the clock last followed the system clock again ([`Clock::resync`]).
     pub clock_synced_ms: i64,
     /// MIGRATE's connections to its targets, by `host:port`.
@@ -171,8 +173,16 @@ pub struct State {
 
 impl State {
     fn new() -> State {
+        let mut st = State::empty();
+        let flag = st.logs_pending.clone();
+        st.dbs = (0..DATABASES).map(|_| Db::with_flag(flag.clone())).collect();
+        st
+    }
+
+    fn empty() -> State {
         State {
-            dbs: (0..DATABASES).map(|_| Db::default()).collect(),
+            dbs: Vec::new(),
+            logs_pending: Default::default(),
             config: Config::default(),
             stats: Stats::default(),
             clients: BTreeMap::new(),
