@@ -193,9 +193,11 @@ pub fn submit(
             Ok(None)
         }
         (None, Some(meta)) => {
-            meta.outbox.extend(more.into_iter().map(Frame::Push));
-            let after = std::mem::take(&mut meta.after_reply);
-            meta.outbox.extend(after);
+            if !more.is_empty() || !meta.after_reply.is_empty() {
+                meta.outbox.extend(more.into_iter().map(Frame::Push));
+                let after = std::mem::take(&mut meta.after_reply);
+                meta.outbox.extend(after);
+            }
             Ok(Some(reply))
         }
         (None, None) => Ok(Some(reply)),
