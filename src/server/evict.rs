@@ -19,14 +19,32 @@ pub const STARTUP: u64 = 866_000;
 /// What a connected client adds (its buffers).
 pub const PER_CLIENT: u64 = 22_000;
 
+/// Keys measured one by one for `used_memory` while nothing is accounted; past them the
+/// figure is scaled from their average.
+const MEASURED_KEYS: usize = 1000;
+
 /// INFO's `used_memory` and `used_memory_dataset`: the accounted keys while `maxmemory`
-/// is set, else a cheap estimate by key count.
+/// is set, else the keys' MEMORY USAGE (up to `MEASURED_KEYS` of them, scaled to the rest:
+/// a few big keys weigh as in Redis, where a key count alone would not see them).
 pub fn used_memory(st: &State) -> (u64, u64) {
     let clients = st.clients.len() as u64;
     let accounted: Option<usize> = st.dbs.iter().map(|d| d.mem_total()).sum();
     let dataset = match accounted {
         Some(n) => n as u64,
-        None => st.dbs.iter().map(|d| d.len() as u64).sum::<u64>() * 64,
+        None => {
+            let fill = st.config.get_i64("list-max-listpack-size");
+            let node_bytes = usize::try_from(st.config.get_i64("stream-node-max-bytes")).unwrap_or(4096);
+            let total: usize = st.dbs.iter().map(|d| d.len()).sum();
+            let measured: Vec<usize> = st
+                .dbs
+                .iter()
+                .flat_map(|d| d.keys())
+                .take(MEASURED_KEYS)
+                .map(|(k, e)| crate::db::memory::usage(k, e, 5, fill, node_bytes))
+                .collect();
+            let sum: usize = measured.iter().sum();
+            (sum as f64 * total as f64 / measured.len().max(1) as f64) as u64
+        }
     };
     (STARTUP + clients * PER_CLIENT + dataset, dataset)
 }
