@@ -875,6 +875,8 @@ pub fn config_rewrite_failed(why: &str) -> String {
     format!("ERR Rewriting config file: {why}")
 }
 
+pub const DEBUG_POPULATE_TOO_BIG: &str =
+    "ERR DEBUG POPULATE of more than 10000000 keys or 4 GB is not implemented by fakeredis yet";
 pub const DEBUG_NOT_SDS: &str = "ERR Not an sds encoded string.";
 pub const DEBUG_DB_RANGE: &str = "ERR Out of range database";
 pub const DEBUG_NOT_HASHTABLE: &str =

@@ -211,12 +211,15 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
     let mut close = false;
     // Whether the last drain found the server held by a busy script (try again soon).
     let mut undrained = false;
+    // Whether a command ran since the limits were last read from the server.
+    let mut ran_since_read = false;
     let multi_thread = tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
     loop {
         // Answer every complete command, unless one is blocked waiting for its reply.
         while !close && !client.is_waiting() {
-            // As its last command left them (a CONFIG SET in the pipeline counts at once).
-            if let Some(l) = client.last_limits() {
+            // As its last command left them (a CONFIG SET in the pipeline counts at once),
+            // unless the server was asked since (after a read).
+            if let Some(l) = client.last_limits().filter(|_| ran_since_read) {
                 limits = l;
             }
             let (max_bulk, needs_pass) = (limits.proto_max_bulk_len, limits.requirepass_set);
@@ -247,6 +250,7 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
                     if ran.is_err() || server.is_failing() {
                         return;
                     }
+                    ran_since_read = true;
                     write_frames(&mut out, &mut frames, client.protocol() == 3);
                     close = client.is_closed();
                     if out.len() >= FLUSH_AT && flush(&server, &mut stream, &mut out).await.is_err() {
@@ -283,6 +287,7 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
                     return;
                 }
                 parser.feed(&chunk[..n]);
+                ran_since_read = false;
                 if let Some(l) = server.with_state_unless_busy(|st| {
                     st.stats.net_input_bytes += n as u64;
                     st.config.limits()

@@ -23,10 +23,20 @@ pub fn dump(ctx: &mut Ctx<'_>, a: Dump<'_>) -> CmdResult {
         crate::cmd::read_miss(ctx, a.key);
         return Ok(Reply::Nil);
     };
-    let body = object::save(&e.value, f, &enc, &|d| crate::cmd::sorted_set::score_text(&p, d));
+    let body = payload(&e.value, f, &enc, &p);
     ctx.st.stats.keyspace_hits += 1;
-    match body {
-        Ok(body) => Ok(Reply::bulk(crate::rdb::seal(body, f.version))),
+    body.map(Reply::bulk)
+}
+
+/// A value's DUMP payload in format `f` (MIGRATE sends the same), or why it has none yet.
+pub(crate) fn payload(
+    v: &Value,
+    f: Format,
+    enc: &crate::db::Encodings,
+    p: &crate::spec::Profile,
+) -> Result<Vec<u8>, Reply> {
+    match object::save(v, f, enc, &|d| crate::cmd::sorted_set::score_text(p, d)) {
+        Ok(body) => Ok(crate::rdb::seal(body, f.version)),
         Err(Unsupported::Stream) => {
             Err(Reply::err(error::dump_not_implemented("streams with idempotent producers or released entries")))
         }

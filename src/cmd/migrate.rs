@@ -13,10 +13,10 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error;
-use crate::rdb::object::{self, Format};
+use crate::rdb::object::Format;
 use crate::reply::{CmdResult, Reply};
 use crate::server::config::NOTIFY_GENERIC;
 use crate::server::Ctx;
@@ -64,7 +64,8 @@ pub fn migrate(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     }
     let timeout = parse_i64(timeout).ok_or(Reply::err(error::NOT_INTEGER))?;
     let db = parse_i64(db).ok_or(Reply::err(error::NOT_INTEGER))?;
-    let timeout = Duration::from_millis(if timeout <= 0 { 1000 } else { timeout as u64 });
+    // Redis waits as long as it is told; the fake at most `MAX_WAIT` (the server waits with it).
+    let timeout = Duration::from_millis(if timeout <= 0 { 1000 } else { timeout as u64 }).min(MAX_WAIT);
     let (now, f, enc, p) = (ctx.now, Format::of(&ctx.profile()), ctx.enc(), ctx.profile());
     // The keys that are here (a read lookup each), with their TTLs and payloads.
     let mut found: Vec<(&[u8], i64, Vec<u8>)> = Vec::new();
@@ -75,10 +76,9 @@ pub fn migrate(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             continue;
         };
         let ttl = e.expire_at.map_or(0, |at| (at - now).max(1));
-        let body = object::save(&e.value, f, &enc, &|d| crate::cmd::sorted_set::score_text(&p, d))
-            .map_err(|_| Reply::err(error::dump_not_implemented("this value")))?;
+        let payload = crate::cmd::dump::payload(&e.value, f, &enc, &p)?;
         ctx.st.stats.keyspace_hits += 1;
-        found.push((k, ttl, crate::rdb::seal(body, f.version)));
+        found.push((k, ttl, payload));
     }
     if found.is_empty() {
         return Ok(Reply::simple("NOKEY"));
@@ -150,12 +150,8 @@ pub fn migrate(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
 
 /// A command in RESP.
 fn command(argv: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", argv.len()).into_bytes();
-    for a in argv {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
+    let mut out = Vec::new();
+    crate::resp::encode_command(argv, &mut out);
     out
 }
 
@@ -174,6 +170,9 @@ impl std::fmt::Debug for Cached {
 }
 
 const CACHE_ITEMS: usize = 64;
+
+/// The longest MIGRATE waits for its target, whatever its timeout says.
+const MAX_WAIT: Duration = Duration::from_secs(60);
 const CACHE_TTL_MS: i64 = 10_000;
 
 /// The cached connection to host:port, or a new one (`migrateGetSocket`); a full cache
@@ -213,26 +212,51 @@ fn exchange(ctx: &mut Ctx<'_>, name: &str, request: &[u8], n: usize, timeout: Du
     let Some(c) = ctx.st.migrate_sockets.get_mut(name) else { return Err(Io::Write) };
     let conn = c.conn.get_mut();
     conn.set_write_timeout(Some(timeout)).map_err(|_| Io::Write)?;
-    conn.set_read_timeout(Some(timeout)).map_err(|_| Io::Read { timed_out: false, got: 0 })?;
     conn.write_all(request).map_err(|_| Io::Write)?;
+    // One deadline for all the replies, as Redis's `syncReadLine` has.
+    let deadline = Instant::now() + timeout;
     let mut lines = Vec::with_capacity(n);
     for _ in 0..n {
-        let mut line = Vec::new();
         let got = lines.len();
-        match c.conn.read_until(b'\n', &mut line) {
-            Ok(0) => return Err(Io::Read { timed_out: false, got }),
-            Ok(_) => {}
-            Err(e) => {
-                let timed_out = matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut);
-                return Err(Io::Read { timed_out, got });
-            }
-        }
-        while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
-            line.pop();
-        }
+        let line = read_line(&mut c.conn, deadline).map_err(|timed_out| Io::Read { timed_out, got })?;
         lines.push(line);
     }
     Ok(lines)
+}
+
+/// A reply line up to `MAX_LINE` bytes (Redis reads into a 1 KiB buffer), without its
+/// `\r\n`; Err(whether it timed out) if the target closes, stalls past `deadline` or sends
+/// a longer line.
+fn read_line(conn: &mut BufReader<TcpStream>, deadline: Instant) -> Result<Vec<u8>, bool> {
+    const MAX_LINE: usize = 1024;
+    let mut line = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(true);
+        }
+        conn.get_mut().set_read_timeout(Some(left)).map_err(|_| false)?;
+        let buf = match conn.fill_buf() {
+            Ok([]) => return Err(false),
+            Ok(b) => b,
+            Err(e) => return Err(matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)),
+        };
+        let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        line.extend_from_slice(&buf[..take]);
+        conn.consume(take);
+        if line.len() > MAX_LINE {
+            return Err(false);
+        }
+        if done {
+            while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+                line.pop();
+            }
+            return Ok(line);
+        }
+    }
 }
 
 /// One attempt: connect (or reuse), AUTH, SELECT unless the connection has `db` selected,

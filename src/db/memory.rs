@@ -29,16 +29,20 @@ pub fn jemalloc(n: usize) -> usize {
     }
 }
 
-/// An `sds` string as `sdsnewlen` allocates it (type 5 below 32 bytes when `small_ok`).
-pub fn sds(len: usize, small_ok: bool) -> usize {
-    let hdr = match len {
-        0..=31 if small_ok && len > 0 => 1,
+/// `sdsReqType`'s header size for `len` bytes (type 5, below 32 bytes, when `small_ok`).
+pub fn sds_header(len: usize, small_ok: bool) -> usize {
+    match len {
+        1..=31 if small_ok => 1,
         0..=255 => 3,
         256..=65535 => 5,
         _ if len < 1 << 32 => 9,
         _ => 17,
-    };
-    jemalloc(hdr + len + 1)
+    }
+}
+
+/// An `sds` string as `sdsnewlen` allocates it (type 5 below 32 bytes when `small_ok`).
+pub fn sds(len: usize, small_ok: bool) -> usize {
+    jemalloc(sds_header(len, small_ok) + len + 1)
 }
 
 fn slots(n: usize) -> usize {

@@ -487,7 +487,9 @@ impl Db {
         if !volatile && self.scan.is_none() {
             self.scan = Some(ScanOrder::build(self.map.keys()));
         }
-        let mut out = Vec::new();
+        // Never more draws than keys (as `dictGetSomeKeys`): `maxmemory-samples` may be 2^31.
+        let n = n.min(if volatile { self.expiry.len() } else { self.map.len() });
+        let mut out = Vec::with_capacity(n);
         let mut x = seed | 1;
         for _ in 0..n {
             x ^= x << 13;

@@ -54,7 +54,8 @@ pub fn debug(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             if ctx.shared.clock.is_frozen() {
                 ctx.shared.clock.advance(d);
             } else {
-                std::thread::sleep(d);
+                // Redis sleeps as long as it is told, holding everyone; the fake at most a minute.
+                std::thread::sleep(d.min(std::time::Duration::from_secs(60)));
             }
             Ok(Reply::OK)
         }
@@ -269,7 +270,7 @@ fn populate(ctx: &mut Ctx<'_>, count: &[u8], rest: &[Vec<u8>]) -> CmdResult {
         None => 0,
     };
     if n > POPULATE_MAX_KEYS || n.saturating_mul(size.max(16)) > POPULATE_MAX_BYTES {
-        return Err(Reply::err(error::not_implemented("debug populate beyond 10000000 keys or 4 GB")));
+        return Err(Reply::err(error::DEBUG_POPULATE_TOO_BIG));
     }
     let prefix = rest.first().map_or(&b"key"[..], |p| p.as_slice());
     let now = ctx.now;

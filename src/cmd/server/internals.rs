@@ -12,21 +12,10 @@ use crate::error;
 use crate::reply::{CmdResult, Reply};
 use crate::server::Ctx;
 
-/// `sdsReqType`'s header size for `len` bytes (type 5 only where the caller allows it).
-fn sds_header(len: usize, small_ok: bool) -> usize {
-    match len {
-        1..=31 if small_ok => 1,
-        0..=255 => 3,
-        256..=65535 => 5,
-        _ if len < 1 << 32 => 9,
-        _ => 17,
-    }
-}
-
 /// `sdsnewlen`'s string: (avail, zmalloc size); type 5 has no room to spare.
 fn sds_new(len: usize, small_ok: bool) -> (usize, usize) {
-    let hdr = sds_header(len, small_ok);
-    let size = jemalloc(hdr + len + 1);
+    let hdr = crate::db::memory::sds_header(len, small_ok);
+    let size = crate::db::memory::sds(len, small_ok);
     (if hdr == 1 { 0 } else { size - hdr - 1 - len }, size)
 }
 

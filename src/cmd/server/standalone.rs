@@ -248,7 +248,11 @@ pub fn replconf(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
             }
             b"ip-address" | b"capa" => {}
             b"ack" | b"getack" => {
-                ctx.sess.reply.silent = true;
+                // No reply at all; inside EXEC (where Redis's reply would lose an element
+                // and desynchronise the client) the transaction's own reply must still go.
+                if ctx.sess.in_exec.is_none() {
+                    ctx.sess.reply.silent = true;
+                }
                 return Ok(Reply::OK);
             }
             b"rdb-only" if ctx.profile().redis_at_least(7, 0) => {
