@@ -91,7 +91,7 @@ pub fn submit(
             })
         }
     };
-    let started = std::time::Instant::now();
+    let started = shared.clock.tick();
     let now_us = shared.clock.now_us_at(started);
     let now = now_us.div_euclid(1000);
     sess.started = Some(started);
@@ -370,8 +370,8 @@ pub(crate) fn call_serving(
     let p = shared.profile;
     // A client's command counts from when it reached the server (one clock read for both).
     let started = match caller {
-        Caller::Client => sess.started.take().unwrap_or_else(std::time::Instant::now),
-        _ => std::time::Instant::now(),
+        Caller::Client => sess.started.take().unwrap_or_else(|| shared.clock.tick()),
+        _ => shared.clock.tick(),
     };
     // For commandstats: the command, and whether it ran (else it was refused before).
     let mut counted: Option<(&'static str, bool)> = None;
@@ -540,7 +540,7 @@ pub(crate) fn call_serving(
     })();
     let reply = result.unwrap_or_else(|e| e);
     // One look at the clock for both the slow log and the command's statistics.
-    let took_us = if counted.is_some() { started.elapsed().as_micros() as u64 } else { 0 };
+    let took_us = if counted.is_some() { shared.clock.elapsed_us(started) } else { 0 };
     if matches!(counted, Some((_, true))) && caller != Caller::Retry && sess.block.is_none() {
         log_if_slow(st, sess, argv, caller, took_us as i64, now, &p);
         if p.has_since((u16::MAX, 0), Some((8, 1))) {

@@ -590,7 +590,7 @@ pub struct Session {
     pub limits: Option<config::ConfigLimits>,
     /// When the client's current command reached the server (its duration counts from
     /// there; set by `dispatch::submit`, taken by the call).
-    pub started: Option<std::time::Instant>,
+    pub started: Option<clock::Tick>,
     /// The top-level command of the client's last command (looked at first next time).
     pub last_top: Option<&'static crate::spec::CommandSpec>,
     pub id: u64,
