@@ -168,7 +168,7 @@ fn keys_in_slot(ctx: &mut Ctx<'_>, slot: i64) -> Vec<bytes::Bytes> {
     let mut keys: Vec<(u64, bytes::Bytes)> = db
         .keys()
         .filter(|(k, _)| i64::from(key_slot(k)) == slot && db.get_live(k, now).is_some())
-        .map(|(k, _)| (db.created(k).unwrap_or(0), k.clone()))
+        .map(|(k, _)| (db.created(k).unwrap_or(0), k.to_bytes()))
         .collect();
     keys.sort_by_key(|k| std::cmp::Reverse(k.0));
     keys.into_iter().map(|(_, k)| k).collect()

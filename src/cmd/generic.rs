@@ -80,7 +80,7 @@ pub fn keys(ctx: &mut Ctx<'_>, a: Keys<'_>) -> CmdResult {
         .db()
         .live_keys(now)
         .filter(|(k, _)| pattern_matches(a.pattern, k))
-        .map(|(k, _)| Reply::bulk(k.clone()))
+        .map(|(k, _)| Reply::bulk(k.to_bytes()))
         .collect();
     Ok(Reply::Array(out))
 }
@@ -176,7 +176,7 @@ pub fn copy(ctx: &mut Ctx<'_>, a: Copy<'_>) -> CmdResult {
     }
     let value = entry.value.duplicate();
     dst.put_entry(a.destination, crate::db::Entry { accessed_ms: now, value, ..entry });
-    ctx.dirty.push((dst_db, a.destination.to_vec()));
+    ctx.touched_in(dst_db, a.destination);
     ctx.notify_in(dst_db, NOTIFY_GENERIC, "copy_to", a.destination);
     Ok(Reply::Int(1))
 }
@@ -197,7 +197,7 @@ pub fn move_(ctx: &mut Ctx<'_>, a: Move<'_>) -> CmdResult {
     let Some(entry) = ctx.db().remove(a.key) else { return Ok(Reply::Int(0)) };
     ctx.st.dbs[dst_db].put_entry(a.key, entry);
     ctx.touched(a.key);
-    ctx.dirty.push((dst_db, a.key.to_vec()));
+    ctx.touched_in(dst_db, a.key);
     ctx.notify(NOTIFY_GENERIC, "move_from", a.key);
     ctx.notify_in(dst_db, NOTIFY_GENERIC, "move_to", a.key);
     Ok(Reply::Int(1))

@@ -16,8 +16,6 @@
 //!   looked up); a word other than ON or OFF gets an error and then the status as well,
 //!   two replies, as Valkey's `pfdebugCommand` sends them.
 
-use bytes::Bytes;
-
 use crate::cmd::{typed, Look};
 use crate::db::hll::{self, DENSE, REGISTERS, SPARSE};
 use crate::db::{StrEnc, StrValue, Value};
@@ -183,7 +181,7 @@ pub fn pfdebug(ctx: &mut Ctx<'_>, words: &[Vec<u8>]) -> CmdResult {
     match &sub_lc[..] {
         b"getreg" | b"todense" => {
             if sparse {
-                s.data = Bytes::from(hll::to_dense(&s.data).map_err(invalid)?);
+                s.data = crate::db::SmallBytes::from(hll::to_dense(&s.data).map_err(invalid)?);
             }
             let regs: Vec<Reply> = if sub_lc == b"getreg" {
                 (0..REGISTERS).map(|i| Reply::Int(i64::from(hll::dense_get(&s.data[hll::HDR..], i)))).collect()

@@ -156,7 +156,7 @@ pub(crate) fn read_miss(ctx: &mut Ctx<'_>, key: &[u8]) {
 
 /// Reads `key` for a read command: counts a keyspace hit or miss.
 pub(crate) fn read_str(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<bytes::Bytes>, Reply> {
-    let r = get_str(ctx, key)?.map(|s| s.data.clone());
+    let r = get_str(ctx, key)?.map(|s| s.data.to_bytes());
     if r.is_some() {
         ctx.st.stats.keyspace_hits += 1;
     } else {
@@ -172,6 +172,6 @@ pub(crate) fn db_index(st: &State, n: i64) -> Result<usize, Reply> {
     usize::try_from(n).ok().filter(|&i| i < st.dbs.len()).ok_or(Reply::err(error::DB_INDEX_OUT_OF_RANGE))
 }
 
-pub(crate) fn str_value(data: Vec<u8>) -> Value {
+pub(crate) fn str_value(data: &[u8]) -> Value {
     Value::Str(StrValue::encoded(data))
 }

@@ -84,7 +84,7 @@ fn by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], elem: &[u8]) -> Option<Bytes> {
     let now = ctx.now;
     let found = ctx.db().get_mut(&key, now).map(|e| match (&e.value, field) {
         (Value::Hash(h), Some(f)) => h.get(f).cloned(),
-        (Value::Str(s), None) => Some(s.data.clone()),
+        (Value::Str(s), None) => Some(s.data.to_bytes()),
         _ => None,
     });
     if found.is_some() {

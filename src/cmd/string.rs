@@ -82,7 +82,7 @@ pub fn set(ctx: &mut Ctx<'_>, a: Set<'_>) -> CmdResult {
         }
     };
     if proceed {
-        store(ctx, a.key, str_value(a.value.to_vec()), ttl, "set");
+        store(ctx, a.key, str_value(a.value), ttl, "set");
     }
     Ok(match (a.get, proceed) {
         (true, _) => Reply::bulk_opt(old.flatten()),
@@ -146,7 +146,7 @@ pub fn getex(ctx: &mut Ctx<'_>, a: Getex<'_>) -> CmdResult {
 /// GETSET key value: the old value; the new one has no TTL.
 pub fn getset(ctx: &mut Ctx<'_>, a: Getset<'_>) -> CmdResult {
     let old = read_str(ctx, a.key)?;
-    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear, "set");
+    store(ctx, a.key, str_value(a.value), Ttl::Clear, "set");
     Ok(Reply::bulk_opt(old))
 }
 
@@ -155,7 +155,7 @@ pub fn mget(ctx: &mut Ctx<'_>, a: Mget<'_>) -> CmdResult {
     let now = ctx.now;
     let mut out = Vec::with_capacity(a.key.len());
     for k in &a.key {
-        let found = ctx.db().get_mut(k, now).map(|e| e.value.as_str().map(|s| s.data.clone()));
+        let found = ctx.db().get_mut(k, now).map(|e| e.value.as_str().map(|s| s.data.to_bytes()));
         if found.is_none() {
             crate::cmd::read_miss(ctx, k);
         }
@@ -167,7 +167,7 @@ pub fn mget(ctx: &mut Ctx<'_>, a: Mget<'_>) -> CmdResult {
 /// MSET key value [key value ...].
 pub fn mset(ctx: &mut Ctx<'_>, a: Mset<'_>) -> CmdResult {
     for d in &a.data {
-        store(ctx, d.key, str_value(d.value.to_vec()), Ttl::Clear, "set");
+        store(ctx, d.key, str_value(d.value), Ttl::Clear, "set");
     }
     Ok(Reply::OK)
 }
@@ -178,7 +178,7 @@ pub fn msetnx(ctx: &mut Ctx<'_>, a: Msetnx<'_>) -> CmdResult {
         return Ok(Reply::Int(0));
     }
     for d in &a.data {
-        store(ctx, d.key, str_value(d.value.to_vec()), Ttl::Clear, "set");
+        store(ctx, d.key, str_value(d.value), Ttl::Clear, "set");
     }
     Ok(Reply::Int(1))
 }
@@ -188,21 +188,21 @@ pub fn setnx(ctx: &mut Ctx<'_>, a: Setnx<'_>) -> CmdResult {
     if crate::cmd::lookup(ctx, a.key) {
         return Ok(Reply::Int(0));
     }
-    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear, "set");
+    store(ctx, a.key, str_value(a.value), Ttl::Clear, "set");
     Ok(Reply::Int(1))
 }
 
 /// SETEX key seconds value.
 pub fn setex(ctx: &mut Ctx<'_>, a: Setex<'_>) -> CmdResult {
     let at = expire_at(ctx, "setex", a.seconds, 1000, true)?;
-    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::At(at), "set");
+    store(ctx, a.key, str_value(a.value), Ttl::At(at), "set");
     Ok(Reply::OK)
 }
 
 /// PSETEX key milliseconds value.
 pub fn psetex(ctx: &mut Ctx<'_>, a: Psetex<'_>) -> CmdResult {
     let at = expire_at(ctx, "psetex", a.milliseconds, 1, true)?;
-    store(ctx, a.key, str_value(a.value.to_vec()), Ttl::At(at), "set");
+    store(ctx, a.key, str_value(a.value), Ttl::At(at), "set");
     Ok(Reply::OK)
 }
 
@@ -220,7 +220,7 @@ pub fn append(ctx: &mut Ctx<'_>, a: Append<'_>) -> CmdResult {
     let cur_len = get_str(ctx, a.key)?.map(|s| s.data.len());
     let len = match cur_len {
         None => {
-            store(ctx, a.key, str_value(a.value.to_vec()), Ttl::Clear, "append");
+            store(ctx, a.key, str_value(a.value), Ttl::Clear, "append");
             a.value.len()
         }
         Some(n) => {
@@ -273,7 +273,7 @@ fn range(data: &[u8], mut start: i64, mut end: i64) -> &[u8] {
 /// GETRANGE key start end.
 pub fn getrange(ctx: &mut Ctx<'_>, a: Getrange<'_>) -> CmdResult {
     // The substring shares the stored bytes.
-    let v = get_str(ctx, a.key)?.map(|s| s.data.slice_ref(range(&s.data, a.start, a.end)));
+    let v = get_str(ctx, a.key)?.map(|s| s.data.to_bytes()).map(|b| b.slice_ref(range(&b, a.start, a.end)));
     if v.is_none() {
         crate::cmd::read_miss(ctx, a.key);
     }

@@ -6,11 +6,13 @@
 pub mod geohash;
 mod hash;
 pub mod hll;
+mod keyspace;
 mod list;
 pub mod memory;
 mod scan;
 mod set;
 mod skiplist;
+mod small;
 mod stream;
 mod table;
 mod value;
@@ -28,9 +30,11 @@ pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use bytes::Bytes;
 
 pub use hash::Hash;
+pub use keyspace::Keyspace;
 pub use list::{backlen_size, fill_nodes, listpack_entry_size, node_exceeds, List};
 pub use scan::{scan_hash, ScanOrder};
 pub use set::{Set, SetEnc};
+pub use small::SmallBytes;
 pub use stream::{
     Consumer, Fields, Group, Idmp, LoadedNode, Nack, NodeLimits, Refs, Stream, StreamId, Trim, IDMP_DEFAULT_DURATION,
     IDMP_DEFAULT_MAXSIZE, LISTPACK_MAX, MAX_DELIVERIES,
@@ -76,10 +80,10 @@ pub struct Entry {
 /// Keys are [`Bytes`], so the expiry index and the SCAN index share them instead of copying.
 #[derive(Debug, Default, Clone)]
 pub struct Db {
-    map: FastMap<Bytes, Entry>,
-    expiry: BTreeSet<(i64, Bytes)>,
+    map: Keyspace,
+    expiry: BTreeSet<(i64, SmallBytes)>,
     /// Built by the first SCAN, then kept up to date.
-    scan: Option<ScanOrder>,
+    scan: Option<ScanOrder<SmallBytes>>,
     /// When a key of this database holding one of Redis's shared integers (0..9999) last
     /// touched it: Redis keeps one object per such integer, so its idle time is shared by
     /// every key that holds it. Survives FLUSHDB, as the shared objects do.
@@ -105,13 +109,16 @@ pub struct Db {
     lfu: Option<Box<Lfu>>,
     /// Cluster mode: when each key was created (CLUSTER GETKEYSINSLOT lists a slot's keys
     /// newest first, as Redis's slot-to-keys lists do), and the next number.
-    created: Option<Box<(HashMap<Bytes, u64>, u64)>>,
+    created: Option<Box<(HashMap<SmallBytes, u64>, u64)>>,
 }
+
+// A key's slot in the keyspace: the key (24 bytes) and this entry.
+const _: () = assert!(std::mem::size_of::<Entry>() == 56);
 
 /// Redis's LFU counters (8 bits, logarithmic, decaying by the minute since the last access).
 #[derive(Debug, Default, Clone)]
 struct Lfu {
-    counters: FastMap<Bytes, u8>,
+    counters: FastMap<SmallBytes, u8>,
     log_factor: u32,
     decay_minutes: u32,
     rng: u64,
@@ -160,7 +167,7 @@ impl Lfu {
 /// The maxmemory accounting of a database.
 #[derive(Debug, Default, Clone)]
 struct MemBook {
-    sizes: FastMap<Bytes, usize>,
+    sizes: FastMap<SmallBytes, usize>,
     total: usize,
     list_fill: i64,
     stream_node_bytes: usize,
@@ -209,22 +216,29 @@ impl Db {
 
     /// Deletes `key` if it has expired; true when it did.
     pub fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
-        match self.map.get(key) {
-            Some(e) if Self::is_expired(e, now) => {
-                if let Some((k, _)) = self.map.get_key_value(key) {
-                    self.note((KeyEvent::Expired, k.clone()));
-                }
-                self.remove(key);
+        match self.map.position(key) {
+            Some(i) if Self::is_expired(self.map.at(i).1, now) => {
+                self.expire(key);
                 true
             }
             _ => false,
         }
     }
 
+    /// Deletes `key`, which has expired.
+    fn expire(&mut self, key: &[u8]) {
+        self.note((KeyEvent::Expired, Bytes::copy_from_slice(key)));
+        self.remove(key);
+    }
+
     /// The live entry of `key` (lazily expiring it), touching its access time.
     pub fn get_mut(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now);
-        let e = self.map.get_mut(key)?;
+        let i = self.map.position(key)?;
+        if Self::is_expired(self.map.at(i).1, now) {
+            self.expire(key);
+            return None;
+        }
+        let e = self.map.at_mut(i);
         if self.no_touch {
             return Some(e);
         }
@@ -245,8 +259,12 @@ impl Db {
 
     /// The live entry of `key` without touching its access time.
     pub fn peek(&mut self, key: &[u8], now: i64) -> Option<&Entry> {
-        self.expire_if_needed(key, now);
-        self.map.get(key)
+        let i = self.map.position(key)?;
+        if Self::is_expired(self.map.at(i).1, now) {
+            self.expire(key);
+            return None;
+        }
+        Some(self.map.at(i).1)
     }
 
     /// The entry of `key` if it is live at `now`, without expiring or touching anything.
@@ -278,19 +296,20 @@ impl Db {
         let entry = Entry { value, expire_at, accessed_ms: now };
         // A logically expired key is deleted first (its expiry is an event of its own).
         self.expire_if_needed(key, now);
-        let Some(k) = self.stored_key(key) else {
-            return self.insert_new(Bytes::copy_from_slice(key), entry);
+        let Some(i) = self.map.position(key) else {
+            return self.insert_new(SmallBytes::from_slice(key), entry);
         };
-        let Some(e) = self.map.get_mut(key) else { return };
+        let e = self.map.at_mut(i);
         let old = std::mem::replace(e, entry);
         if e.value.has_field_ttls() {
-            self.field_ttls.insert(k.clone());
+            self.field_ttls.insert(Bytes::copy_from_slice(key));
         }
         // Redis looks the old value up for writing, which touches a shared integer.
         if let Some(n) = old.value.shared_int().filter(|_| !Self::is_expired(&old, now)) {
             self.shared_ints.insert(n, now);
         }
         if old.expire_at != expire_at {
+            let k = SmallBytes::from_slice(key);
             if let Some(t) = old.expire_at {
                 self.expiry.remove(&(t, k.clone()));
             }
@@ -301,16 +320,11 @@ impl Db {
         self.remeasure(key);
     }
 
-    /// The key as stored (a cheap handle to its bytes), for the indexes.
-    fn stored_key(&self, key: &[u8]) -> Option<Bytes> {
-        self.map.get_key_value(key).map(|(k, _)| k.clone())
-    }
-
     /// Registers `key` for the field sweep when its hash has field TTLs (after HEXPIRE &
     /// co. changed it in place).
     pub fn note_field_ttls(&mut self, key: &[u8]) {
-        if let Some(k) = self.stored_key(key).filter(|_| self.map.get(key).is_some_and(|e| e.value.has_field_ttls())) {
-            self.field_ttls.insert(k);
+        if self.map.get(key).is_some_and(|e| e.value.has_field_ttls()) {
+            self.field_ttls.insert(Bytes::copy_from_slice(key));
         }
     }
 
@@ -349,12 +363,12 @@ impl Db {
     }
 
     /// Inserts a key known to be absent, into every index.
-    fn insert_new(&mut self, k: Bytes, entry: Entry) {
+    fn insert_new(&mut self, k: SmallBytes, entry: Entry) {
         if self.log_new {
-            self.note((KeyEvent::New, k.clone()));
+            self.note((KeyEvent::New, k.to_bytes()));
         }
         if entry.value.has_field_ttls() {
-            self.field_ttls.insert(k.clone());
+            self.field_ttls.insert(k.to_bytes());
         }
         if let Some(t) = entry.expire_at {
             self.expiry.insert((t, k.clone()));
@@ -369,8 +383,13 @@ impl Db {
             c.1 += 1;
             c.0.insert(k.clone(), c.1);
         }
-        self.map.insert(k.clone(), entry);
-        self.remeasure(&k);
+        if self.mem.is_some() {
+            let key = k.clone();
+            self.map.insert_new(k, entry);
+            self.remeasure(&key);
+        } else {
+            self.map.insert_new(k, entry);
+        }
     }
 
     /// Replaces the value of an existing key, keeping its TTL; inserts it without TTL if absent.
@@ -393,7 +412,7 @@ impl Db {
             return;
         };
         let mut book = MemBook { list_fill, stream_node_bytes, ..MemBook::default() };
-        for (k, e) in &self.map {
+        for (k, e) in self.map.iter() {
             let n = memory::usage(k, e, 5, list_fill, stream_node_bytes);
             book.sizes.insert(k.clone(), n);
             book.total += n;
@@ -499,20 +518,20 @@ impl Db {
                 let (Some(lo), Some(hi)) = (self.expiry.first(), self.expiry.last()) else { break };
                 let span = hi.0.abs_diff(lo.0).saturating_add(1);
                 let t = lo.0.saturating_add_unsigned(x % span);
-                self.expiry.range((t, Bytes::new())..).next().map(|(_, k)| k.clone())
+                self.expiry.range((t, SmallBytes::default())..).next().map(|(_, k)| k.clone())
             } else {
                 self.scan.as_ref().and_then(|o| o.key_from(x)).cloned()
             };
             if let Some((k, e)) = k.and_then(|k| self.map.get_key_value(&k)) {
                 let freq = self.lfu_freq(k, now).unwrap_or(LFU_INIT);
-                out.push(Candidate { key: k.clone(), accessed_ms: e.accessed_ms, expire_at: e.expire_at, freq });
+                out.push(Candidate { key: k.to_bytes(), accessed_ms: e.accessed_ms, expire_at: e.expire_at, freq });
             }
         }
         out
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let (k, e) = self.map.remove_entry(key)?;
+        let (k, e) = self.map.remove(key)?;
         self.unmeasure(&k);
         if let Some(t) = e.expire_at {
             self.expiry.remove(&(t, k));
@@ -526,13 +545,13 @@ impl Db {
     /// Puts a whole entry (value and TTL) under `key`, replacing what was there.
     pub fn put_entry(&mut self, key: &[u8], entry: Entry) {
         self.remove(key);
-        self.insert_new(Bytes::copy_from_slice(key), entry);
+        self.insert_new(SmallBytes::from_slice(key), entry);
     }
 
     /// Sets or clears the TTL of an existing key; false when the key does not exist.
     pub fn set_expire(&mut self, key: &[u8], at: Option<i64>) -> bool {
-        let Some(k) = self.stored_key(key) else { return false };
         let Some(e) = self.map.get_mut(key) else { return false };
+        let k = SmallBytes::from_slice(key);
         if let Some(t) = e.expire_at {
             self.expiry.remove(&(t, k.clone()));
         }
@@ -544,7 +563,7 @@ impl Db {
     }
 
     /// Deletes every key whose time has come; returns the deleted keys.
-    pub fn purge_expired(&mut self, now: i64) -> Vec<Bytes> {
+    pub fn purge_expired(&mut self, now: i64) -> Vec<SmallBytes> {
         let mut gone = Vec::new();
         while let Some((t, _)) = self.expiry.first() {
             if *t >= now {
@@ -556,7 +575,7 @@ impl Db {
                 if let Some(o) = &mut self.scan {
                     o.remove(&k);
                 }
-                self.note((KeyEvent::Expired, k.clone()));
+                self.note((KeyEvent::Expired, k.to_bytes()));
                 gone.push(k);
             }
         }
@@ -584,7 +603,7 @@ impl Db {
 
     /// How many hashes have fields with TTLs (INFO keyspace `subexpiry`).
     pub fn subexpiry(&self) -> usize {
-        self.field_ttls.iter().filter(|k| self.map.get(*k).is_some_and(|e| e.value.has_field_ttls())).count()
+        self.field_ttls.iter().filter(|k| self.map.get(k).is_some_and(|e| e.value.has_field_ttls())).count()
     }
 
     /// When a key of this database last touched the shared integer `n`.
@@ -610,12 +629,12 @@ impl Db {
     }
 
     /// Every key, expired or not (callers filter with `now`).
-    pub fn keys(&self) -> impl Iterator<Item = (&Bytes, &Entry)> {
+    pub fn keys(&self) -> impl Iterator<Item = (&SmallBytes, &Entry)> {
         self.map.iter()
     }
 
     /// Live keys at `now`.
-    pub fn live_keys(&self, now: i64) -> impl Iterator<Item = (&Bytes, &Entry)> {
+    pub fn live_keys(&self, now: i64) -> impl Iterator<Item = (&SmallBytes, &Entry)> {
         self.map.iter().filter(move |(_, e)| !Self::is_expired(e, now))
     }
 
@@ -623,7 +642,8 @@ impl Db {
     /// included (the caller drops those, as Redis does), and the next cursor.
     pub fn scan(&mut self, cursor: u64, count: usize) -> (u64, Vec<Bytes>) {
         let map = &self.map;
-        self.scan.get_or_insert_with(|| ScanOrder::build(map.keys())).scan(cursor, count)
+        let (next, keys) = self.scan.get_or_insert_with(|| ScanOrder::build(map.keys())).scan(cursor, count);
+        (next, keys.iter().map(SmallBytes::to_bytes).collect())
     }
 
     /// A pseudo-random live key; `seed` picks it.
@@ -634,7 +654,7 @@ impl Db {
                 return None;
             }
             let n = (seed as usize) % self.map.len();
-            let key = self.map.keys().nth(n)?.clone();
+            let key = self.map.at(n).0.clone();
             if !self.expire_if_needed(&key, now) {
                 return Some(key.to_vec());
             }

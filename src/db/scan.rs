@@ -25,30 +25,34 @@ pub fn scan_hash(key: &[u8]) -> u64 {
 
 /// Keys of one hash: nearly always one.
 #[derive(Debug, Clone)]
-enum Group {
-    One(Bytes),
-    Many(Vec<Bytes>),
+enum Group<K> {
+    One(K),
+    Many(Vec<K>),
 }
 
+/// The index over keys of type `K` (a handle to their bytes, cloned cheaply).
 #[derive(Debug, Clone)]
-pub struct ScanOrder {
-    groups: BTreeMap<u64, Group>,
+pub struct ScanOrder<K = Bytes> {
+    groups: BTreeMap<u64, Group<K>>,
     hash: fn(&[u8]) -> u64,
 }
 
-impl Default for ScanOrder {
+impl<K: Clone + AsRef<[u8]>> Default for ScanOrder<K> {
     fn default() -> Self {
         ScanOrder::with_hash(scan_hash)
     }
 }
 
-impl ScanOrder {
+impl<K: Clone + AsRef<[u8]>> ScanOrder<K> {
     /// An empty index ordering keys by `hash` (tests use a colliding one).
-    pub fn with_hash(hash: fn(&[u8]) -> u64) -> ScanOrder {
+    pub fn with_hash(hash: fn(&[u8]) -> u64) -> ScanOrder<K> {
         ScanOrder { groups: BTreeMap::new(), hash }
     }
 
-    pub fn build<'k>(keys: impl Iterator<Item = &'k Bytes>) -> ScanOrder {
+    pub fn build<'k>(keys: impl Iterator<Item = &'k K>) -> ScanOrder<K>
+    where
+        K: 'k,
+    {
         let mut o = ScanOrder::default();
         for k in keys {
             o.insert(k);
@@ -57,9 +61,9 @@ impl ScanOrder {
     }
 
     /// Adds a key that is not in the index yet.
-    pub fn insert(&mut self, key: &Bytes) {
+    pub fn insert(&mut self, key: &K) {
         use std::collections::btree_map::Entry;
-        match self.groups.entry((self.hash)(key)) {
+        match self.groups.entry((self.hash)(key.as_ref())) {
             Entry::Vacant(v) => {
                 v.insert(Group::One(key.clone()));
             }
@@ -92,7 +96,7 @@ impl ScanOrder {
 
     /// The first key whose position is at or after `h` (wrapping round): a key drawn at
     /// random when `h` is, as the positions are hashes.
-    pub fn key_from(&self, h: u64) -> Option<&Bytes> {
+    pub fn key_from(&self, h: u64) -> Option<&K> {
         let g = self.groups.range(h..).next().or_else(|| self.groups.iter().next())?.1;
         match g {
             Group::One(k) => Some(k),
@@ -102,7 +106,7 @@ impl ScanOrder {
 
     /// From `cursor` on, whole groups until at least `count` keys: the keys and the next
     /// cursor (0 when the walk is complete).
-    pub fn scan(&self, cursor: u64, count: usize) -> (u64, Vec<Bytes>) {
+    pub fn scan(&self, cursor: u64, count: usize) -> (u64, Vec<K>) {
         let mut out = Vec::new();
         for (&h, g) in self.groups.range(cursor..) {
             if out.len() >= count.max(1) {

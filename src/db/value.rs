@@ -1,9 +1,7 @@
 //! Stored values. Strings remember the encoding Redis would give them, so OBJECT ENCODING
 //! answers `int`, `embstr` or `raw` exactly as Redis does.
 
-use bytes::Bytes;
-
-use super::{Encodings, Hash, List, Set, Stream, ZSet};
+use super::{Encodings, Hash, List, Set, SmallBytes, Stream, ZSet};
 use crate::spec::grammar::parse_i64;
 
 /// Longest string Redis stores as `embstr`.
@@ -19,10 +17,11 @@ pub enum StrEnc {
     Raw,
 }
 
-/// A string value. Its bytes are shared (`Bytes`): a reply hands them out without a copy.
+/// A string value: inline up to 22 bytes, else shared (a reply hands those out without a
+/// copy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StrValue {
-    pub data: Bytes,
+    pub data: SmallBytes,
     pub enc: StrEnc,
 }
 
@@ -30,32 +29,33 @@ impl StrValue {
     /// Edits the bytes in place (APPEND, SETRANGE); the buffer is reused when nothing else
     /// shares it, which is the case between commands.
     pub fn edit<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-        let mut v = Vec::from(std::mem::take(&mut self.data));
+        let mut v = std::mem::take(&mut self.data).into_vec();
         let r = f(&mut v);
-        self.data = Bytes::from(v);
+        self.data = SmallBytes::from(v);
         r
     }
 
     /// A value as SET stores it (Redis's `tryObjectEncoding`).
-    pub fn encoded(data: Vec<u8>) -> StrValue {
-        let enc = if data.len() <= 20 && parse_i64(&data).is_some() {
+    pub fn encoded<D: AsRef<[u8]> + Into<SmallBytes>>(data: D) -> StrValue {
+        let bytes = data.as_ref();
+        let enc = if bytes.len() <= 20 && parse_i64(bytes).is_some() {
             StrEnc::Int
-        } else if data.len() <= EMBSTR_MAX {
+        } else if bytes.len() <= EMBSTR_MAX {
             StrEnc::Embstr
         } else {
             StrEnc::Raw
         };
-        StrValue { data: Bytes::from(data), enc }
+        StrValue { data: data.into(), enc }
     }
 
     /// A value built in place (APPEND, SETRANGE): always `raw`.
     pub fn raw(data: Vec<u8>) -> StrValue {
-        StrValue { data: Bytes::from(data), enc: StrEnc::Raw }
+        StrValue { data: SmallBytes::from(data), enc: StrEnc::Raw }
     }
 
     /// A value created from a number (INCR family): `int`.
     pub fn int(n: i64) -> StrValue {
-        StrValue { data: Bytes::from(n.to_string()), enc: StrEnc::Int }
+        StrValue { data: SmallBytes::from(n.to_string().into_bytes()), enc: StrEnc::Int }
     }
 
     /// The value as COPY stores it: a duplicate object (`dupStringObject`), never shared.
@@ -67,7 +67,7 @@ impl StrValue {
     /// A value created as a fresh string object (`createStringObject`): embstr when short.
     pub fn fresh(data: Vec<u8>) -> StrValue {
         let enc = if data.len() <= EMBSTR_MAX { StrEnc::Embstr } else { StrEnc::Raw };
-        StrValue { data: Bytes::from(data), enc }
+        StrValue { data: SmallBytes::from(data), enc }
     }
 
     pub fn encoding_name(&self) -> &'static str {

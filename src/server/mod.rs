@@ -792,6 +792,18 @@ impl Ctx<'_> {
     /// Records that `key` in the selected db changed.
     pub fn touched(&mut self, key: &[u8]) {
         let db = self.sess.db;
-        self.dirty.push((db, key.to_vec()));
+        self.touched_in(db, key);
+    }
+
+    /// Records that `key` in `db` changed: the key itself while anything looks at written
+    /// keys after the command (maxmemory's accounting, WATCH, client tracking, blocked
+    /// clients), else only the count of changes (a write costs no copy of its key then).
+    pub fn touched_in(&mut self, db: usize, key: &[u8]) {
+        let st = &*self.st;
+        if st.config.limits().maxmemory || !st.watches.is_empty() || !st.waiters.is_empty() || st.tracking.is_active() {
+            self.dirty.push((db, key.to_vec()));
+        } else {
+            self.st.stats.changes_since_save += 1;
+        }
     }
 }

@@ -41,6 +41,11 @@ struct Prefix {
 }
 
 impl Tracking {
+    /// Whether any client tracks keys (a write then invalidates).
+    pub fn is_active(&self) -> bool {
+        !self.keys.is_empty() || !self.prefixes.is_empty()
+    }
+
     /// Remembers that `client` read `key`.
     pub fn remember(&mut self, client: u64, key: &[u8]) {
         match self.keys.get_mut(key) {

@@ -209,7 +209,7 @@ fn reload(ctx: &mut Ctx<'_>, opts: &[Vec<u8>]) -> CmdResult {
     let (f, enc, p, now) = (Format::of(&ctx.profile()), ctx.enc(), ctx.profile(), ctx.now);
     let lru = !crate::cmd::generic::lfu_policy(ctx) && ctx.st.config.get("maxmemory-policy").contains("lru");
     for db in 0..ctx.st.dbs.len() {
-        let keys: Vec<bytes::Bytes> = ctx.st.dbs[db].keys().map(|(k, _)| k.clone()).collect();
+        let keys: Vec<bytes::Bytes> = ctx.st.dbs[db].keys().map(|(k, _)| k.to_bytes()).collect();
         for k in keys {
             let Some(e) = ctx.st.dbs[db].find(&k) else { continue };
             let Ok(body) = object::save(&e.value, f, &enc, &|d| crate::cmd::sorted_set::score_text(&p, d)) else {
