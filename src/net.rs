@@ -264,6 +264,12 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
             }
         }
         parser.release_idle();
+        if ran_since_read && !out.is_empty() && !multi_thread {
+            // As Redis writes its replies once every ready client has been read: the
+            // other connections' requests run first, so the replies go out in one burst
+            // (a client woken by its first reply is still awake for the others').
+            tokio::task::yield_now().await;
+        }
         if flush(&server, &mut stream, &mut out).await.is_err() {
             return;
         }
