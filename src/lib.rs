@@ -57,7 +57,8 @@
 //!   `cluster.rs` (cluster mode's hash slots and the CROSSSLOT check); `evict.rs`
 //!   (maxmemory: the used-memory figure and the eviction policies; a key's size is
 //!   `db/memory.rs`, MEMORY USAGE's).
-//! - [`db`]: keyspace (keys and values are shared `Bytes`), expiry index, the SCAN cursor
+//! - [`db`]: keyspace (`db/keyspace.rs`: one dense slot per key behind a table of positions;
+//!   keys and string values are `db/small.rs`'s inline-or-shared bytes), expiry index, the SCAN cursor
 //!   (`db/scan.rs`, reused by the collection scans), and the value types: `value.rs`
 //!   (strings and the [`db::Value`] enum), `hll.rs` (HyperLogLog strings: Redis's sparse and
 //!   dense layouts, the hash, the estimator), `list.rs`, `hash.rs` (field TTLs), `set.rs`,
