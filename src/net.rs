@@ -48,6 +48,9 @@ async fn flush(server: &Server, stream: &mut TcpStream, out: &mut resp::Output) 
     Ok(())
 }
 
+/// Replies up to this size wait for the other ready connections' (see `connection`).
+const YIELD_UNDER: usize = 4096;
+
 /// How much a connection reads from its socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -264,10 +267,11 @@ async fn connection(server: Server, mut stream: TcpStream, peer: SocketAddr) {
             }
         }
         parser.release_idle();
-        if ran_since_read && !out.is_empty() && !multi_thread {
+        if ran_since_read && !out.is_empty() && out.len() <= YIELD_UNDER && !multi_thread {
             // As Redis writes its replies once every ready client has been read: the
             // other connections' requests run first, so the replies go out in one burst
-            // (a client woken by its first reply is still awake for the others').
+            // (a client woken by its first reply is still awake for the others'). Large
+            // replies go at once (holding many of them costs more than the wake-ups).
             tokio::task::yield_now().await;
         }
         if flush(&server, &mut stream, &mut out).await.is_err() {
